@@ -1,0 +1,3 @@
+//! The `sipsimple` command-line tool.
+
+fn main() {}

@@ -1,0 +1,12 @@
+//! Sans-IO protocol cores of sipsimple-rs.
+//!
+//! Every module here is pure: it takes bytes, commands and time in and gives actions out, and
+//! never touches a socket, a clock, a thread, a file or a global random number generator. The
+//! `sipsimple` crate wires these cores to the world.
+//!
+//! - [`sip`]: SIP messages (RFC 3261): parsing, serialization, URIs, typed headers, the stream
+//!   framer for TCP/TLS, builders and multipart bodies.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod sip;

@@ -1,0 +1,178 @@
+//! Declarations shared by typed headers of the same grammar.
+
+/// Declares a typed header whose value is an [`Address`](crate::sip::Address):
+/// `(name-addr / addr-spec) *(SEMI generic-param)`. The type derefs to the address.
+macro_rules! address_header {
+    ($(#[$doc:meta])* $ty:ident, $name:expr, list = $list:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $ty<'a>(pub crate::sip::Address<'a>);
+
+        impl<'a> $ty<'a> {
+            /// A value with this URI and no display name or parameters.
+            pub fn new(uri: crate::sip::Uri<'a>) -> Self {
+                Self(crate::sip::Address::new(uri))
+            }
+
+            /// Copies borrowed text so the value outlives its source.
+            pub fn into_owned(self) -> $ty<'static> {
+                $ty(self.0.into_owned())
+            }
+        }
+
+        impl<'a> crate::sip::headers::Header<'a> for $ty<'a> {
+            const NAME: crate::sip::headers::HeaderName = $name;
+            const LIST: bool = $list;
+
+            fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
+                crate::sip::Address::parse(value).map(Self)
+            }
+        }
+
+        impl<'a> std::ops::Deref for $ty<'a> {
+            type Target = crate::sip::Address<'a>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl std::ops::DerefMut for $ty<'_> {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        impl<'a> From<crate::sip::Address<'a>> for $ty<'a> {
+            fn from(a: crate::sip::Address<'a>) -> Self {
+                Self(a)
+            }
+        }
+
+        impl std::fmt::Display for $ty<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+/// Declares a list header whose elements are single tokens (option tags, methods, event
+/// packages, encodings): `[token *(COMMA token)]`.
+macro_rules! token_list_header {
+    ($(#[$doc:meta])* $ty:ident, $name:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $ty<'a>(pub std::borrow::Cow<'a, str>);
+
+        impl<'a> $ty<'a> {
+            /// A value holding `token`.
+            pub fn new(token: impl Into<std::borrow::Cow<'a, str>>) -> Self {
+                Self(token.into())
+            }
+
+            /// The token.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Copies borrowed text so the value outlives its source.
+            pub fn into_owned(self) -> $ty<'static> {
+                $ty(std::borrow::Cow::Owned(self.0.into_owned()))
+            }
+        }
+
+        impl<'a> crate::sip::headers::Header<'a> for $ty<'a> {
+            const NAME: crate::sip::headers::HeaderName = $name;
+            const LIST: bool = true;
+
+            fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
+                let v = crate::sip::text::trim_lws(value);
+                if crate::sip::text::is_token(v) {
+                    Ok(Self(std::borrow::Cow::Borrowed(v)))
+                } else if v.is_empty() {
+                    Err(crate::sip::HeaderError::Empty)
+                } else {
+                    Err(crate::sip::HeaderError::Expected { expected: "token", at: 0 })
+                }
+            }
+        }
+
+        impl std::fmt::Display for $ty<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+/// Declares a header whose value is one decimal number of type `$int`
+/// (`1*DIGIT`, white space around it allowed).
+macro_rules! integer_header {
+    ($(#[$doc:meta])* $ty:ident, $name:expr, $int:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $ty(pub $int);
+
+        impl<'a> crate::sip::headers::Header<'a> for $ty {
+            const NAME: crate::sip::headers::HeaderName = $name;
+            const LIST: bool = false;
+
+            fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
+                crate::sip::headers::parse_decimal::<$int>(
+                    crate::sip::text::trim_lws(value),
+                    stringify!($ty),
+                )
+                .map(Self)
+            }
+        }
+
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+/// Declares a header whose value is free text (`TEXT-UTF8`), such as Subject or Organization.
+/// The text keeps its folds; [`text`](crate::sip::text::unfold) gives it unfolded.
+macro_rules! text_header {
+    ($(#[$doc:meta])* $ty:ident, $name:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $ty<'a>(pub std::borrow::Cow<'a, str>);
+
+        impl<'a> $ty<'a> {
+            /// A value holding `text`; CR and LF are replaced by spaces.
+            pub fn new(text: &str) -> $ty<'static> {
+                $ty(std::borrow::Cow::Owned(text.replace(['\r', '\n'], " ")))
+            }
+
+            /// The text with folds replaced by single spaces.
+            pub fn text(&self) -> std::borrow::Cow<'_, str> {
+                crate::sip::text::unfold(&self.0)
+            }
+
+            /// Copies borrowed text so the value outlives its source.
+            pub fn into_owned(self) -> $ty<'static> {
+                $ty(std::borrow::Cow::Owned(self.0.into_owned()))
+            }
+        }
+
+        impl<'a> crate::sip::headers::Header<'a> for $ty<'a> {
+            const NAME: crate::sip::headers::HeaderName = $name;
+            const LIST: bool = false;
+
+            fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
+                Ok(Self(std::borrow::Cow::Borrowed(crate::sip::text::trim_lws(value))))
+            }
+        }
+
+        impl std::fmt::Display for $ty<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}

@@ -1,0 +1,375 @@
+//! Header names.
+
+// Generated table of the header names this crate knows; keep sorted by canonical name.
+/// The name of a header field: one of the names this crate knows (matched case-insensitively,
+/// compact forms included) or [`HeaderName::Other`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum HeaderName {
+    /// `Accept`.
+    Accept,
+    /// `Accept-Contact` (compact form `a`).
+    AcceptContact,
+    /// `Accept-Encoding`.
+    AcceptEncoding,
+    /// `Accept-Language`.
+    AcceptLanguage,
+    /// `Alert-Info`.
+    AlertInfo,
+    /// `Allow`.
+    Allow,
+    /// `Allow-Events` (compact form `u`).
+    AllowEvents,
+    /// `Authentication-Info`.
+    AuthenticationInfo,
+    /// `Authorization`.
+    Authorization,
+    /// `Call-ID` (compact form `i`).
+    CallId,
+    /// `Call-Info`.
+    CallInfo,
+    /// `Contact` (compact form `m`).
+    Contact,
+    /// `Content-Disposition`.
+    ContentDisposition,
+    /// `Content-Encoding` (compact form `e`).
+    ContentEncoding,
+    /// `Content-ID`.
+    ContentId,
+    /// `Content-Language`.
+    ContentLanguage,
+    /// `Content-Length` (compact form `l`).
+    ContentLength,
+    /// `Content-Transfer-Encoding`.
+    ContentTransferEncoding,
+    /// `Content-Type` (compact form `c`).
+    ContentType,
+    /// `CSeq`.
+    CSeq,
+    /// `Date`.
+    Date,
+    /// `Error-Info`.
+    ErrorInfo,
+    /// `Event` (compact form `o`).
+    Event,
+    /// `Expires`.
+    Expires,
+    /// `From` (compact form `f`).
+    From,
+    /// `Identity` (compact form `y`).
+    Identity,
+    /// `In-Reply-To`.
+    InReplyTo,
+    /// `Max-Forwards`.
+    MaxForwards,
+    /// `MIME-Version`.
+    MimeVersion,
+    /// `Min-Expires`.
+    MinExpires,
+    /// `Min-SE`.
+    MinSe,
+    /// `Organization`.
+    Organization,
+    /// `P-Asserted-Identity`.
+    PAssertedIdentity,
+    /// `P-Preferred-Identity`.
+    PPreferredIdentity,
+    /// `Path`.
+    Path,
+    /// `Priority`.
+    Priority,
+    /// `Privacy`.
+    Privacy,
+    /// `Proxy-Authenticate`.
+    ProxyAuthenticate,
+    /// `Proxy-Authorization`.
+    ProxyAuthorization,
+    /// `Proxy-Require`.
+    ProxyRequire,
+    /// `RAck`.
+    RAck,
+    /// `Reason`.
+    Reason,
+    /// `Record-Route`.
+    RecordRoute,
+    /// `Refer-Sub`.
+    ReferSub,
+    /// `Refer-To` (compact form `r`).
+    ReferTo,
+    /// `Referred-By` (compact form `b`).
+    ReferredBy,
+    /// `Reject-Contact` (compact form `j`).
+    RejectContact,
+    /// `Replaces`.
+    Replaces,
+    /// `Reply-To`.
+    ReplyTo,
+    /// `Request-Disposition` (compact form `d`).
+    RequestDisposition,
+    /// `Require`.
+    Require,
+    /// `Retry-After`.
+    RetryAfter,
+    /// `Route`.
+    Route,
+    /// `RSeq`.
+    RSeq,
+    /// `Server`.
+    Server,
+    /// `Service-Route`.
+    ServiceRoute,
+    /// `Session-Expires` (compact form `x`).
+    SessionExpires,
+    /// `SIP-ETag`.
+    SipETag,
+    /// `SIP-If-Match`.
+    SipIfMatch,
+    /// `Subject` (compact form `s`).
+    Subject,
+    /// `Subscription-State`.
+    SubscriptionState,
+    /// `Supported` (compact form `k`).
+    Supported,
+    /// `Timestamp`.
+    Timestamp,
+    /// `To` (compact form `t`).
+    To,
+    /// `Unsupported`.
+    Unsupported,
+    /// `User-Agent`.
+    UserAgent,
+    /// `Via` (compact form `v`).
+    Via,
+    /// `Warning`.
+    Warning,
+    /// `WWW-Authenticate`.
+    WwwAuthenticate,
+    /// A header this crate does not know; its name is kept as written.
+    Other,
+}
+
+impl HeaderName {
+    /// The canonical spelling, or `None` for [`HeaderName::Other`].
+    pub const fn canonical(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Accept => "Accept",
+            Self::AcceptContact => "Accept-Contact",
+            Self::AcceptEncoding => "Accept-Encoding",
+            Self::AcceptLanguage => "Accept-Language",
+            Self::AlertInfo => "Alert-Info",
+            Self::Allow => "Allow",
+            Self::AllowEvents => "Allow-Events",
+            Self::AuthenticationInfo => "Authentication-Info",
+            Self::Authorization => "Authorization",
+            Self::CallId => "Call-ID",
+            Self::CallInfo => "Call-Info",
+            Self::Contact => "Contact",
+            Self::ContentDisposition => "Content-Disposition",
+            Self::ContentEncoding => "Content-Encoding",
+            Self::ContentId => "Content-ID",
+            Self::ContentLanguage => "Content-Language",
+            Self::ContentLength => "Content-Length",
+            Self::ContentTransferEncoding => "Content-Transfer-Encoding",
+            Self::ContentType => "Content-Type",
+            Self::CSeq => "CSeq",
+            Self::Date => "Date",
+            Self::ErrorInfo => "Error-Info",
+            Self::Event => "Event",
+            Self::Expires => "Expires",
+            Self::From => "From",
+            Self::Identity => "Identity",
+            Self::InReplyTo => "In-Reply-To",
+            Self::MaxForwards => "Max-Forwards",
+            Self::MimeVersion => "MIME-Version",
+            Self::MinExpires => "Min-Expires",
+            Self::MinSe => "Min-SE",
+            Self::Organization => "Organization",
+            Self::PAssertedIdentity => "P-Asserted-Identity",
+            Self::PPreferredIdentity => "P-Preferred-Identity",
+            Self::Path => "Path",
+            Self::Priority => "Priority",
+            Self::Privacy => "Privacy",
+            Self::ProxyAuthenticate => "Proxy-Authenticate",
+            Self::ProxyAuthorization => "Proxy-Authorization",
+            Self::ProxyRequire => "Proxy-Require",
+            Self::RAck => "RAck",
+            Self::Reason => "Reason",
+            Self::RecordRoute => "Record-Route",
+            Self::ReferSub => "Refer-Sub",
+            Self::ReferTo => "Refer-To",
+            Self::ReferredBy => "Referred-By",
+            Self::RejectContact => "Reject-Contact",
+            Self::Replaces => "Replaces",
+            Self::ReplyTo => "Reply-To",
+            Self::RequestDisposition => "Request-Disposition",
+            Self::Require => "Require",
+            Self::RetryAfter => "Retry-After",
+            Self::Route => "Route",
+            Self::RSeq => "RSeq",
+            Self::Server => "Server",
+            Self::ServiceRoute => "Service-Route",
+            Self::SessionExpires => "Session-Expires",
+            Self::SipETag => "SIP-ETag",
+            Self::SipIfMatch => "SIP-If-Match",
+            Self::Subject => "Subject",
+            Self::SubscriptionState => "Subscription-State",
+            Self::Supported => "Supported",
+            Self::Timestamp => "Timestamp",
+            Self::To => "To",
+            Self::Unsupported => "Unsupported",
+            Self::UserAgent => "User-Agent",
+            Self::Via => "Via",
+            Self::Warning => "Warning",
+            Self::WwwAuthenticate => "WWW-Authenticate",
+            Self::Other => return None,
+        })
+    }
+
+    /// The compact form (RFC 3261 §7.3.3 and later extensions), if the header has one.
+    pub const fn compact(self) -> Option<char> {
+        match self {
+            Self::AcceptContact => Some('a'),
+            Self::AllowEvents => Some('u'),
+            Self::CallId => Some('i'),
+            Self::Contact => Some('m'),
+            Self::ContentEncoding => Some('e'),
+            Self::ContentLength => Some('l'),
+            Self::ContentType => Some('c'),
+            Self::Event => Some('o'),
+            Self::From => Some('f'),
+            Self::Identity => Some('y'),
+            Self::ReferTo => Some('r'),
+            Self::ReferredBy => Some('b'),
+            Self::RejectContact => Some('j'),
+            Self::RequestDisposition => Some('d'),
+            Self::SessionExpires => Some('x'),
+            Self::Subject => Some('s'),
+            Self::Supported => Some('k'),
+            Self::To => Some('t'),
+            Self::Via => Some('v'),
+            _ => None,
+        }
+    }
+
+    /// Classifies a header name as written (any case, compact forms included).
+    pub fn from_name(name: &[u8]) -> Self {
+        if name.len() == 1 {
+            return match name[0].to_ascii_lowercase() {
+                b'a' => Self::AcceptContact,
+                b'u' => Self::AllowEvents,
+                b'i' => Self::CallId,
+                b'm' => Self::Contact,
+                b'e' => Self::ContentEncoding,
+                b'l' => Self::ContentLength,
+                b'c' => Self::ContentType,
+                b'o' => Self::Event,
+                b'f' => Self::From,
+                b'y' => Self::Identity,
+                b'r' => Self::ReferTo,
+                b'b' => Self::ReferredBy,
+                b'j' => Self::RejectContact,
+                b'd' => Self::RequestDisposition,
+                b'x' => Self::SessionExpires,
+                b's' => Self::Subject,
+                b'k' => Self::Supported,
+                b't' => Self::To,
+                b'v' => Self::Via,
+                _ => Self::Other,
+            };
+        }
+        let candidates: &[Self] = match name.len() {
+            2 => &[Self::To],
+            3 => &[Self::Via],
+            4 => &[
+                Self::CSeq,
+                Self::Date,
+                Self::From,
+                Self::Path,
+                Self::RAck,
+                Self::RSeq,
+            ],
+            5 => &[Self::Allow, Self::Event, Self::Route],
+            6 => &[Self::Accept, Self::MinSe, Self::Reason, Self::Server],
+            7 => &[
+                Self::CallId,
+                Self::Contact,
+                Self::Expires,
+                Self::Privacy,
+                Self::Require,
+                Self::Subject,
+                Self::Warning,
+            ],
+            8 => &[
+                Self::Identity,
+                Self::Priority,
+                Self::ReferTo,
+                Self::Replaces,
+                Self::ReplyTo,
+                Self::SipETag,
+            ],
+            9 => &[
+                Self::CallInfo,
+                Self::ReferSub,
+                Self::Supported,
+                Self::Timestamp,
+            ],
+            10 => &[
+                Self::AlertInfo,
+                Self::ContentId,
+                Self::ErrorInfo,
+                Self::UserAgent,
+            ],
+            11 => &[
+                Self::InReplyTo,
+                Self::MinExpires,
+                Self::ReferredBy,
+                Self::RetryAfter,
+                Self::Unsupported,
+            ],
+            12 => &[
+                Self::AllowEvents,
+                Self::ContentType,
+                Self::MaxForwards,
+                Self::MimeVersion,
+                Self::Organization,
+                Self::RecordRoute,
+                Self::SipIfMatch,
+            ],
+            13 => &[Self::Authorization, Self::ProxyRequire, Self::ServiceRoute],
+            14 => &[
+                Self::AcceptContact,
+                Self::ContentLength,
+                Self::RejectContact,
+            ],
+            15 => &[
+                Self::AcceptEncoding,
+                Self::AcceptLanguage,
+                Self::SessionExpires,
+            ],
+            16 => &[
+                Self::ContentEncoding,
+                Self::ContentLanguage,
+                Self::WwwAuthenticate,
+            ],
+            18 => &[Self::ProxyAuthenticate, Self::SubscriptionState],
+            19 => &[
+                Self::AuthenticationInfo,
+                Self::ContentDisposition,
+                Self::PAssertedIdentity,
+                Self::ProxyAuthorization,
+                Self::RequestDisposition,
+            ],
+            20 => &[Self::PPreferredIdentity],
+            25 => &[Self::ContentTransferEncoding],
+            _ => return Self::Other,
+        };
+        for &c in candidates {
+            if let Some(canon) = c.canonical() {
+                if canon.as_bytes().eq_ignore_ascii_case(name) {
+                    return c;
+                }
+            }
+        }
+        Self::Other
+    }
+}

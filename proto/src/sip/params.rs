@@ -1,0 +1,295 @@
+//! Header parameters (`*( SEMI generic-param )`, RFC 3261 §25.1).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::error::HeaderError;
+use super::text::{is_lws, is_token_char, quoted_len, token_or_quoted, trim_lws, unquote};
+
+/// The parameters of a header value, kept as their exact text (`;name=value;flag…`) and decoded
+/// on lookup. Names compare case-insensitively; values are returned as written, quotes
+/// included, with [`Params::get_unquoted`] for the decoded form.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Params<'a> {
+    raw: Cow<'a, str>,
+}
+
+/// One parameter: a name and an optional value as written (quoted values keep their quotes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param<'a> {
+    /// The parameter name.
+    pub name: &'a str,
+    /// The value as written, if any.
+    pub value: Option<&'a str>,
+}
+
+impl<'a> Params<'a> {
+    /// No parameters.
+    pub const fn new() -> Self {
+        Self {
+            raw: Cow::Borrowed(""),
+        }
+    }
+
+    /// Parses the parameters at the start of `s` (which must be empty or start with `;`) up to
+    /// the end of `s` or the first character that cannot continue them (such as `,` or `?`);
+    /// returns them with the rest of `s`.
+    pub(crate) fn parse_prefix(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
+        let b = s.as_bytes();
+        let mut i = 0;
+        loop {
+            let j = skip_lws(b, i);
+            if j >= b.len() || b[j] != b';' {
+                let end = i;
+                return Ok((
+                    Self {
+                        raw: Cow::Borrowed(&s[..end]),
+                    },
+                    &s[end..],
+                ));
+            }
+            i = skip_lws(b, j + 1);
+            let name_start = i;
+            while i < b.len() && is_token_char(b[i]) {
+                i += 1;
+            }
+            if i == name_start {
+                return Err(HeaderError::Param { at: name_start });
+            }
+            let k = skip_lws(b, i);
+            if k < b.len() && b[k] == b'=' {
+                i = skip_lws(b, k + 1);
+                i = value_end(s, i)?;
+            }
+        }
+    }
+
+    /// Wraps the already validated parameters of a URI.
+    pub(crate) fn from_uri_span(raw: &'a str) -> Self {
+        Self {
+            raw: Cow::Borrowed(raw),
+        }
+    }
+
+    /// Parses a whole string of parameters; anything left over is an error.
+    pub fn parse(s: &'a str) -> Result<Self, HeaderError> {
+        let (p, rest) = Self::parse_prefix(s)?;
+        if !trim_lws(rest).is_empty() {
+            return Err(HeaderError::Param {
+                at: s.len() - rest.len(),
+            });
+        }
+        Ok(p)
+    }
+
+    /// The exact text as received (white space around `;` included) or as built.
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    /// `true` when there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Iterates over the parameters in order.
+    pub fn iter(&self) -> ParamIter<'_> {
+        ParamIter { rest: &self.raw }
+    }
+
+    /// The first parameter named `name`: `None` when absent, `Some(None)` for a flag.
+    pub fn get(&self, name: &str) -> Option<Option<&str>> {
+        self.iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.value)
+    }
+
+    /// `true` when a parameter named `name` is present, with or without a value.
+    pub fn contains(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    /// The value of `name` with quotes removed and escapes resolved.
+    pub fn get_unquoted(&self, name: &str) -> Option<Cow<'_, str>> {
+        self.get(name).flatten().map(unquote)
+    }
+
+    /// Appends `;name` or `;name=value`; a value that is not a token (nor an IPv6 reference) is
+    /// quoted.
+    pub fn push(&mut self, name: &str, value: Option<&str>) {
+        let raw = self.raw.to_mut();
+        raw.push(';');
+        raw.push_str(name);
+        if let Some(v) = value {
+            raw.push('=');
+            if v.starts_with('[') || v.starts_with('"') {
+                raw.push_str(v);
+            } else {
+                raw.push_str(&token_or_quoted(v));
+            }
+        }
+    }
+
+    /// Builder form of [`Params::push`].
+    pub fn with(mut self, name: &str, value: Option<&str>) -> Self {
+        self.push(name, value);
+        self
+    }
+
+    /// Sets `name` to `value`, replacing every parameter of that name.
+    pub fn set(&mut self, name: &str, value: Option<&str>) {
+        self.remove(name);
+        self.push(name, value);
+    }
+
+    /// Removes every parameter named `name`.
+    pub fn remove(&mut self, name: &str) {
+        if !self.contains(name) {
+            return;
+        }
+        let mut out = Params::new();
+        for p in self.iter().filter(|p| !p.name.eq_ignore_ascii_case(name)) {
+            let raw = out.raw.to_mut();
+            raw.push(';');
+            raw.push_str(p.name);
+            if let Some(v) = p.value {
+                raw.push('=');
+                raw.push_str(v);
+            }
+        }
+        *self = out.into_owned();
+    }
+
+    /// Copies borrowed text so the value outlives its source.
+    pub fn into_owned(self) -> Params<'static> {
+        Params {
+            raw: Cow::Owned(self.raw.into_owned()),
+        }
+    }
+}
+
+impl fmt::Debug for Params<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.raw, f)
+    }
+}
+
+impl fmt::Display for Params<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// Iterator over [`Params`].
+#[derive(Debug, Clone)]
+pub struct ParamIter<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for ParamIter<'a> {
+    type Item = Param<'a>;
+
+    fn next(&mut self) -> Option<Param<'a>> {
+        loop {
+            let s = trim_lws(self.rest);
+            let s = s.strip_prefix(';')?;
+            let b = s.as_bytes();
+            // Find the end of this parameter: the next `;` outside quotes.
+            let mut i = 0;
+            while i < b.len() && b[i] != b';' {
+                if b[i] == b'"' {
+                    i += quoted_len(&s[i..]).unwrap_or(b.len() - i);
+                } else {
+                    i += 1;
+                }
+            }
+            let item = &s[..i];
+            self.rest = &s[i..];
+            let (name, value) = match item.find('=') {
+                Some(eq) => (trim_lws(&item[..eq]), Some(trim_lws(&item[eq + 1..]))),
+                None => (trim_lws(item), None),
+            };
+            if name.is_empty() {
+                continue;
+            }
+            return Some(Param { name, value });
+        }
+    }
+}
+
+impl<'a, 'p> IntoIterator for &'p Params<'a> {
+    type Item = Param<'p>;
+    type IntoIter = ParamIter<'p>;
+
+    fn into_iter(self) -> ParamIter<'p> {
+        self.iter()
+    }
+}
+
+fn skip_lws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && is_lws(b[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// Scans a `gen-value` (token, host or quoted-string) starting at `i`; returns its end.
+fn value_end(s: &str, i: usize) -> Result<usize, HeaderError> {
+    let b = s.as_bytes();
+    match b.get(i) {
+        Some(b'"') => quoted_len(&s[i..])
+            .map(|n| i + n)
+            .ok_or(HeaderError::UnterminatedQuote),
+        Some(b'[') => memchr::memchr(b']', &b[i..])
+            .map(|n| i + n + 1)
+            .ok_or(HeaderError::Param { at: i }),
+        _ => {
+            let mut j = i;
+            // A host value may carry `:` only inside an IPv6 reference, so tokens suffice;
+            // `:` is also accepted here for the `received`/`maddr` values some stacks send
+            // without brackets.
+            while j < b.len() && (is_token_char(b[j]) || b[j] == b':') {
+                j += 1;
+            }
+            if j == i {
+                Err(HeaderError::Param { at: i })
+            } else {
+                Ok(j)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_lookup() {
+        let (p, rest) = Params::parse_prefix(" ; tag = abc ;lr; x=\"a;b\" , next").unwrap();
+        assert_eq!(rest, " , next");
+        assert_eq!(p.get("TAG"), Some(Some("abc")));
+        assert_eq!(p.get("lr"), Some(None));
+        assert_eq!(p.get("x"), Some(Some("\"a;b\"")));
+        assert_eq!(p.get_unquoted("x").as_deref(), Some("a;b"));
+        assert_eq!(p.get("missing"), None);
+    }
+
+    #[test]
+    fn rejects_empty_params() {
+        assert!(Params::parse(";;a").is_err());
+        assert!(Params::parse(";").is_err());
+        assert!(Params::parse(";a=").is_err());
+        assert!(Params::parse(";a=\"open").is_err());
+    }
+
+    #[test]
+    fn build_and_edit() {
+        let mut p = Params::new().with("tag", Some("1")).with("lr", None);
+        p.set("tag", Some("two words"));
+        assert_eq!(p.as_str(), ";lr;tag=\"two words\"");
+        p.remove("lr");
+        assert_eq!(p.as_str(), ";tag=\"two words\"");
+        assert_eq!(Params::parse(p.as_str()).unwrap(), p);
+    }
+}

@@ -1,0 +1,288 @@
+//! Lexical rules of RFC 3261 §25.1 shared by every SIP grammar in this module.
+//!
+//! Header values reach the typed parsers with their line folding intact (the exact received
+//! text is kept for round trips). A CR or LF inside a header value can only be part of a fold
+//! (`CRLF 1*WSP`), so the whitespace skippers here treat CR and LF as linear white space.
+
+use std::borrow::Cow;
+
+/// Returns `true` for the `token` characters of RFC 3261 §25.1.
+#[inline]
+pub fn is_token_char(b: u8) -> bool {
+    matches!(b,
+        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
+        | b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+}
+
+/// Returns `true` when `s` is a non-empty `token`.
+#[inline]
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_token_char)
+}
+
+/// Returns `true` for linear white space, including the CR and LF of a header fold.
+#[inline]
+pub(crate) fn is_lws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// Removes leading and trailing linear white space.
+#[inline]
+pub(crate) fn trim_lws(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Removes leading linear white space.
+#[inline]
+pub(crate) fn trim_lws_start(s: &str) -> &str {
+    s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Removes trailing linear white space.
+#[inline]
+pub(crate) fn trim_lws_end(s: &str) -> &str {
+    s.trim_end_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+}
+
+/// Length of the `quoted-string` at the start of `s` (which must start with `"`), including
+/// both quotes, or `None` when the closing quote is missing.
+pub(crate) fn quoted_len(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    debug_assert_eq!(b.first(), Some(&b'"'));
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'"' => return Some(i + 1),
+            // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Decodes the content of a `quoted-string` given with its quotes: removes the quotes,
+/// resolves `quoted-pair`s and turns folds into a single space.
+pub fn unquote(s: &str) -> Cow<'_, str> {
+    let inner = s
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(s);
+    if !inner.bytes().any(|b| matches!(b, b'\\' | b'\r' | b'\n')) {
+        return Cow::Borrowed(inner);
+    }
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '\r' => {}
+            '\n' => {
+                // A fold (CRLF 1*WSP) with the white space around it is one space.
+                while out.ends_with([' ', '\t']) {
+                    out.pop();
+                }
+                while chars.next_if(|c| matches!(c, ' ' | '\t')).is_some() {}
+                out.push(' ');
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Encodes `s` as a `quoted-string`, escaping `"` and `\`.
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        if matches!(c, '"' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// Returns `s` as is when it is a token, otherwise as a `quoted-string`.
+pub fn token_or_quoted(s: &str) -> Cow<'_, str> {
+    if is_token(s) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(quote(s))
+    }
+}
+
+/// Replaces folds (`CRLF 1*WSP`) in a header value by a single space, as RFC 3261 §7.3.1
+/// allows a recipient to do before interpreting the value.
+pub fn unfold(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| matches!(b, b'\r' | b'\n')) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find(['\r', '\n']) {
+        out.push_str(trim_lws_end(&rest[..pos]));
+        out.push(' ');
+        rest = trim_lws_start(&rest[pos..]);
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes `%HH` escapes (RFC 3261 §25.1 `escaped`). A `%` not followed by two hex digits is
+/// kept as it is. The result is bytes: an escape may encode any octet, NUL included.
+pub fn percent_decode(s: &str) -> Cow<'_, [u8]> {
+    let b = s.as_bytes();
+    if !b.contains(&b'%') {
+        return Cow::Borrowed(b);
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex_val(b[i + 1]), hex_val(b[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    Cow::Owned(out)
+}
+
+/// Returns `true` when every `%` in `s` starts a valid `%HH` escape.
+pub(crate) fn escapes_valid(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'%', &b[i..]) {
+        let p = i + off;
+        if p + 2 >= b.len() {
+            return false;
+        }
+        if hex_val(b[p + 1]).is_none() || hex_val(b[p + 2]).is_none() {
+            return false;
+        }
+        i = p + 3;
+    }
+    true
+}
+
+/// Appends `s` to `out`, escaping every byte for which `keep` is false as `%HH`.
+pub(crate) fn percent_encode_into(out: &mut String, s: &[u8], keep: impl Fn(u8) -> bool) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s {
+        if keep(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        }
+    }
+}
+
+/// Splits `s` at commas that are outside quoted strings and angle brackets, the way list
+/// headers (`#element`) of RFC 3261 §7.3.1 combine several values on one line. Empty elements
+/// are reported as empty strings so callers can reject them (RFC 4475 `badinv01`).
+pub(crate) fn split_commas(s: &str) -> CommaSplit<'_> {
+    CommaSplit { rest: Some(s) }
+}
+
+/// Iterator returned by [`split_commas`].
+#[derive(Debug, Clone)]
+pub(crate) struct CommaSplit<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for CommaSplit<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        let b = s.as_bytes();
+        let mut i = 0;
+        let mut angle = false;
+        while i < b.len() {
+            match b[i] {
+                b'"' => match quoted_len(&s[i..]) {
+                    Some(n) => {
+                        i += n;
+                        continue;
+                    }
+                    None => {
+                        i = b.len();
+                        break;
+                    }
+                },
+                b'<' => angle = true,
+                b'>' => angle = false,
+                b',' if !angle => {
+                    self.rest = Some(&s[i + 1..]);
+                    return Some(trim_lws(&s[..i]));
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        self.rest = None;
+        Some(trim_lws(&s[..i.min(b.len())]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquote_resolves_pairs_and_folds() {
+        assert_eq!(unquote(r#""a\"b\\c""#), "a\"b\\c");
+        assert_eq!(unquote("\"a\r\n  b\""), "a b");
+        assert_eq!(unquote("\"plain\""), "plain");
+    }
+
+    #[test]
+    fn quote_round_trips() {
+        for s in ["", "x", "a\"b", "\\", "J. Rosenberg \\\"Jdrosen\\\""] {
+            assert_eq!(unquote(&quote(s)), s);
+        }
+    }
+
+    #[test]
+    fn percent_decode_keeps_bad_escapes() {
+        assert_eq!(&*percent_decode("a%41%2"), b"aA%2");
+        assert_eq!(&*percent_decode("%00x"), b"\0x");
+        assert_eq!(&*percent_decode("%Z%45"), b"%ZE");
+        assert!(escapes_valid("a%41b"));
+        assert!(!escapes_valid("a%4"));
+        assert!(!escapes_valid("a%"));
+        assert!(!escapes_valid("%GG"));
+    }
+
+    #[test]
+    fn split_commas_respects_quotes_and_brackets() {
+        let v: Vec<_> = split_commas(r#""a,b" <sip:x,y@z>;p=1 , <sip:w>,"#).collect();
+        assert_eq!(v, vec![r#""a,b" <sip:x,y@z>;p=1"#, "<sip:w>", ""]);
+    }
+
+    #[test]
+    fn unfold_joins_lines() {
+        assert_eq!(unfold("a\r\n  b\r\n\tc"), "a b c");
+    }
+}

@@ -1,0 +1,850 @@
+//! SIP, SIPS and tel URIs (RFC 3261 §19.1, §25.1; RFC 3966) and any other absolute URI.
+//!
+//! A [`Uri`] keeps its exact text and the positions of its components, so parsing a URI out of
+//! a header value copies nothing and serializing it reproduces the input. Components are
+//! returned as written (escaped); [`percent_decode`](super::text::percent_decode) and the
+//! `*_unescaped` accessors give the decoded forms. [`Uri::equivalent`] implements the
+//! comparison rules of §19.1.4.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::error::UriError;
+use super::params::Params;
+use super::text::{escapes_valid, percent_decode, percent_encode_into};
+
+/// The scheme of a [`Uri`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// `sip:` (RFC 3261 §19.1).
+    Sip,
+    /// `sips:` (RFC 3261 §19.1).
+    Sips,
+    /// `tel:` (RFC 3966).
+    Tel,
+    /// Any other absolute URI scheme; its text is in [`Uri::scheme_str`].
+    Other,
+}
+
+/// The host of a SIP URI, decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Host<'a> {
+    /// A domain name.
+    Domain(&'a str),
+    /// An IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// An IPv6 reference (written in brackets).
+    Ipv6(Ipv6Addr),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    fn new(start: usize, end: usize) -> Self {
+        // Lengths are checked against u32::MAX before spans are made.
+        Self {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    fn get(self, s: &str) -> &str {
+        &s[self.start as usize..self.end as usize]
+    }
+}
+
+/// A URI: `sip:`, `sips:`, `tel:` or another absolute URI, with its exact text.
+///
+/// `Uri<'a>` borrows the text it was parsed from; [`Uri::into_owned`] gives a `Uri<'static>`.
+/// `PartialEq` compares the text exactly; [`Uri::equivalent`] applies RFC 3261 §19.1.4.
+#[derive(Clone)]
+pub struct Uri<'a> {
+    text: Cow<'a, str>,
+    scheme: Scheme,
+    /// The user (sip/sips) or the telephone number (tel).
+    user: Option<Span>,
+    password: Option<Span>,
+    host: Span,
+    port: Option<u16>,
+    /// `;…` parameters, including the leading `;`.
+    params: Span,
+    /// `?…` headers, without the leading `?`.
+    headers: Option<Span>,
+}
+
+impl<'a> Uri<'a> {
+    /// Parses a URI that spans all of `s` (no surrounding `<>` or white space).
+    pub fn parse(s: &'a str) -> Result<Self, UriError> {
+        let mut uri = Self::parse_parts(s)?;
+        uri.text = Cow::Borrowed(s);
+        Ok(uri)
+    }
+
+    fn parse_parts(s: &str) -> Result<Self, UriError> {
+        if s.len() > u32::MAX as usize {
+            return Err(UriError::TooLong);
+        }
+        let colon = s.find(':').ok_or(UriError::Scheme)?;
+        let scheme_str = &s[..colon];
+        let sb = scheme_str.as_bytes();
+        if sb.is_empty()
+            || !sb[0].is_ascii_alphabetic()
+            || !sb
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        {
+            return Err(UriError::Scheme);
+        }
+        let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
+            Scheme::Sip
+        } else if scheme_str.eq_ignore_ascii_case("sips") {
+            Scheme::Sips
+        } else if scheme_str.eq_ignore_ascii_case("tel") {
+            Scheme::Tel
+        } else {
+            Scheme::Other
+        };
+        let mut uri = Self {
+            text: Cow::Borrowed(""),
+            scheme,
+            user: None,
+            password: None,
+            host: Span::default(),
+            port: None,
+            params: Span::default(),
+            headers: None,
+        };
+        match scheme {
+            Scheme::Sip | Scheme::Sips => uri.parse_sip(s, colon + 1)?,
+            Scheme::Tel => uri.parse_tel(s, colon + 1)?,
+            Scheme::Other => parse_other(s, colon + 1)?,
+        }
+        Ok(uri)
+    }
+
+    fn parse_sip(&mut self, s: &str, start: usize) -> Result<(), UriError> {
+        let b = s.as_bytes();
+        let mut i = start;
+        if let Some(at) = memchr::memchr(b'@', &b[start..]).map(|p| p + start) {
+            let (user_end, pw) = match memchr::memchr(b':', &b[start..at]) {
+                Some(c) => (start + c, Some(Span::new(start + c + 1, at))),
+                None => (at, None),
+            };
+            check_chars(s, start, user_end, is_user_char)?;
+            if let Some(pw) = pw {
+                check_chars(s, pw.start as usize, pw.end as usize, is_password_char)?;
+            }
+            self.user = Some(Span::new(start, user_end));
+            self.password = pw;
+            i = at + 1;
+        }
+        let hp = scan_hostport(s, i)?;
+        self.host = Span::new(i, hp.host_end);
+        self.port = hp.port;
+        i = hp.end;
+        i = self.parse_params_and_headers(s, i)?;
+        if i != b.len() {
+            return Err(char_error(s, i));
+        }
+        Ok(())
+    }
+
+    fn parse_tel(&mut self, s: &str, start: usize) -> Result<(), UriError> {
+        let b = s.as_bytes();
+        let mut i = start;
+        if b.get(i) == Some(&b'+') {
+            i += 1;
+        }
+        while i < b.len()
+            && (b[i].is_ascii_hexdigit() || matches!(b[i], b'*' | b'#' | b'-' | b'.' | b'(' | b')'))
+        {
+            i += 1;
+        }
+        let number = &s[start..i];
+        if !number
+            .bytes()
+            .any(|c| c.is_ascii_hexdigit() || c == b'*' || c == b'#')
+        {
+            return Err(UriError::Tel);
+        }
+        self.user = Some(Span::new(start, i));
+        self.host = Span::new(i, i);
+        i = self.parse_params_and_headers(s, i)?;
+        if i != b.len() {
+            return Err(char_error(s, i));
+        }
+        Ok(())
+    }
+
+    /// Scans `*( ";" uri-parameter ) [ "?" headers ]` from `i`; returns where it stopped.
+    fn parse_params_and_headers(&mut self, s: &str, mut i: usize) -> Result<usize, UriError> {
+        let b = s.as_bytes();
+        let ps = i;
+        while b.get(i) == Some(&b';') {
+            i += 1;
+            let name_start = i;
+            while i < b.len() && is_param_char(b[i]) {
+                i += 1;
+            }
+            if i == name_start {
+                return Err(UriError::EmptyParam);
+            }
+            if b.get(i) == Some(&b'=') {
+                i += 1;
+                let vs = i;
+                while i < b.len() && is_param_char(b[i]) {
+                    i += 1;
+                }
+                if i == vs {
+                    return Err(UriError::EmptyParam);
+                }
+            }
+            if !escapes_valid(&s[name_start..i]) {
+                return Err(UriError::Escape);
+            }
+        }
+        self.params = Span::new(ps, i);
+        if b.get(i) == Some(&b'?') {
+            i += 1;
+            let hs = i;
+            loop {
+                let name_start = i;
+                while i < b.len() && is_header_char(b[i]) {
+                    i += 1;
+                }
+                if i == name_start || b.get(i) != Some(&b'=') {
+                    return Err(UriError::EmptyParam);
+                }
+                i += 1;
+                while i < b.len() && is_header_char(b[i]) {
+                    i += 1;
+                }
+                if !escapes_valid(&s[name_start..i]) {
+                    return Err(UriError::Escape);
+                }
+                if b.get(i) == Some(&b'&') {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            self.headers = Some(Span::new(hs, i));
+        }
+        Ok(i)
+    }
+
+    /// Builds `sip:user@host:port` (or `sips:` when `secure`); the user is escaped as needed.
+    pub fn sip(
+        user: Option<&str>,
+        host: &str,
+        port: Option<u16>,
+        secure: bool,
+    ) -> Result<Uri<'static>, UriError> {
+        let mut s = String::with_capacity(8 + host.len() + user.map_or(0, str::len));
+        s.push_str(if secure { "sips:" } else { "sip:" });
+        if let Some(user) = user {
+            percent_encode_into(&mut s, user.as_bytes(), |c| is_user_char(c) && c != b'%');
+            s.push('@');
+        }
+        if host.contains(':') && !host.starts_with('[') {
+            s.push('[');
+            s.push_str(host);
+            s.push(']');
+        } else {
+            s.push_str(host);
+        }
+        if let Some(port) = port {
+            s.push(':');
+            s.push_str(&port.to_string());
+        }
+        Uri::parse_owned(s)
+    }
+
+    /// Parses an owned string.
+    pub fn parse_owned(s: String) -> Result<Uri<'static>, UriError> {
+        let mut uri = Uri::parse_parts(&s)?;
+        uri.text = Cow::Owned(s);
+        Ok(uri.into_owned_parts())
+    }
+
+    fn into_owned_parts(self) -> Uri<'static> {
+        Uri {
+            text: Cow::Owned(self.text.into_owned()),
+            scheme: self.scheme,
+            user: self.user,
+            password: self.password,
+            host: self.host,
+            port: self.port,
+            params: self.params,
+            headers: self.headers,
+        }
+    }
+
+    /// Copies borrowed text so the URI outlives its source.
+    pub fn into_owned(self) -> Uri<'static> {
+        self.into_owned_parts()
+    }
+
+    /// The exact text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The scheme as written.
+    pub fn scheme_str(&self) -> &str {
+        &self.text[..self.text.find(':').unwrap_or(0)]
+    }
+
+    /// `true` for `sip:` and `sips:` URIs.
+    pub fn is_sip(&self) -> bool {
+        matches!(self.scheme, Scheme::Sip | Scheme::Sips)
+    }
+
+    /// The user part as written (escaped); for a `tel:` URI, the telephone number.
+    pub fn user(&self) -> Option<&str> {
+        self.user.map(|s| s.get(&self.text))
+    }
+
+    /// The user part with `%HH` escapes decoded (lossy where the bytes are not UTF-8).
+    pub fn user_unescaped(&self) -> Option<Cow<'_, str>> {
+        self.user().map(|u| match percent_decode(u) {
+            Cow::Borrowed(b) => String::from_utf8_lossy(b),
+            Cow::Owned(v) => Cow::Owned(String::from_utf8_lossy(&v).into_owned()),
+        })
+    }
+
+    /// The password as written.
+    pub fn password(&self) -> Option<&str> {
+        self.password.map(|s| s.get(&self.text))
+    }
+
+    /// The host as written (an IPv6 reference keeps its brackets); empty for non-SIP URIs.
+    pub fn host(&self) -> &str {
+        self.host.get(&self.text)
+    }
+
+    /// The host, decoded as a domain or an IP address.
+    pub fn host_kind(&self) -> Host<'_> {
+        let h = self.host();
+        if let Some(v6) = h.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+            if let Ok(a) = v6.parse() {
+                return Host::Ipv6(a);
+            }
+        }
+        match h.parse() {
+            Ok(a) => Host::Ipv4(a),
+            Err(_) => Host::Domain(h),
+        }
+    }
+
+    /// The explicit port, if any.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The URI parameters.
+    pub fn params(&self) -> Params<'_> {
+        Params::from_uri_span(self.params.get(&self.text))
+    }
+
+    /// A URI parameter: `None` when absent, `Some(None)` for a flag such as `lr`.
+    pub fn param(&self, name: &str) -> Option<Option<&str>> {
+        let raw = self.params.get(&self.text);
+        raw.split(';')
+            .skip(1)
+            .map(|p| match p.find('=') {
+                Some(e) => (&p[..e], Some(&p[e + 1..])),
+                None => (p, None),
+            })
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The `transport` parameter.
+    pub fn transport(&self) -> Option<&str> {
+        self.param("transport").flatten()
+    }
+
+    /// `true` when the `lr` parameter marks a loose router (RFC 3261 §16.12).
+    pub fn is_loose_route(&self) -> bool {
+        self.param("lr").is_some()
+    }
+
+    /// The `maddr` parameter.
+    pub fn maddr(&self) -> Option<&str> {
+        self.param("maddr").flatten()
+    }
+
+    /// The URI headers (`?name=value&…`) as written, without the `?`.
+    pub fn headers_str(&self) -> Option<&str> {
+        self.headers.map(|s| s.get(&self.text))
+    }
+
+    /// The URI headers as `(name, value)` pairs, escapes kept.
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers_str()
+            .into_iter()
+            .flat_map(|h| h.split('&'))
+            .filter_map(|kv| kv.split_once('='))
+    }
+
+    /// The URI without parameters and headers, as used for an address-of-record.
+    pub fn without_params_and_headers(&self) -> Uri<'static> {
+        let end = self.params.start as usize;
+        let text = &self.text[..if self.is_sip() || self.scheme == Scheme::Tel {
+            end
+        } else {
+            self.text.len()
+        }];
+        Uri::parse_owned(text.to_owned())
+            .expect("a prefix of a valid URI ending at its params is valid")
+    }
+
+    /// A copy with the parameter `name` set to `value` (replacing any parameter of that name).
+    pub fn with_param(&self, name: &str, value: Option<&str>) -> Result<Uri<'static>, UriError> {
+        if !self.is_sip() && self.scheme != Scheme::Tel {
+            return Err(UriError::Scheme);
+        }
+        let raw = self.params.get(&self.text);
+        let mut s = String::with_capacity(self.text.len() + name.len() + 8);
+        s.push_str(&self.text[..self.params.start as usize]);
+        for p in raw.split(';').skip(1) {
+            let n = p.split('=').next().unwrap_or(p);
+            if !n.eq_ignore_ascii_case(name) {
+                s.push(';');
+                s.push_str(p);
+            }
+        }
+        s.push(';');
+        percent_encode_into(&mut s, name.as_bytes(), |c| is_param_char(c) && c != b'%');
+        if let Some(v) = value {
+            s.push('=');
+            percent_encode_into(&mut s, v.as_bytes(), |c| is_param_char(c) && c != b'%');
+        }
+        if let Some(h) = self.headers {
+            s.push('?');
+            s.push_str(h.get(&self.text));
+        }
+        Uri::parse_owned(s)
+    }
+
+    /// RFC 3261 §19.1.4 URI comparison (and RFC 3966 §4 for `tel:`).
+    pub fn equivalent(&self, other: &Uri<'_>) -> bool {
+        if self.scheme != other.scheme {
+            return false;
+        }
+        match self.scheme {
+            Scheme::Sip | Scheme::Sips => self.sip_equivalent(other),
+            Scheme::Tel => self.tel_equivalent(other),
+            Scheme::Other => {
+                self.scheme_str().eq_ignore_ascii_case(other.scheme_str())
+                    && percent_decode(&self.text[self.scheme_str().len()..])
+                        == percent_decode(&other.text[other.scheme_str().len()..])
+            }
+        }
+    }
+
+    fn sip_equivalent(&self, other: &Uri<'_>) -> bool {
+        fn dec(o: Option<&str>) -> Option<Cow<'_, [u8]>> {
+            o.map(percent_decode)
+        }
+        if dec(self.user()) != dec(other.user()) || dec(self.password()) != dec(other.password()) {
+            return false;
+        }
+        if !self.host().eq_ignore_ascii_case(other.host()) || self.port != other.port {
+            return false;
+        }
+        // Parameters: these must match when present in either; others only when in both.
+        const STRICT: [&str; 5] = ["user", "ttl", "method", "maddr", "transport"];
+        for p in self.uri_params().chain(other.uri_params()) {
+            let mine = self.param(p.0);
+            let theirs = other.param(p.0);
+            let strict = STRICT.iter().any(|s| s.eq_ignore_ascii_case(p.0));
+            match (mine, theirs) {
+                (Some(a), Some(b)) => {
+                    if !value_eq_ci(a, b) {
+                        return false;
+                    }
+                }
+                _ if strict => return false,
+                _ => {}
+            }
+        }
+        // Headers are never ignored.
+        let mut mine: Vec<_> = self.headers().collect();
+        let mut theirs: Vec<_> = other.headers().collect();
+        if mine.len() != theirs.len() {
+            return false;
+        }
+        let key = |h: &(&str, &str)| (h.0.to_ascii_lowercase(), percent_decode(h.1).into_owned());
+        mine.sort_by_key(key);
+        theirs.sort_by_key(key);
+        mine.iter().zip(&theirs).all(|(a, b)| {
+            a.0.eq_ignore_ascii_case(b.0) && percent_decode(a.1) == percent_decode(b.1)
+        })
+    }
+
+    fn tel_equivalent(&self, other: &Uri<'_>) -> bool {
+        let digits = |u: &Uri<'_>| -> Vec<u8> {
+            u.user()
+                .unwrap_or("")
+                .bytes()
+                .filter(|c| !matches!(c, b'-' | b'.' | b'(' | b')'))
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        if digits(self) != digits(other) {
+            return false;
+        }
+        let mine: Vec<_> = self.uri_params().collect();
+        let theirs: Vec<_> = other.uri_params().collect();
+        mine.len() == theirs.len()
+            && mine
+                .iter()
+                .all(|(n, v)| other.param(n).is_some_and(|o| value_eq_ci(*v, o)))
+    }
+
+    fn uri_params(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.params
+            .get(&self.text)
+            .split(';')
+            .skip(1)
+            .map(|p| match p.find('=') {
+                Some(e) => (&p[..e], Some(&p[e + 1..])),
+                None => (p, None),
+            })
+    }
+}
+
+fn value_eq_ci(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => percent_decode(a).eq_ignore_ascii_case(&percent_decode(b)),
+        _ => false,
+    }
+}
+
+impl PartialEq for Uri<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Uri<'_> {}
+
+impl std::hash::Hash for Uri<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+impl fmt::Display for Uri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for Uri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Uri({:?})", &*self.text)
+    }
+}
+
+impl std::str::FromStr for Uri<'static> {
+    type Err = UriError;
+
+    fn from_str(s: &str) -> Result<Self, UriError> {
+        Uri::parse_owned(s.to_owned())
+    }
+}
+
+/// Where a `hostport` found by [`scan_hostport`] ends.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HostPort {
+    /// End of the host (an IPv6 reference includes its brackets).
+    pub(crate) host_end: usize,
+    /// The port, if given.
+    pub(crate) port: Option<u16>,
+    /// End of the whole `hostport`.
+    pub(crate) end: usize,
+}
+
+/// Scans `host [":" port]` (RFC 3261 §25.1) starting at `i`; the host is a domain name, an
+/// IPv4 address or a bracketed IPv6 reference.
+pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError> {
+    let b = s.as_bytes();
+    let host_start = i;
+    if b.get(i) == Some(&b'[') {
+        let close = memchr::memchr(b']', &b[i..]).ok_or(UriError::Host)? + i;
+        s[i + 1..close]
+            .parse::<Ipv6Addr>()
+            .map_err(|_| UriError::Host)?;
+        i = close + 1;
+    } else {
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'.' | b'_')) {
+            i += 1;
+        }
+        let host = &s[host_start..i];
+        if host.is_empty() {
+            return Err(UriError::Host);
+        }
+        if host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            && host.parse::<Ipv4Addr>().is_err()
+        {
+            return Err(UriError::Host);
+        }
+    }
+    let host_end = i;
+    let mut port = None;
+    if b.get(i) == Some(&b':') {
+        let ps = i + 1;
+        i = ps;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == ps || i - ps > 5 {
+            return Err(UriError::Port);
+        }
+        let p: u32 = s[ps..i].parse().map_err(|_| UriError::Port)?;
+        port = Some(u16::try_from(p).map_err(|_| UriError::Port)?);
+    }
+    Ok(HostPort {
+        host_end,
+        port,
+        end: i,
+    })
+}
+
+fn parse_other(s: &str, start: usize) -> Result<(), UriError> {
+    if start == s.len() {
+        return Err(UriError::Scheme);
+    }
+    for (i, &c) in s.as_bytes().iter().enumerate().skip(start) {
+        if c <= b' ' || c >= 0x7f || matches!(c, b'<' | b'>' | b'"') {
+            return Err(char_error(s, i));
+        }
+    }
+    if !escapes_valid(&s[start..]) {
+        return Err(UriError::Escape);
+    }
+    Ok(())
+}
+
+fn check_chars(s: &str, from: usize, to: usize, ok: fn(u8) -> bool) -> Result<(), UriError> {
+    if let Some(i) = s.as_bytes()[from..to].iter().position(|&c| !ok(c)) {
+        return Err(char_error(s, from + i));
+    }
+    if !escapes_valid(&s[from..to]) {
+        return Err(UriError::Escape);
+    }
+    Ok(())
+}
+
+fn char_error(s: &str, at: usize) -> UriError {
+    UriError::Char {
+        ch: s[at..].chars().next().unwrap_or('\0'),
+        at,
+    }
+}
+
+/// `unreserved` of RFC 3261 §25.1.
+fn is_unreserved(c: u8) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        )
+}
+
+/// `user` characters: unreserved, escaped, user-unreserved; `#` is accepted because
+/// telephone keypads put it in user parts that many devices send unescaped.
+fn is_user_char(c: u8) -> bool {
+    is_unreserved(c)
+        || matches!(
+            c,
+            b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'#'
+        )
+}
+
+fn is_password_char(c: u8) -> bool {
+    is_unreserved(c) || matches!(c, b'%' | b'&' | b'=' | b'+' | b'$' | b',')
+}
+
+/// `paramchar`: param-unreserved, unreserved, escaped.
+fn is_param_char(c: u8) -> bool {
+    is_unreserved(c) || matches!(c, b'%' | b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
+}
+
+/// `hname`/`hvalue` characters: hnv-unreserved, unreserved, escaped.
+fn is_header_char(c: u8) -> bool {
+    is_unreserved(c) || matches!(c, b'%' | b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Uri<'_> {
+        Uri::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn components() {
+        let x = u("sips:alice:secret@[2001:db8::10]:5061;transport=tcp;lr?subject=hi&x=1");
+        assert_eq!(x.scheme(), Scheme::Sips);
+        assert_eq!(x.user(), Some("alice"));
+        assert_eq!(x.password(), Some("secret"));
+        assert_eq!(x.host(), "[2001:db8::10]");
+        assert!(matches!(x.host_kind(), Host::Ipv6(_)));
+        assert_eq!(x.port(), Some(5061));
+        assert_eq!(x.transport(), Some("tcp"));
+        assert!(x.is_loose_route());
+        assert_eq!(
+            x.headers().collect::<Vec<_>>(),
+            vec![("subject", "hi"), ("x", "1")]
+        );
+        let y = u("sip:example.com");
+        assert_eq!(y.user(), None);
+        assert_eq!(y.port(), None);
+        assert!(matches!(u("sip:192.0.2.1").host_kind(), Host::Ipv4(_)));
+    }
+
+    #[test]
+    fn semicolon_in_user() {
+        let x = u("sip:user;par=u%40example.net@example.com");
+        assert_eq!(x.user(), Some("user;par=u%40example.net"));
+        assert_eq!(
+            x.user_unescaped().as_deref(),
+            Some("user;par=u@example.net")
+        );
+        assert_eq!(x.host(), "example.com");
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "sip:",
+            "sip:@",
+            "sip:user@",
+            "sip:host:99999",
+            "sip:host:",
+            "sip:host;;lr",
+            "sip:host; lr",
+            "sip:us er@host",
+            "sip:host?",
+            "sip:[::1",
+            "sip:%zz@host",
+            "sip:1.2.3.999",
+            "<sip:x@y>",
+            "tel:",
+            "tel:+;x",
+            "tel:x",
+            ":foo",
+            "nobody:",
+        ] {
+            assert!(Uri::parse(bad).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn tel_and_other() {
+        let t = u("tel:+1-201-555-0123;phone-context=example.com");
+        assert_eq!(t.scheme(), Scheme::Tel);
+        assert_eq!(t.user(), Some("+1-201-555-0123"));
+        assert!(t.equivalent(&u("tel:+12015550123;PHONE-CONTEXT=example.com")));
+        let o = u("soap.beep://192.0.2.103:3002");
+        assert_eq!(o.scheme(), Scheme::Other);
+        assert_eq!(o.scheme_str(), "soap.beep");
+        assert!(u("nobodyKnowsThisScheme:totallyopaquecontent").scheme() == Scheme::Other);
+    }
+
+    /// The equivalent and non-equivalent pairs of RFC 3261 §19.1.4.
+    #[test]
+    fn rfc3261_19_1_4_examples() {
+        let same = [
+            (
+                "sip:%61lice@atlanta.com;transport=TCP",
+                "sip:alice@AtLanTa.CoM;Transport=tcp",
+            ),
+            ("sip:carol@chicago.com", "sip:carol@chicago.com;newparam=5"),
+            ("sip:carol@chicago.com", "sip:carol@chicago.com;security=on"),
+            (
+                "sip:carol@chicago.com;newparam=5",
+                "sip:carol@chicago.com;security=on",
+            ),
+            (
+                "sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com",
+                "sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com",
+            ),
+            (
+                "sip:alice@atlanta.com?subject=project%20x&priority=urgent",
+                "sip:alice@atlanta.com?priority=urgent&subject=project%20x",
+            ),
+        ];
+        for (a, b) in same {
+            assert!(u(a).equivalent(&u(b)), "{a} == {b}");
+            assert!(u(b).equivalent(&u(a)), "{b} == {a}");
+        }
+        let differ = [
+            (
+                "SIP:ALICE@AtLanTa.CoM;Transport=udp",
+                "sip:alice@AtLanTa.CoM;Transport=UDP",
+            ),
+            ("sip:bob@biloxi.com", "sip:bob@biloxi.com:5060"),
+            ("sip:bob@biloxi.com", "sip:bob@biloxi.com;transport=udp"),
+            (
+                "sip:bob@biloxi.com",
+                "sip:bob@biloxi.com:6000;transport=tcp",
+            ),
+            (
+                "sip:carol@chicago.com",
+                "sip:carol@chicago.com?Subject=next%20meeting",
+            ),
+            ("sip:bob@phone21.boxesbybob.com", "sip:bob@192.0.2.4"),
+        ];
+        for (a, b) in differ {
+            assert!(!u(a).equivalent(&u(b)), "{a} != {b}");
+            assert!(!u(b).equivalent(&u(a)), "{b} != {a}");
+        }
+        // Not transitive: both equal the plain URI, but not each other.
+        assert!(!u("sip:carol@chicago.com;security=on")
+            .equivalent(&u("sip:carol@chicago.com;security=off")));
+    }
+
+    #[test]
+    fn builders() {
+        let x = Uri::sip(Some("a b@c"), "example.com", Some(5070), false).unwrap();
+        assert_eq!(x.as_str(), "sip:a%20b%40c@example.com:5070");
+        assert_eq!(x.user_unescaped().as_deref(), Some("a b@c"));
+        let y = x
+            .with_param("transport", Some("tcp"))
+            .unwrap()
+            .with_param("lr", None)
+            .unwrap();
+        assert_eq!(
+            y.as_str(),
+            "sip:a%20b%40c@example.com:5070;transport=tcp;lr"
+        );
+        assert_eq!(
+            y.with_param("transport", Some("tls")).unwrap().transport(),
+            Some("tls")
+        );
+        assert_eq!(
+            y.without_params_and_headers().as_str(),
+            "sip:a%20b%40c@example.com:5070"
+        );
+        let v6 = Uri::sip(None, "::1", None, true).unwrap();
+        assert_eq!(v6.as_str(), "sips:[::1]");
+    }
+}
