@@ -189,6 +189,10 @@ pub enum UriError {
     /// A `tel` URI whose number is not a telephone-subscriber (RFC 3966).
     #[error("invalid telephone number")]
     Tel,
+    /// A Request-URI carries `?headers`, which RFC 3261 §19.1.1 does not allow there
+    /// (RFC 4475 §3.1.2.11).
+    #[error("headers are not allowed in a Request-URI")]
+    HeadersNotAllowed,
     /// The URI is longer than the URI type can index (4 GiB).
     #[error("URI too long")]
     TooLong,

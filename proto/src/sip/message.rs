@@ -234,7 +234,7 @@ impl Message {
     /// Checks what RFC 3261 §8.1.1 and §8.2 require before a UA acts on a message: version
     /// 2.0; Via, From, To, Call-ID and CSeq present, single where they must be, and well
     /// formed; Max-Forwards, Contact and Content-Type well formed when present; and, for a
-    /// request, a CSeq method equal to the request method. The error says what to put in the
+    /// request, no headers in the Request-URI and a CSeq method equal to the request method. The error says what to put in the
     /// reason phrase of the 400 (or 505) a UAS answers.
     pub fn validate(&self) -> Result<(), ParseError> {
         let version = self.version();
@@ -270,6 +270,9 @@ impl Message {
             cl?;
         }
         if let Self::Request(r) = self {
+            if r.uri.headers_str().is_some() {
+                return Err(ParseError::RequestUri(super::error::UriError::HeadersNotAllowed));
+            }
             if cseq.method != r.method {
                 return Err(ParseError::CseqMethodMismatch);
             }

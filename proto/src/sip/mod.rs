@@ -27,17 +27,22 @@
 //! # Ok::<(), sipsimple_proto::sip::ParseError>(())
 //! ```
 
+mod builder;
 mod error;
+mod framer;
 pub mod headers;
 mod message;
 mod method;
+pub mod multipart;
 mod name_addr;
 mod params;
 mod parse;
 pub mod text;
 mod uri;
 
+pub use self::builder::RequestBuilder;
 pub use self::error::{HeaderError, ParseError, UriError};
+pub use self::framer::{Frame, Framer, FramerError};
 pub use self::message::{Message, Request, Response, Version};
 pub use self::method::{Method, StatusCode};
 pub use self::name_addr::{Address, NameAddr};

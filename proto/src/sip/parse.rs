@@ -31,6 +31,7 @@ impl Default for ParseLimits {
 }
 
 /// What the header scan found: where the start line and fields lie in the input.
+#[derive(Debug)]
 pub(crate) struct Head {
     /// Offset of the start line (after leading blank lines).
     pub(crate) start: usize,
@@ -56,6 +57,18 @@ pub(crate) enum Scan {
     Partial,
 }
 
+/// Header fields found by [`scan_fields`].
+pub(crate) struct Fields {
+    /// Fields, positioned relative to the start of the scan.
+    pub(crate) entries: Vec<Entry>,
+    /// The Content-Length value, if present.
+    pub(crate) content_length: Option<usize>,
+    /// End of the last header line, terminator excluded.
+    pub(crate) fields_end: usize,
+    /// Offset right after the blank line (or the end of input with `eof`).
+    pub(crate) end: usize,
+}
+
 /// Scans the header section of `buf`. With `eof`, a buffer that ends right after a header
 /// line counts as complete (a datagram missing its blank line, RFC 4475 `baddn`).
 pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<Scan, ParseError> {
@@ -75,50 +88,63 @@ pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<S
         return incomplete(eof);
     };
     let start_line_end = line_end(buf, start, start + nl);
-    pos = start + nl + 1;
-    let fields_start = pos;
+    let fields_start = start + nl + 1;
+    Ok(match scan_fields(buf, fields_start, limits, eof, 1)? {
+        Some(f) => Scan::Complete(Head {
+            start,
+            start_line_end,
+            fields_start,
+            fields_end: f.fields_end,
+            end: f.end,
+            entries: f.entries,
+            content_length: f.content_length,
+        }),
+        None => Scan::Partial,
+    })
+}
+
+/// Scans header lines from `fields_start` up to and including the blank line that ends them.
+/// `None` means more input is needed. `line_no` is the number of lines before `fields_start`,
+/// for error messages. Positions in the result are relative to `fields_start` except `end`
+/// and `fields_end`.
+pub(crate) fn scan_fields(
+    buf: &[u8],
+    fields_start: usize,
+    limits: &ParseLimits,
+    eof: bool,
+    mut line_no: usize,
+) -> Result<Option<Fields>, ParseError> {
+    let mut pos = fields_start;
     let mut entries: Vec<Entry> = Vec::with_capacity(24);
     let mut content_length: Option<usize> = None;
-    let mut line_no = 1;
     let rel = |x: usize| (x - fields_start) as u32;
+    let done = |entries: Vec<Entry>, content_length, end| {
+        let fields_end = entries
+            .last()
+            .map_or(fields_start, |e: &Entry| e.end as usize + fields_start);
+        Ok(Some(Fields {
+            entries,
+            content_length,
+            fields_end,
+            end,
+        }))
+    };
     loop {
         if pos == buf.len() {
             if !eof {
-                return Ok(Scan::Partial);
+                return Ok(None);
             }
-            // A datagram that ends after a complete header line but lacks the blank line.
-            let fields_end = entries
-                .last()
-                .map_or(fields_start, |e| e.end as usize + fields_start);
-            return finish(
-                start,
-                start_line_end,
-                fields_start,
-                fields_end,
-                pos,
-                entries,
-                content_length,
-            );
+            // Input that ends after a complete header line but lacks the blank line.
+            return done(entries, content_length, pos);
         }
         let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
-            return incomplete(eof);
+            return if eof { Err(ParseError::Truncated) } else { Ok(None) };
         };
         line_no += 1;
         let le = line_end(buf, pos, pos + nl);
         let next = pos + nl + 1;
         if le == pos {
-            let fields_end = entries
-                .last()
-                .map_or(fields_start, |e| e.end as usize + fields_start);
-            return finish(
-                start,
-                start_line_end,
-                fields_start,
-                fields_end,
-                next,
-                entries,
-                content_length,
-            );
+            return done(entries, content_length, next);
         }
         let first = buf[pos];
         if first == b' ' || first == b'\t' {
@@ -213,27 +239,6 @@ fn incomplete(eof: bool) -> Result<Scan, ParseError> {
     } else {
         Ok(Scan::Partial)
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finish(
-    start: usize,
-    start_line_end: usize,
-    fields_start: usize,
-    fields_end: usize,
-    end: usize,
-    entries: Vec<Entry>,
-    content_length: Option<usize>,
-) -> Result<Scan, ParseError> {
-    Ok(Scan::Complete(Head {
-        start,
-        start_line_end,
-        fields_start,
-        fields_end: fields_end.max(fields_start),
-        end,
-        entries,
-        content_length,
-    }))
 }
 
 /// End of a line whose LF is at `nl`: before a CR that precedes the LF.
