@@ -191,7 +191,7 @@ fn parse_part(body: &Bytes, start: usize, end: usize) -> Result<Part, MultipartE
         });
     }
     let limits = ParseLimits::default();
-    let fields = scan_fields(slice, 0, &limits, true, 0)
+    let fields = scan_fields(slice, 0, &limits, true, true, 0)
         .map_err(MultipartError::PartHeaders)?
         .ok_or(MultipartError::PartHeaders(ParseError::Truncated))?;
     let text = std::str::from_utf8(&slice[..fields.fields_end])

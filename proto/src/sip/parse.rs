@@ -69,8 +69,9 @@ pub(crate) struct Fields {
     pub(crate) end: usize,
 }
 
-/// Scans the header section of `buf`. With `eof`, a buffer that ends right after a header
-/// line counts as complete (a datagram missing its blank line, RFC 4475 `baddn`).
+/// Scans the header section of `buf`. With `eof`, `buf` is all there is: a missing blank line
+/// is [`ParseError::Truncated`] (a datagram cut after a header line must not pass for a
+/// message without the headers and body that were lost).
 pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<Scan, ParseError> {
     let mut pos = 0;
     while buf[pos..].starts_with(b"\r\n") || buf[pos..].starts_with(b"\n") {
@@ -89,7 +90,7 @@ pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<S
     };
     let start_line_end = line_end(buf, start, start + nl);
     let fields_start = start + nl + 1;
-    Ok(match scan_fields(buf, fields_start, limits, eof, 1)? {
+    Ok(match scan_fields(buf, fields_start, limits, eof, false, 1)? {
         Some(f) => Scan::Complete(Head {
             start,
             start_line_end,
@@ -104,14 +105,17 @@ pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<S
 }
 
 /// Scans header lines from `fields_start` up to and including the blank line that ends them.
-/// `None` means more input is needed. `line_no` is the number of lines before `fields_start`,
-/// for error messages. Positions in the result are relative to `fields_start` except `end`
+/// `None` means more input is needed. With `eof` and `end_ok`, input that ends right after a
+/// header line counts as complete (MIME part headers); with `eof` alone it is
+/// [`ParseError::Truncated`]. `line_no` is the number of lines before `fields_start`, for
+/// error messages. Positions in the result are relative to `fields_start` except `end`
 /// and `fields_end`.
 pub(crate) fn scan_fields(
     buf: &[u8],
     fields_start: usize,
     limits: &ParseLimits,
     eof: bool,
+    end_ok: bool,
     mut line_no: usize,
 ) -> Result<Option<Fields>, ParseError> {
     let mut pos = fields_start;
@@ -134,7 +138,9 @@ pub(crate) fn scan_fields(
             if !eof {
                 return Ok(None);
             }
-            // Input that ends after a complete header line but lacks the blank line.
+            if !end_ok {
+                return Err(ParseError::Truncated);
+            }
             return done(entries, content_length, pos);
         }
         let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
