@@ -99,6 +99,30 @@ impl<'a> Params<'a> {
 
     /// The first parameter named `name`: `None` when absent, `Some(None)` for a flag.
     pub fn get(&self, name: &str) -> Option<Option<&str>> {
+        let raw: &str = &self.raw;
+        let b = raw.as_bytes();
+        let n = name.as_bytes();
+        // Fast scan for `;name` followed by `=`, `;` or the end in text without quoted
+        // strings (a `;` inside quotes is no separator); anything else goes to the iterator.
+        let mut i = if b.contains(&b'"') { b.len() } else { 0 };
+        while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b';')) {
+            let start = i + off + 1;
+            let end = start + n.len();
+            if end <= b.len()
+                && b[start..end].eq_ignore_ascii_case(n)
+                && matches!(b.get(end), None | Some(b'=' | b';'))
+            {
+                if b.get(end) != Some(&b'=') {
+                    return Some(None);
+                }
+                let mut v_end = end + 1;
+                while v_end < b.len() && b[v_end] != b';' {
+                    v_end += 1;
+                }
+                return Some(Some(trim_lws(&raw[end + 1..v_end])));
+            }
+            i = start;
+        }
         self.iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.value)
@@ -191,28 +215,40 @@ impl<'a> Iterator for ParamIter<'a> {
 
     fn next(&mut self) -> Option<Param<'a>> {
         loop {
-            let s = trim_lws(self.rest);
-            let s = s.strip_prefix(';')?;
+            let s = self.rest;
             let b = s.as_bytes();
-            // Find the end of this parameter: the next `;` outside quotes.
+            // Skip to just past the next `;`.
             let mut i = 0;
             while i < b.len() && b[i] != b';' {
-                if b[i] == b'"' {
-                    i += quoted_len(&s[i..]).unwrap_or(b.len() - i);
-                } else {
-                    i += 1;
+                i += 1;
+            }
+            if i == b.len() {
+                self.rest = "";
+                return None;
+            }
+            let start = i + 1;
+            // The parameter ends at the next `;` outside a quoted string; note the first `=`.
+            let mut j = start;
+            let mut eq = None;
+            while j < b.len() && b[j] != b';' {
+                match b[j] {
+                    b'"' => j += quoted_len(&s[j..]).unwrap_or(b.len() - j),
+                    b'=' if eq.is_none() => {
+                        eq = Some(j);
+                        j += 1;
+                    }
+                    _ => j += 1,
                 }
             }
-            let item = &s[..i];
-            self.rest = &s[i..];
-            let (name, value) = match item.find('=') {
-                Some(eq) => (trim_lws(&item[..eq]), Some(trim_lws(&item[eq + 1..]))),
-                None => (trim_lws(item), None),
+            let j = j.min(b.len());
+            self.rest = &s[j..];
+            let (name, value) = match eq {
+                Some(e) => (trim_lws(&s[start..e]), Some(trim_lws(&s[e + 1..j]))),
+                None => (trim_lws(&s[start..j]), None),
             };
-            if name.is_empty() {
-                continue;
+            if !name.is_empty() {
+                return Some(Param { name, value });
             }
-            return Some(Param { name, value });
         }
     }
 }
@@ -273,6 +309,17 @@ mod tests {
         assert_eq!(p.get("x"), Some(Some("\"a;b\"")));
         assert_eq!(p.get_unquoted("x").as_deref(), Some("a;b"));
         assert_eq!(p.get("missing"), None);
+    }
+
+    #[test]
+    fn lookup_ignores_separators_inside_quotes() {
+        let (p, _) = Params::parse_prefix(";x=\"a;tag=evil\";tag=real;flag").unwrap();
+        assert_eq!(p.get("tag"), Some(Some("real")));
+        assert_eq!(p.get("flag"), Some(None));
+        let (q, _) = Params::parse_prefix(";tagx=1;tag;t=2").unwrap();
+        assert_eq!(q.get("tag"), Some(None));
+        assert_eq!(q.get("T"), Some(Some("2")));
+        assert_eq!(q.get("ta"), None);
     }
 
     #[test]

@@ -187,23 +187,26 @@ pub(crate) fn scan_fields(
                 });
             }
             let line = &buf[pos..le];
-            let Some(colon) = memchr::memchr(b':', line) else {
+            // field-name = token, then optional white space, then the colon.
+            let mut name_end = 0;
+            while name_end < line.len() && super::text::is_token_char(line[name_end]) {
+                name_end += 1;
+            }
+            let mut colon = name_end;
+            while colon < line.len() && matches!(line[colon], b' ' | b'\t') {
+                colon += 1;
+            }
+            if name_end == 0 || line.get(colon) != Some(&b':') {
                 return Err(ParseError::HeaderLine {
                     line: line_no,
-                    reason: "missing colon",
+                    reason: if line.contains(&b':') {
+                        "invalid header name"
+                    } else {
+                        "missing colon"
+                    },
                 });
-            };
-            let mut name_end = colon;
-            while name_end > 0 && matches!(line[name_end - 1], b' ' | b'\t') {
-                name_end -= 1;
             }
             let name = &line[..name_end];
-            if name.is_empty() || !name.iter().all(|&b| super::text::is_token_char(b)) {
-                return Err(ParseError::HeaderLine {
-                    line: line_no,
-                    reason: "invalid header name",
-                });
-            }
             let kind = HeaderName::from_name(name);
             let mut vs = colon + 1;
             while vs < line.len() && matches!(line[vs], b' ' | b'\t') {
@@ -303,6 +306,9 @@ pub(crate) fn build(
 }
 
 fn parse_version(s: &str) -> Result<Version, ParseError> {
+    if s == "SIP/2.0" {
+        return Ok(Version::SIP_2_0);
+    }
     const BAD: ParseError = ParseError::StartLine {
         reason: "malformed SIP version",
     };

@@ -6,12 +6,29 @@
 
 use std::borrow::Cow;
 
+/// A byte-membership table: ASCII letters and digits plus the bytes of `extra`. Lookups in
+/// such tables keep the per-byte loops of the parsers to one load and one branch.
+pub(crate) const fn byte_class(extra: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_alphanumeric();
+        c += 1;
+    }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+static TOKEN: [bool; 256] = byte_class(b"-.!%*_+`'~");
+
 /// Returns `true` for the `token` characters of RFC 3261 §25.1.
 #[inline]
 pub fn is_token_char(b: u8) -> bool {
-    matches!(b,
-        b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9'
-        | b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
+    TOKEN[usize::from(b)]
 }
 
 /// Returns `true` when `s` is a non-empty `token`.
@@ -29,19 +46,30 @@ pub(crate) fn is_lws(b: u8) -> bool {
 /// Removes leading and trailing linear white space.
 #[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    trim_lws_end(trim_lws_start(s))
 }
 
 /// Removes leading linear white space.
 #[inline]
 pub(crate) fn trim_lws_start(s: &str) -> &str {
-    s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && is_lws(b[i]) {
+        i += 1;
+    }
+    // White space is ASCII, so `i` is on a character boundary.
+    &s[i..]
 }
 
 /// Removes trailing linear white space.
 #[inline]
 pub(crate) fn trim_lws_end(s: &str) -> &str {
-    s.trim_end_matches(|c: char| c.is_ascii() && is_lws(c as u8))
+    let b = s.as_bytes();
+    let mut e = b.len();
+    while e > 0 && is_lws(b[e - 1]) {
+        e -= 1;
+    }
+    &s[..e]
 }
 
 /// Length of the `quoted-string` at the start of `s` (which must start with `"`), including
@@ -50,13 +78,13 @@ pub(crate) fn quoted_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     debug_assert_eq!(b.first(), Some(&b'"'));
     let mut i = 1;
-    while i < b.len() {
-        match b[i] {
-            b'"' => return Some(i + 1),
-            // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
-            b'\\' => i += 2,
-            _ => i += 1,
+    while let Some(off) = memchr::memchr2(b'"', b'\\', b.get(i..)?) {
+        let p = i + off;
+        if b[p] == b'"' {
+            return Some(p + 1);
         }
+        // quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)
+        i = p + 2;
     }
     None
 }
@@ -219,30 +247,41 @@ impl<'a> Iterator for CommaSplit<'a> {
         let b = s.as_bytes();
         let mut i = 0;
         let mut angle = false;
-        while i < b.len() {
-            match b[i] {
-                b'"' => match quoted_len(&s[i..]) {
-                    Some(n) => {
-                        i += n;
-                        continue;
-                    }
+        loop {
+            let found = if angle {
+                memchr::memchr(b'>', &b[i..])
+            } else {
+                memchr::memchr3(b',', b'"', b'<', &b[i..])
+            };
+            let Some(off) = found else {
+                i = b.len();
+                break;
+            };
+            let p = i + off;
+            match b[p] {
+                b'"' => match quoted_len(&s[p..]) {
+                    Some(n) => i = p + n,
                     None => {
                         i = b.len();
                         break;
                     }
                 },
-                b'<' => angle = true,
-                b'>' => angle = false,
-                b',' if !angle => {
-                    self.rest = Some(&s[i + 1..]);
-                    return Some(trim_lws(&s[..i]));
+                b'<' => {
+                    angle = true;
+                    i = p + 1;
                 }
-                _ => {}
+                b'>' => {
+                    angle = false;
+                    i = p + 1;
+                }
+                _ => {
+                    self.rest = Some(&s[p + 1..]);
+                    return Some(trim_lws(&s[..p]));
+                }
             }
-            i += 1;
         }
         self.rest = None;
-        Some(trim_lws(&s[..i.min(b.len())]))
+        Some(trim_lws(&s[..i]))
     }
 }
 

@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::UriError;
 use super::params::Params;
-use super::text::{escapes_valid, percent_decode, percent_encode_into};
+use super::text::{byte_class, escapes_valid, percent_decode, percent_encode_into};
 
 /// The scheme of a [`Uri`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +90,7 @@ impl<'a> Uri<'a> {
         if s.len() > u32::MAX as usize {
             return Err(UriError::TooLong);
         }
-        let colon = s.find(':').ok_or(UriError::Scheme)?;
+        let colon = memchr::memchr(b':', s.as_bytes()).ok_or(UriError::Scheme)?;
         let scheme_str = &s[..colon];
         let sb = scheme_str.as_bytes();
         if sb.is_empty()
@@ -131,17 +131,30 @@ impl<'a> Uri<'a> {
     fn parse_sip(&mut self, s: &str, start: usize) -> Result<(), UriError> {
         let b = s.as_bytes();
         let mut i = start;
-        if let Some(at) = memchr::memchr(b'@', &b[start..]).map(|p| p + start) {
-            let (user_end, pw) = match memchr::memchr(b':', &b[start..at]) {
-                Some(c) => (start + c, Some(Span::new(start + c + 1, at))),
-                None => (at, None),
-            };
-            check_chars(s, start, user_end, is_user_char)?;
-            if let Some(pw) = pw {
-                check_chars(s, pw.start as usize, pw.end as usize, is_password_char)?;
+        // One pass over what may be userinfo: it ends at `@`; any other stop means there is
+        // none and the host starts at `start` (`@` cannot appear unescaped elsewhere).
+        let mut j = start;
+        let mut colon = None;
+        while j < b.len() && (USER[usize::from(b[j])] || b[j] == b':') {
+            if b[j] == b':' && colon.is_none() {
+                colon = Some(j);
+            }
+            j += 1;
+        }
+        if b.get(j) == Some(&b'@') {
+            let at = j;
+            let user_end = colon.unwrap_or(at);
+            if let Some(k) = b[start..user_end].iter().position(|&c| c == b':') {
+                return Err(char_error(s, start + k));
+            }
+            if colon.is_some() {
+                check_chars(s, user_end + 1, at, &PASSWORD)?;
+                self.password = Some(Span::new(user_end + 1, at));
+            }
+            if b[start..user_end].contains(&b'%') && !escapes_valid(&s[start..user_end]) {
+                return Err(UriError::Escape);
             }
             self.user = Some(Span::new(start, user_end));
-            self.password = pw;
             i = at + 1;
         }
         let hp = scan_hostport(s, i)?;
@@ -186,48 +199,38 @@ impl<'a> Uri<'a> {
     fn parse_params_and_headers(&mut self, s: &str, mut i: usize) -> Result<usize, UriError> {
         let b = s.as_bytes();
         let ps = i;
+        let mut escaped = false;
+        let mut run = |i: &mut usize, table: &[bool; 256]| {
+            let from = *i;
+            while *i < b.len() && table[usize::from(b[*i])] {
+                escaped |= b[*i] == b'%';
+                *i += 1;
+            }
+            *i > from
+        };
         while b.get(i) == Some(&b';') {
             i += 1;
-            let name_start = i;
-            while i < b.len() && is_param_char(b[i]) {
-                i += 1;
-            }
-            if i == name_start {
+            if !run(&mut i, &PARAM) {
                 return Err(UriError::EmptyParam);
             }
             if b.get(i) == Some(&b'=') {
                 i += 1;
-                let vs = i;
-                while i < b.len() && is_param_char(b[i]) {
-                    i += 1;
-                }
-                if i == vs {
+                if !run(&mut i, &PARAM) {
                     return Err(UriError::EmptyParam);
                 }
             }
-            if !escapes_valid(&s[name_start..i]) {
-                return Err(UriError::Escape);
-            }
         }
-        self.params = Span::new(ps, i);
+        let params_end = i;
         if b.get(i) == Some(&b'?') {
             i += 1;
             let hs = i;
             loop {
-                let name_start = i;
-                while i < b.len() && is_header_char(b[i]) {
-                    i += 1;
-                }
-                if i == name_start || b.get(i) != Some(&b'=') {
+                // hname "=" hvalue, where hvalue may be empty.
+                if !run(&mut i, &HEADER) || b.get(i) != Some(&b'=') {
                     return Err(UriError::EmptyParam);
                 }
                 i += 1;
-                while i < b.len() && is_header_char(b[i]) {
-                    i += 1;
-                }
-                if !escapes_valid(&s[name_start..i]) {
-                    return Err(UriError::Escape);
-                }
+                run(&mut i, &HEADER);
                 if b.get(i) == Some(&b'&') {
                     i += 1;
                 } else {
@@ -236,6 +239,10 @@ impl<'a> Uri<'a> {
             }
             self.headers = Some(Span::new(hs, i));
         }
+        if escaped && !escapes_valid(&s[ps..i]) {
+            return Err(UriError::Escape);
+        }
+        self.params = Span::new(ps, params_end);
         Ok(i)
     }
 
@@ -592,15 +599,18 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
             .map_err(|_| UriError::Host)?;
         i = close + 1;
     } else {
-        while i < b.len() && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'-' | b'.' | b'_')) {
+        while i < b.len() && HOSTNAME[usize::from(b[i])] {
             i += 1;
         }
         let host = &s[host_start..i];
         if host.is_empty() {
             return Err(UriError::Host);
         }
-        if host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
-            && host.parse::<Ipv4Addr>().is_err()
+        // A name whose labels are all numeric must be a dotted-quad address; a domain's top
+        // label starts with a letter, so only a leading digit needs the full check.
+        if host.as_bytes()[0].is_ascii_digit()
+            && host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            && !is_ipv4(host)
         {
             return Err(UriError::Host);
         }
@@ -616,7 +626,7 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
         if i == ps || i - ps > 5 {
             return Err(UriError::Port);
         }
-        let p: u32 = s[ps..i].parse().map_err(|_| UriError::Port)?;
+        let p = b[ps..i].iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
         port = Some(u16::try_from(p).map_err(|_| UriError::Port)?);
     }
     Ok(HostPort {
@@ -641,8 +651,8 @@ fn parse_other(s: &str, start: usize) -> Result<(), UriError> {
     Ok(())
 }
 
-fn check_chars(s: &str, from: usize, to: usize, ok: fn(u8) -> bool) -> Result<(), UriError> {
-    if let Some(i) = s.as_bytes()[from..to].iter().position(|&c| !ok(c)) {
+fn check_chars(s: &str, from: usize, to: usize, table: &[bool; 256]) -> Result<(), UriError> {
+    if let Some(i) = s.as_bytes()[from..to].iter().position(|&c| !table[usize::from(c)]) {
         return Err(char_error(s, from + i));
     }
     if !escapes_valid(&s[from..to]) {
@@ -658,37 +668,53 @@ fn char_error(s: &str, at: usize) -> UriError {
     }
 }
 
-/// `unreserved` of RFC 3261 §25.1.
-fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric()
-        || matches!(
-            c,
-            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-        )
+/// `unreserved` punctuation of RFC 3261 §25.1.
+macro_rules! unreserved {
+    ($($extra:literal)*) => {
+        byte_class(&[b'-', b'_', b'.', b'!', b'~', b'*', b'\'', b'(', b')' $(, $extra)*])
+    };
 }
 
 /// `user` characters: unreserved, escaped, user-unreserved; `#` is accepted because
 /// telephone keypads put it in user parts that many devices send unescaped.
-fn is_user_char(c: u8) -> bool {
-    is_unreserved(c)
-        || matches!(
-            c,
-            b'%' | b'&' | b'=' | b'+' | b'$' | b',' | b';' | b'?' | b'/' | b'#'
-        )
-}
-
-fn is_password_char(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'%' | b'&' | b'=' | b'+' | b'$' | b',')
-}
-
+static USER: [bool; 256] =
+    unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#');
+/// `password` characters: unreserved, escaped, `&=+$,`.
+static PASSWORD: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',');
 /// `paramchar`: param-unreserved, unreserved, escaped.
-fn is_param_char(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'%' | b'[' | b']' | b'/' | b':' | b'&' | b'+' | b'$')
+static PARAM: [bool; 256] = unreserved!(b'%' b'[' b']' b'/' b':' b'&' b'+' b'$');
+/// `hname`/`hvalue` characters: hnv-unreserved, unreserved, escaped.
+static HEADER: [bool; 256] = unreserved!(b'%' b'[' b']' b'/' b'?' b':' b'+' b'$');
+/// Host name characters (`_` tolerated: some deployments use it in names).
+static HOSTNAME: [bool; 256] = byte_class(b"-._");
+
+fn is_user_char(c: u8) -> bool {
+    USER[usize::from(c)]
 }
 
-/// `hname`/`hvalue` characters: hnv-unreserved, unreserved, escaped.
-fn is_header_char(c: u8) -> bool {
-    is_unreserved(c) || matches!(c, b'%' | b'[' | b']' | b'/' | b'?' | b':' | b'+' | b'$')
+fn is_param_char(c: u8) -> bool {
+    PARAM[usize::from(c)]
+}
+
+/// `true` when a host made of digits and dots is a valid dotted-quad IPv4 address.
+fn is_ipv4(host: &str) -> bool {
+    let (mut parts, mut digits, mut value) = (0u8, 0u8, 0u16);
+    for &c in host.as_bytes() {
+        if c == b'.' {
+            if digits == 0 {
+                return false;
+            }
+            parts += 1;
+            (digits, value) = (0, 0);
+        } else {
+            digits += 1;
+            value = value * 10 + u16::from(c - b'0');
+            if digits > 3 || value > 255 {
+                return false;
+            }
+        }
+    }
+    parts == 3 && digits > 0
 }
 
 #[cfg(test)]

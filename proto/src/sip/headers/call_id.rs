@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{Header, HeaderName};
 use crate::sip::error::HeaderError;
-use crate::sip::text::{is_token_char, trim_lws};
+use crate::sip::text::{byte_class, trim_lws};
 
 /// The Call-ID: `word ["@" word]`, compared byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -29,23 +29,10 @@ impl<'a> CallId<'a> {
 }
 
 /// `word` characters of RFC 3261 §25.1.
+static WORD: [bool; 256] = byte_class(b"-.!%*_+`'~()<>:\\\"/[]?{}");
+
 fn is_word_char(b: u8) -> bool {
-    is_token_char(b)
-        || matches!(
-            b,
-            b'(' | b')'
-                | b'<'
-                | b'>'
-                | b':'
-                | b'\\'
-                | b'"'
-                | b'/'
-                | b'['
-                | b']'
-                | b'?'
-                | b'{'
-                | b'}'
-        )
+    WORD[usize::from(b)]
 }
 
 impl<'a> Header<'a> for CallId<'a> {

@@ -3,7 +3,7 @@
 
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
-use crate::sip::text::{is_lws, is_token_char};
+use crate::sip::text::{is_lws, is_token_char, token_or_quoted};
 
 /// The index of the first byte at or after `i` that is not linear white space.
 pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
@@ -68,6 +68,14 @@ pub(crate) fn shift(e: HeaderError, by: usize) -> HeaderError {
         HeaderError::Param { at } => HeaderError::Param { at: at + by },
         other => other,
     }
+}
+
+/// A parameter value for [`Params::push`]/[`Params::set`] that always parses back to `v`: a
+/// token as is, anything else as a quoted string (which `Params` keeps as written), with CR
+/// and LF replaced by spaces so no value can break the header line.
+pub(crate) fn param_value(v: &str) -> String {
+    let clean = v.replace(['\r', '\n'], " ");
+    token_or_quoted(&clean).into_owned()
 }
 
 /// Length of the `comment` (RFC 3261 §25.1) at the start of `s`, which must start with `(`:
@@ -209,6 +217,20 @@ mod tests {
     }
 
     #[test]
+    fn param_values_round_trip() {
+        for v in ["tok", "two words", "\"q\"", "\"open", "[x", "a\r\nb", ""] {
+            let p = Params::new().with("n", Some(&param_value(v)));
+            let back = Params::parse(p.as_str()).unwrap();
+            let want = v.replace(['\r', '\n'], " ");
+            assert_eq!(
+                back.get_unquoted("n").as_deref(),
+                Some(want.as_str()),
+                "{v}"
+            );
+        }
+    }
+
+    #[test]
     fn comments() {
         assert_eq!(comment_len("(a (b) \\) c) rest"), Ok(12));
         assert!(comment_len("(open (nested)").is_err());
@@ -221,7 +243,13 @@ mod tests {
 
     #[test]
     fn qvalues() {
-        for (s, q) in [("0", 0), ("0.", 0), ("0.5", 500), ("0.123", 123), ("1", 1000)] {
+        for (s, q) in [
+            ("0", 0),
+            ("0.", 0),
+            ("0.5", 500),
+            ("0.123", 123),
+            ("1", 1000),
+        ] {
             assert_eq!(parse_qvalue(s), Some(q), "{s}");
         }
         for s in ["1.5", "2", "0.1234", "", ".5", "1.001", "0.a"] {

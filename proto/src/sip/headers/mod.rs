@@ -24,30 +24,104 @@
 mod macros;
 mod name;
 
+mod accept;
+mod accept_encoding;
+mod accept_language;
+mod allow;
+mod auth_param;
+mod authentication_info;
+mod authorization;
 mod call_id;
 mod contact;
+mod content_disposition;
+mod content_encoding;
+mod content_language;
 mod content_length;
 mod content_type;
 mod cseq;
+mod date;
+mod event;
+mod expires;
 mod from_to;
+mod grammar;
 mod max_forwards;
+mod option_tags;
+mod organization;
+mod p_identity;
+mod path;
+mod priority;
+mod privacy;
+mod rack;
+mod reason;
+mod refer_to;
+mod referred_by;
+mod replaces;
+mod retry_after;
 mod route;
+mod rseq;
+mod service_route;
+mod session_expires;
+mod sip_etag;
+mod subject;
+mod subscription_state;
+mod timestamp;
+#[cfg(test)]
+mod typed_tests;
+mod user_agent;
 mod via;
+mod warning;
+mod www_authenticate;
 
 use std::fmt;
+use std::marker::PhantomData;
 
+pub use self::accept::Accept;
+pub use self::accept_encoding::AcceptEncoding;
+pub use self::accept_language::AcceptLanguage;
+pub use self::allow::Allow;
+pub use self::auth_param::AuthParam;
+pub use self::authentication_info::AuthenticationInfo;
+pub use self::authorization::{Authorization, Credentials, ProxyAuthorization};
 pub use self::call_id::CallId;
 pub use self::contact::Contact;
+pub use self::content_disposition::{ContentDisposition, Handling};
+pub use self::content_encoding::ContentEncoding;
+pub use self::content_language::ContentLanguage;
 pub use self::content_length::ContentLength;
 pub use self::content_type::{ContentType, MediaType};
 pub use self::cseq::Cseq;
+pub use self::date::{Date, Month, Weekday};
+pub use self::event::{AllowEvents, Event};
+pub use self::expires::{Expires, MinExpires};
 pub use self::from_to::{FromHeader, ToHeader};
 pub use self::max_forwards::MaxForwards;
 pub use self::name::HeaderName;
+pub use self::option_tags::{ProxyRequire, Require, Supported, Unsupported};
+pub use self::organization::Organization;
+pub use self::p_identity::{PAssertedIdentity, PPreferredIdentity};
+pub use self::path::Path;
+pub use self::priority::{Priority, PriorityKind};
+pub use self::privacy::Privacy;
+pub use self::rack::RAck;
+pub use self::reason::Reason;
+pub use self::refer_to::ReferTo;
+pub use self::referred_by::ReferredBy;
+pub use self::replaces::Replaces;
+pub use self::retry_after::RetryAfter;
 pub use self::route::{RecordRoute, Route};
+pub use self::rseq::RSeq;
+pub use self::service_route::ServiceRoute;
+pub use self::session_expires::{MinSe, Refresher, SessionExpires};
+pub use self::sip_etag::{SipETag, SipIfMatch};
+pub use self::subject::Subject;
+pub use self::subscription_state::{SubState, SubscriptionReason, SubscriptionState};
+pub use self::timestamp::Timestamp;
+pub use self::user_agent::{ProductItem, ProductItems, Server, UserAgent};
 pub use self::via::{Via, BRANCH_MAGIC_COOKIE};
+pub use self::warning::Warning;
+pub use self::www_authenticate::{Challenge, ProxyAuthenticate, WwwAuthenticate};
 use super::error::{HeaderError, ParseError};
-use super::text::split_commas;
+use super::text::{split_commas, CommaSplit};
 
 /// A typed header value.
 ///
@@ -184,29 +258,13 @@ impl Headers {
     /// Decodes every value of the typed header `T`, in order; list headers yield one item per
     /// list element. A line with an empty value yields nothing for a list header (`Supported:`
     /// is legal), but an empty element between commas is an error.
-    pub fn typed<'a, T: Header<'a>>(&'a self) -> impl Iterator<Item = Result<T, ParseError>> + 'a {
-        self.entries
-            .iter()
-            .filter(|e| e.name == T::NAME)
-            .flat_map(move |e| {
-                let value = &self.text[e.value_start as usize..e.value_end as usize];
-                let name_str = &self.text[e.start as usize..e.name_end as usize];
-                let parts = if T::LIST {
-                    Values::List(if value.is_empty() {
-                        None
-                    } else {
-                        Some(split_commas(value))
-                    })
-                } else {
-                    Values::One(Some(value))
-                };
-                parts.map(move |v| {
-                    if T::LIST && v.is_empty() {
-                        return Err(header_error(name_str, HeaderError::Empty));
-                    }
-                    T::parse(v).map_err(|error| header_error(name_str, error))
-                })
-            })
+    pub fn typed<'a, T: Header<'a>>(&'a self) -> Typed<'a, T> {
+        Typed {
+            headers: self,
+            next_entry: 0,
+            current: None,
+            _marker: PhantomData,
+        }
     }
 
     /// The first value of `T`, if any.
@@ -218,12 +276,33 @@ impl Headers {
     /// more than once ([`ParseError::MultipleValues`]).
     pub fn single<'a, T: Header<'a>>(&'a self) -> Result<T, ParseError> {
         let name = T::NAME.canonical().unwrap_or("extension");
-        let mut it = self.typed::<T>();
-        let first = it.next().ok_or(ParseError::MissingHeader { name })??;
-        if it.next().is_some() {
-            return Err(ParseError::MultipleValues { name });
+        let mut found = None;
+        for e in &self.entries {
+            if e.name == T::NAME {
+                if found.is_some() {
+                    return Err(ParseError::MultipleValues { name });
+                }
+                found = Some(e);
+            }
         }
-        Ok(first)
+        let e = found.ok_or(ParseError::MissingHeader { name })?;
+        let value = &self.text[e.value_start as usize..e.value_end as usize];
+        if T::LIST {
+            let mut parts = split_commas(value);
+            let first = parts.next().unwrap_or("");
+            if parts.next().is_some() {
+                return Err(ParseError::MultipleValues { name });
+            }
+            if first.is_empty() {
+                return Err(ParseError::MissingHeader { name });
+            }
+            return T::parse(first).map_err(|error| self.error_at(e, error));
+        }
+        T::parse(value).map_err(|error| self.error_at(e, error))
+    }
+
+    fn error_at(&self, e: &Entry, error: HeaderError) -> ParseError {
+        header_error(&self.text[e.start as usize..e.name_end as usize], error)
     }
 
     /// Appends a field with the canonical spelling of `name`.
@@ -411,18 +490,44 @@ fn header_error(name: &str, error: HeaderError) -> ParseError {
     }
 }
 
-enum Values<'a> {
-    One(Option<&'a str>),
-    List(Option<super::text::CommaSplit<'a>>),
+/// Iterator over the decoded values of one typed header, from [`Headers::typed`].
+#[derive(Debug)]
+pub struct Typed<'a, T> {
+    headers: &'a Headers,
+    next_entry: usize,
+    /// The list elements left on the current line, with that line's entry.
+    current: Option<(CommaSplit<'a>, &'a Entry)>,
+    _marker: PhantomData<fn() -> T>,
 }
 
-impl<'a> Iterator for Values<'a> {
-    type Item = &'a str;
+impl<'a, T: Header<'a>> Iterator for Typed<'a, T> {
+    type Item = Result<T, ParseError>;
 
-    fn next(&mut self) -> Option<&'a str> {
-        match self {
-            Self::One(v) => v.take(),
-            Self::List(it) => it.as_mut()?.next(),
+    fn next(&mut self) -> Option<Self::Item> {
+        let h = self.headers;
+        loop {
+            if let Some((parts, e)) = &mut self.current {
+                if let Some(v) = parts.next() {
+                    let e: &Entry = e;
+                    if v.is_empty() {
+                        return Some(Err(h.error_at(e, HeaderError::Empty)));
+                    }
+                    return Some(T::parse(v).map_err(|error| h.error_at(e, error)));
+                }
+                self.current = None;
+            }
+            let offset = h.entries[self.next_entry..]
+                .iter()
+                .position(|e| e.name == T::NAME)?;
+            let e = &h.entries[self.next_entry + offset];
+            self.next_entry += offset + 1;
+            let value = &h.text[e.value_start as usize..e.value_end as usize];
+            if !T::LIST {
+                return Some(T::parse(value).map_err(|error| h.error_at(e, error)));
+            }
+            if !value.is_empty() {
+                self.current = Some((split_commas(value), e));
+            }
         }
     }
 }
