@@ -11,7 +11,10 @@ const MESSAGES: [(&str, &[u8]); 4] = [
     ("invite", include_bytes!("../../vectors/bench/invite.sip")),
     ("ok", include_bytes!("../../vectors/bench/ok.sip")),
     ("options", include_bytes!("../../vectors/bench/options.sip")),
-    ("register", include_bytes!("../../vectors/bench/register.sip")),
+    (
+        "register",
+        include_bytes!("../../vectors/bench/register.sip"),
+    ),
 ];
 
 /// Decodes the headers every transaction and dialog needs, the way the endpoint will: every
@@ -29,7 +32,10 @@ fn typed_access(m: &Message) -> usize {
     n += m.cseq().expect("valid CSeq").seq as usize;
     n += m.call_id().expect("valid Call-ID").as_str().len();
     for c in m.contact() {
-        n += c.expect("valid Contact").uri().map_or(0, |u| u.host().len());
+        n += c
+            .expect("valid Contact")
+            .uri()
+            .map_or(0, |u| u.host().len());
     }
     n
 }
@@ -46,9 +52,26 @@ fn rsipstack_typed(m: &rsipstack::sip::SipMessage) -> usize {
             _ => {}
         }
     }
-    n += m.from_header().expect("From").typed().expect("valid From").params.len();
-    n += m.to_header().expect("To").typed().expect("valid To").params.len();
-    n += m.cseq_header().expect("CSeq").typed().expect("valid CSeq").seq as usize;
+    n += m
+        .from_header()
+        .expect("From")
+        .typed()
+        .expect("valid From")
+        .params
+        .len();
+    n += m
+        .to_header()
+        .expect("To")
+        .typed()
+        .expect("valid To")
+        .params
+        .len();
+    n += m
+        .cseq_header()
+        .expect("CSeq")
+        .typed()
+        .expect("valid CSeq")
+        .seq as usize;
     n += m.call_id_header().expect("Call-ID").value().len();
     n
 }
@@ -65,9 +88,26 @@ fn rsip_typed(m: &rsip::SipMessage) -> usize {
             _ => {}
         }
     }
-    n += m.from_header().expect("From").typed().expect("valid From").params.len();
-    n += m.to_header().expect("To").typed().expect("valid To").params.len();
-    n += m.cseq_header().expect("CSeq").typed().expect("valid CSeq").seq as usize;
+    n += m
+        .from_header()
+        .expect("From")
+        .typed()
+        .expect("valid From")
+        .params
+        .len();
+    n += m
+        .to_header()
+        .expect("To")
+        .typed()
+        .expect("valid To")
+        .params
+        .len();
+    n += m
+        .cseq_header()
+        .expect("CSeq")
+        .typed()
+        .expect("valid CSeq")
+        .seq as usize;
     n += m.call_id_header().expect("Call-ID").value().len();
     n
 }
@@ -96,7 +136,9 @@ fn bench(c: &mut Criterion) {
         });
         g.bench_with_input(BenchmarkId::new("rsipstack", name), bytes, |b, bytes| {
             b.iter(|| {
-                rsipstack_typed(&rsipstack::sip::SipMessage::try_from(black_box(bytes)).expect("valid"))
+                rsipstack_typed(
+                    &rsipstack::sip::SipMessage::try_from(black_box(bytes)).expect("valid"),
+                )
             })
         });
         g.bench_with_input(BenchmarkId::new("rsip", name), bytes, |b, bytes| {

@@ -64,9 +64,20 @@ fn exercise(m: &Message) {
         let _ = (v.branch(), v.rport(), v.received(), v.ttl(), v.to_string());
     }
     for c in m.contact().flatten() {
-        let _ = (c.expires(), c.q(), c.sip_instance(), c.pub_gruu(), c.to_string());
+        let _ = (
+            c.expires(),
+            c.q(),
+            c.sip_instance(),
+            c.pub_gruu(),
+            c.to_string(),
+        );
         if let Some(u) = c.uri() {
-            let _ = (u.user_unescaped(), u.host_kind(), u.transport(), u.equivalent(u));
+            let _ = (
+                u.user_unescaped(),
+                u.host_kind(),
+                u.transport(),
+                u.equivalent(u),
+            );
         }
     }
     let _ = (m.from(), m.to(), m.call_id(), m.cseq(), m.max_forwards());

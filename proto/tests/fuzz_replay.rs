@@ -26,7 +26,10 @@ fn files(dir: &Path) -> Vec<std::path::PathBuf> {
 fn replay(target: &str, seeds: &[&str], run: fn(&[u8])) -> usize {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut n = 0;
-    let mut dirs = vec![root.join("fuzz/corpus").join(target), root.join("fuzz/regressions").join(target)];
+    let mut dirs = vec![
+        root.join("fuzz/corpus").join(target),
+        root.join("fuzz/regressions").join(target),
+    ];
     dirs.extend(seeds.iter().map(|s| root.join("vectors").join(s)));
     for dir in dirs {
         for f in files(&dir) {
@@ -41,7 +44,13 @@ fn replay(target: &str, seeds: &[&str], run: fn(&[u8])) -> usize {
 
 #[test]
 fn sip_message_corpus() {
-    assert!(replay("sip_message", &["sip", "bench", "mwi", "presence"], fuzz::sip_message) > 250);
+    assert!(
+        replay(
+            "sip_message",
+            &["sip", "bench", "mwi", "presence"],
+            fuzz::sip_message
+        ) > 250
+    );
 }
 
 #[test]

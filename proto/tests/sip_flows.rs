@@ -13,7 +13,12 @@ fn files(name: &str) -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "sip"))
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     out.sort();
     out
@@ -51,11 +56,21 @@ fn rfc3665_registration_challenge_and_binding() {
     let challenge = f2.headers().get(HeaderName::WwwAuthenticate).unwrap();
     assert!(challenge.starts_with("Digest"));
     let f3 = get("2.01_sip-client-new-registration-F3");
-    assert!(f3.headers().get(HeaderName::Authorization).unwrap().contains("response="));
+    assert!(f3
+        .headers()
+        .get(HeaderName::Authorization)
+        .unwrap()
+        .contains("response="));
     let f4 = get("2.01_sip-client-new-registration-F4");
     let c: Vec<Contact<'_>> = f4.contact().map(Result::unwrap).collect();
     assert_eq!(c.len(), 1);
-    assert_eq!(c[0].expires().or_else(|| f4.headers().get(HeaderName::Expires).and_then(|e| e.parse().ok())), Some(3600));
+    assert_eq!(
+        c[0].expires().or_else(|| f4
+            .headers()
+            .get(HeaderName::Expires)
+            .and_then(|e| e.parse().ok())),
+        Some(3600)
+    );
 }
 
 /// The RFC 3261 §24 messages omit their SDP bodies but keep the Content-Length; with a body
@@ -67,7 +82,10 @@ fn rfc3261_section24_flows() {
     for (name, bytes) in &all {
         let m = match Message::parse(bytes) {
             Ok(m) => m,
-            Err(ParseError::BodyTruncated { declared, available: 0 }) => {
+            Err(ParseError::BodyTruncated {
+                declared,
+                available: 0,
+            }) => {
                 let mut full = bytes.clone();
                 full.resize(bytes.len() + declared, b'x');
                 Message::parse(&full).unwrap()
@@ -97,7 +115,11 @@ fn rfc3261_section24_flows() {
 #[test]
 fn bench_messages_parse_and_round_trip() {
     for name in ["invite", "ok", "options", "register"] {
-        let bytes = std::fs::read(format!("{}/../vectors/bench/{name}.sip", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let bytes = std::fs::read(format!(
+            "{}/../vectors/bench/{name}.sip",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
         let m = Message::parse(&bytes).unwrap();
         m.validate().unwrap();
         assert_eq!(m.to_bytes(), bytes, "{name}");

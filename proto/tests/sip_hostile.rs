@@ -22,21 +22,33 @@ fn with_header(extra: &str) -> Vec<u8> {
 fn one_mebibyte_header_line() {
     let big = format!("X-Big: {}", "a".repeat(1 << 20));
     let bytes = with_header(&big);
-    assert!(matches!(Message::parse(&bytes), Err(ParseError::TooLarge { limit: 65536, .. })));
+    assert!(matches!(
+        Message::parse(&bytes),
+        Err(ParseError::TooLarge { limit: 65536, .. })
+    ));
     let mut f = Framer::new();
     for chunk in bytes.chunks(1500) {
         f.feed(chunk);
         if let Some(r) = f.next_frame() {
-            assert!(matches!(r, Err(FramerError::Stream(ParseError::TooLarge { .. }))));
+            assert!(matches!(
+                r,
+                Err(FramerError::Stream(ParseError::TooLarge { .. }))
+            ));
             break;
         }
         assert!(f.buffered() <= 65536 + 1500, "framer buffer stays bounded");
     }
     assert!(f.is_failed());
     // With a limit that allows it, the line parses and round-trips.
-    let limits = ParseLimits { max_size: 2 << 20, ..ParseLimits::default() };
+    let limits = ParseLimits {
+        max_size: 2 << 20,
+        ..ParseLimits::default()
+    };
     let m = Message::parse_with(&bytes, &limits).unwrap();
-    assert_eq!(m.headers().get_by_name("x-big").map(str::len), Some(1 << 20));
+    assert_eq!(
+        m.headers().get_by_name("x-big").map(str::len),
+        Some(1 << 20)
+    );
     assert_eq!(m.to_bytes(), bytes);
 }
 
@@ -44,18 +56,33 @@ fn one_mebibyte_header_line() {
 fn ten_thousand_headers() {
     let many: String = (0..10_000).map(|i| format!("X-H{i}: v\r\n")).collect();
     let bytes = with_header(many.trim_end());
-    let limits = ParseLimits { max_size: 1 << 20, max_headers: 256 };
-    assert_eq!(Message::parse_with(&bytes, &limits), Err(ParseError::TooManyHeaders { limit: 256 }));
+    let limits = ParseLimits {
+        max_size: 1 << 20,
+        max_headers: 256,
+    };
+    assert_eq!(
+        Message::parse_with(&bytes, &limits),
+        Err(ParseError::TooManyHeaders { limit: 256 })
+    );
     let mut f = Framer::with_limits(limits);
     f.feed(&bytes);
     assert_eq!(
         f.next_frame(),
-        Some(Err(FramerError::Stream(ParseError::TooManyHeaders { limit: 256 })))
+        Some(Err(FramerError::Stream(ParseError::TooManyHeaders {
+            limit: 256
+        })))
     );
     // Ten thousand Via values on one line parse lazily, one by one, without blowing up.
     let vias = vec!["SIP/2.0/UDP h;branch=z9hG4bKx"; 10_000].join(",");
     let bytes = with_header(&format!("Via: {vias}"));
-    let m = Message::parse_with(&bytes, &ParseLimits { max_size: 1 << 20, ..Default::default() }).unwrap();
+    let m = Message::parse_with(
+        &bytes,
+        &ParseLimits {
+            max_size: 1 << 20,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     assert_eq!(m.via().count(), 10_001);
 }
 
@@ -100,22 +127,36 @@ fn nuls_and_control_bytes() {
 
 #[test]
 fn every_truncation_fails_cleanly_or_parses() {
-    let full = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../vectors/bench/invite.sip")).unwrap();
+    let full = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../vectors/bench/invite.sip"
+    ))
+    .unwrap();
     let head_end = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
     for n in 0..full.len() {
         match Message::parse(&full[..n]) {
-            Ok(m) => panic!("prefix of {n} bytes parsed: {:?}", m.as_request().map(|r| r.method())),
+            Ok(m) => panic!(
+                "prefix of {n} bytes parsed: {:?}",
+                m.as_request().map(|r| r.method())
+            ),
             Err(e) => {
                 if n >= head_end {
                     assert!(matches!(e, ParseError::BodyTruncated { .. }), "{n}: {e}");
                 } else {
-                    assert!(matches!(e, ParseError::Truncated | ParseError::Empty), "{n}: {e}");
+                    assert!(
+                        matches!(e, ParseError::Truncated | ParseError::Empty),
+                        "{n}: {e}"
+                    );
                 }
             }
         }
         let mut f = Framer::new();
         f.feed(&full[..n]);
-        assert_eq!(f.next_frame(), None, "a stream prefix is incomplete, not an error");
+        assert_eq!(
+            f.next_frame(),
+            None,
+            "a stream prefix is incomplete, not an error"
+        );
     }
     assert!(Message::parse(&full).is_ok());
 }
@@ -126,7 +167,10 @@ fn content_length_lies() {
     let m = format!("{OPTIONS}Content-Length: 50\r\n\r\nshort");
     assert_eq!(
         Message::parse(m.as_bytes()),
-        Err(ParseError::BodyTruncated { declared: 50, available: 5 })
+        Err(ParseError::BodyTruncated {
+            declared: 50,
+            available: 5
+        })
     );
     // Smaller: the rest of the datagram is ignored.
     let m = format!("{OPTIONS}Content-Length: 2\r\n\r\nshort");
@@ -134,27 +178,55 @@ fn content_length_lies() {
     // Absurd: rejected before any allocation.
     for cl in ["99999999999999999999", "1e3", "0x10", "", "+1", "1 2"] {
         let m = format!("{OPTIONS}Content-Length: {cl}\r\n\r\n");
-        assert_eq!(Message::parse(m.as_bytes()), Err(ParseError::ContentLength), "{cl:?}");
+        assert_eq!(
+            Message::parse(m.as_bytes()),
+            Err(ParseError::ContentLength),
+            "{cl:?}"
+        );
     }
     // On a stream, a length past the size limit fails at once instead of buffering.
     let mut f = Framer::new();
     f.feed(format!("{OPTIONS}Content-Length: 4000000000\r\n\r\n").as_bytes());
-    assert!(matches!(f.next_frame(), Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))));
+    assert!(matches!(
+        f.next_frame(),
+        Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))
+    ));
     // A length that eats into the next message desynchronises nothing we report as valid:
     // the first message takes the bytes it announced.
     let mut f = Framer::new();
     let first = format!("{OPTIONS}Content-Length: 10\r\n\r\n");
     f.feed(first.as_bytes());
     f.feed(b"0123456789");
-    assert!(matches!(f.next_frame(), Some(Ok(Frame::Message(m))) if &m.body()[..] == b"0123456789"));
+    assert!(
+        matches!(f.next_frame(), Some(Ok(Frame::Message(m))) if &m.body()[..] == b"0123456789")
+    );
 }
 
 #[test]
 fn typed_decoders_reject_garbage_without_panicking() {
     let garbage = [
-        "", " ", ",", ";", "<", ">", "\"", "<>", "<sip:>", "sip:", "SIP/", "SIP/2.0/", "SIP/2.0/UDP [",
-        "SIP/2.0/UDP [::1", "SIP/2.0/UDP h:", "SIP/2.0/UDP h:70000", "\u{00e9}", "<sip:a@b>;=",
-        "<sip:a@b>;a=\"", "*;x", "<sip:a@[::g]>", "<sips:%>",
+        "",
+        " ",
+        ",",
+        ";",
+        "<",
+        ">",
+        "\"",
+        "<>",
+        "<sip:>",
+        "sip:",
+        "SIP/",
+        "SIP/2.0/",
+        "SIP/2.0/UDP [",
+        "SIP/2.0/UDP [::1",
+        "SIP/2.0/UDP h:",
+        "SIP/2.0/UDP h:70000",
+        "\u{00e9}",
+        "<sip:a@b>;=",
+        "<sip:a@b>;a=\"",
+        "*;x",
+        "<sip:a@[::g]>",
+        "<sips:%>",
     ];
     for g in garbage {
         let _ = Via::parse(g);

@@ -5,8 +5,8 @@
 use bytes::Bytes;
 use proptest::prelude::*;
 use sipsimple_proto::sip::headers::{
-    CallId, Contact, ContentType, Cseq, FromHeader, Header, HeaderName, MaxForwards, Route, ToHeader,
-    Via,
+    CallId, Contact, ContentType, Cseq, FromHeader, Header, HeaderName, MaxForwards, Route,
+    ToHeader, Via,
 };
 use sipsimple_proto::sip::{
     Address, Frame, Framer, Message, Method, NameAddr, Request, RequestBuilder, Response,
@@ -20,7 +20,8 @@ fn token() -> impl Strategy<Value = String> {
 fn host() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z][a-z0-9-]{0,10}(\\.[a-z][a-z0-9-]{0,10}){0,3}",
-        (any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>()).prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
+        (any::<u8>(), any::<u8>(), any::<u8>(), any::<u8>())
+            .prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
         any::<[u16; 8]>().prop_map(|s| format!("[{}]", std::net::Ipv6Addr::from(s))),
     ]
 }
@@ -34,7 +35,10 @@ fn uri() -> impl Strategy<Value = Uri<'static>> {
         prop::collection::vec((token(), prop::option::of("[a-zA-Z0-9_.-]{1,8}")), 0..3),
     )
         .prop_map(|(user, host, port, secure, params)| {
-            let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+            let host = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned();
             let mut u = Uri::sip(user.as_deref(), &host, port, secure).unwrap();
             for (n, v) in params {
                 u = u.with_param(&n, v.as_deref()).unwrap();
@@ -223,12 +227,30 @@ fn exercise(m: &Message) {
         let _ = (v.branch(), v.rport(), v.received(), v.ttl(), v.to_string());
     }
     for c in m.contact().flatten() {
-        let _ = (c.expires(), c.q(), c.sip_instance(), c.pub_gruu(), c.to_string());
+        let _ = (
+            c.expires(),
+            c.q(),
+            c.sip_instance(),
+            c.pub_gruu(),
+            c.to_string(),
+        );
         if let Some(u) = c.uri() {
-            let _ = (u.user_unescaped(), u.host_kind(), u.transport(), u.equivalent(u));
+            let _ = (
+                u.user_unescaped(),
+                u.host_kind(),
+                u.transport(),
+                u.equivalent(u),
+            );
         }
     }
-    let _ = (m.from(), m.to(), m.call_id(), m.cseq(), m.max_forwards(), m.content_type());
+    let _ = (
+        m.from(),
+        m.to(),
+        m.call_id(),
+        m.cseq(),
+        m.max_forwards(),
+        m.content_type(),
+    );
     for r in m.headers().typed::<Route<'_>>().flatten() {
         let _ = r.uri().is_loose_route();
     }

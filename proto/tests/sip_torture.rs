@@ -5,12 +5,13 @@
 //! where the RFC says one answers.
 
 use sipsimple_proto::sip::headers::{Contact, Header, HeaderName, Route, Via};
-use sipsimple_proto::sip::{
-    HeaderError, Host, Message, Method, ParseError, Scheme, UriError,
-};
+use sipsimple_proto::sip::{HeaderError, Host, Message, Method, ParseError, Scheme, UriError};
 
 fn load(dir: &str, name: &str) -> Vec<u8> {
-    let path = format!("{}/../vectors/sip/{dir}/{name}.sip", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../vectors/sip/{dir}/{name}.sip",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -38,7 +39,10 @@ fn assert_round_trip(name: &str, bytes: &[u8]) {
     let m = Message::parse(bytes).unwrap();
     let out = m.to_bytes();
     let body_start = out.len() - m.body().len();
-    assert!(bytes.starts_with(&out[..body_start]), "{name}: header section changed");
+    assert!(
+        bytes.starts_with(&out[..body_start]),
+        "{name}: header section changed"
+    );
     assert_eq!(&out[body_start..], &m.body()[..], "{name}: body changed");
 }
 
@@ -73,13 +77,23 @@ fn wsinv_short_tortuous_invite() {
         m.headers().get_by_name("newfangledheader"),
         Some("newfangled value\r\n continued newfangled value")
     );
-    assert_eq!(m.headers().get_by_name("UnknownHeaderWithUnusualValue"), Some(";;,,;;,;"));
-    let route: Vec<Route<'_>> = m.headers().typed::<Route<'_>>().map(Result::unwrap).collect();
+    assert_eq!(
+        m.headers().get_by_name("UnknownHeaderWithUnusualValue"),
+        Some(";;,,;;,;")
+    );
+    let route: Vec<Route<'_>> = m
+        .headers()
+        .typed::<Route<'_>>()
+        .map(Result::unwrap)
+        .collect();
     assert_eq!(route.len(), 1);
     assert!(route[0].uri().is_loose_route());
     let contact: Vec<Contact<'_>> = m.contact().map(Result::unwrap).collect();
     assert_eq!(contact.len(), 1);
-    assert_eq!(contact[0].address().unwrap().display_name().as_deref(), Some("Quoted string \"\""));
+    assert_eq!(
+        contact[0].address().unwrap().display_name().as_deref(),
+        Some("Quoted string \"\"")
+    );
     assert_eq!(contact[0].q(), Some(330));
     let p = &contact[0].address().unwrap().params;
     assert_eq!(p.get("newparam"), Some(Some("newvalue")));
@@ -96,19 +110,34 @@ fn intmeth_wide_range_of_valid_characters() {
         r.method(),
         &Method::Extension("!interesting-Method0123456789_*+`.%indeed'~".into())
     );
-    assert_eq!(r.uri().user(), Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*"));
-    assert_eq!(r.uri().password(), Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)"));
+    assert_eq!(
+        r.uri().user(),
+        Some("1_unusual.URI~(to-be!sure)&isn't+it$/crazy?,/;;*")
+    );
+    assert_eq!(
+        r.uri().password(),
+        Some("&it+has=1,weird!*pas$wo~d_too.(doesn't-it)")
+    );
     assert_eq!(r.uri().host(), "example.com");
     let to = m.to().unwrap();
-    assert_eq!(to.display_name().as_deref(), Some("BEL:\x07 NUL:\0 DEL:\x7f"));
+    assert_eq!(
+        to.display_name().as_deref(),
+        Some("BEL:\x07 NUL:\0 DEL:\x7f")
+    );
     let from = m.from().unwrap();
-    assert_eq!(from.display_name().as_deref(), Some("token1~` token2'+_ token3*%!.-"));
+    assert_eq!(
+        from.display_name().as_deref(),
+        Some("token1~` token2'+_ token3*%!.-")
+    );
     assert_eq!(from.tag(), Some("_token~1'+`*%!-."));
     assert_eq!(
         from.params.get_unquoted("fromParam''~+*_!.-%").as_deref(),
         Some("работающий")
     );
-    assert_eq!(m.call_id().unwrap().as_str(), "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{");
+    assert_eq!(
+        m.call_id().unwrap().as_str(),
+        "intmeth.word%ZK-!.*_+'@word`~)(><:\\/\"][?}{"
+    );
     assert_eq!(m.max_forwards().unwrap().unwrap().0, 255);
     assert_eq!(m.top_via().unwrap().branch(), Some("z9hG4bK-.!%66*_+`'~"));
     assert_eq!(
@@ -122,26 +151,44 @@ fn intmeth_wide_range_of_valid_characters() {
 fn esc01_valid_escapes_compare_unescaped() {
     let m = valid("esc01");
     let r = request(&m);
-    assert_eq!(r.uri().user_unescaped().as_deref(), Some("sips:user@example.com"));
+    assert_eq!(
+        r.uri().user_unescaped().as_deref(),
+        Some("sips:user@example.com")
+    );
     assert_eq!(r.uri().host(), "example.net");
     let to = m.to().unwrap();
-    assert!(to.uri().equivalent(&"sip:user@example.com".parse().unwrap()));
+    assert!(to
+        .uri()
+        .equivalent(&"sip:user@example.com".parse().unwrap()));
     let from = m.from().unwrap();
-    assert_eq!(from.uri().user_unescaped().as_deref(), Some("I have spaces"));
+    assert_eq!(
+        from.uri().user_unescaped().as_deref(),
+        Some("I have spaces")
+    );
     let c: Vec<Contact<'_>> = m.contact().map(Result::unwrap).collect();
     let uri = c[0].uri().unwrap();
-    assert!(uri.equivalent(&"sip:caller@host5.example.net;lr;name=value%41".parse().unwrap()));
+    assert!(uri.equivalent(
+        &"sip:caller@host5.example.net;lr;name=value%41"
+            .parse()
+            .unwrap()
+    ));
     assert_eq!(m.content_type().unwrap().unwrap().subtype(), "sdp");
 }
 
 #[test]
 fn escnull_escaped_nulls() {
     let m = valid("escnull");
-    assert_eq!(m.to().unwrap().uri().user_unescaped().as_deref(), Some("null-\0-null"));
+    assert_eq!(
+        m.to().unwrap().uri().user_unescaped().as_deref(),
+        Some("null-\0-null")
+    );
     let c: Vec<Contact<'_>> = m.contact().map(Result::unwrap).collect();
     assert_eq!(c.len(), 2, "two distinct bindings");
     assert_eq!(c[0].uri().unwrap().user_unescaped().as_deref(), Some("\0"));
-    assert_eq!(c[1].uri().unwrap().user_unescaped().as_deref(), Some("\0\0"));
+    assert_eq!(
+        c[1].uri().unwrap().user_unescaped().as_deref(),
+        Some("\0\0")
+    );
     assert!(!c[0].uri().unwrap().equivalent(c[1].uri().unwrap()));
 }
 
@@ -153,7 +200,10 @@ fn esc02_percent_that_is_not_an_escape() {
     assert_ne!(r.method(), &Method::Register);
     assert_eq!(m.to().unwrap().display_name().as_deref(), Some("%Z%45"));
     assert_eq!(m.contact().count(), 2, "C%6Fntact is an unknown header");
-    assert_eq!(m.headers().get_by_name("C%6Fntact"), Some("<sip:alias2@host2.example.com>"));
+    assert_eq!(
+        m.headers().get_by_name("C%6Fntact"),
+        Some("<sip:alias2@host2.example.com>")
+    );
 }
 
 #[test]
@@ -205,7 +255,12 @@ fn mpart01_binary_multipart_body() {
     let m = valid("mpart01");
     let ct = m.content_type().unwrap().unwrap();
     assert!(ct.is("multipart", "mixed"));
-    let declared: usize = m.headers().get(HeaderName::ContentLength).unwrap().parse().unwrap();
+    let declared: usize = m
+        .headers()
+        .get(HeaderName::ContentLength)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(m.body().len(), declared);
     assert!(m.body().contains(&0u8));
     let mp = sipsimple_proto::sip::multipart::Multipart::parse(&ct, m.body()).unwrap();
@@ -278,27 +333,49 @@ fn scalar02_overlarge_request_scalars() {
     );
     assert_eq!(e.status_code(), 400);
     // Max-Forwards 300 and the huge Expires are out of range on their own too.
-    assert!(matches!(m.max_forwards(), Some(Err(ParseError::Header { error: HeaderError::OutOfRange { .. }, .. }))));
+    assert!(matches!(
+        m.max_forwards(),
+        Some(Err(ParseError::Header {
+            error: HeaderError::OutOfRange { .. },
+            ..
+        }))
+    ));
     let c: Vec<Contact<'_>> = m.contact().map(Result::unwrap).collect();
-    assert_eq!(c[0].expires(), Some(u32::MAX), "saturates like RFC 3261 §20.19 allows");
+    assert_eq!(
+        c[0].expires(),
+        Some(u32::MAX),
+        "saturates like RFC 3261 §20.19 allows"
+    );
 }
 
 #[test]
 fn scalarlg_overlarge_response_scalars_dropped() {
     let m = parse("scalarlg");
     assert!(!m.is_request());
-    assert!(matches!(m.validate(), Err(ParseError::Header { error: HeaderError::OutOfRange { .. }, .. })));
+    assert!(matches!(
+        m.validate(),
+        Err(ParseError::Header {
+            error: HeaderError::OutOfRange { .. },
+            ..
+        })
+    ));
 }
 
 #[test]
 fn quotbal_unterminated_quote() {
     let e = invalid("quotbal");
-    assert!(matches!(&e, ParseError::Header { name, error: HeaderError::UnterminatedQuote } if name == "To"), "{e:?}");
+    assert!(
+        matches!(&e, ParseError::Header { name, error: HeaderError::UnterminatedQuote } if name == "To"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn ltgtruri_angle_brackets_around_request_uri() {
-    assert_eq!(invalid("ltgtruri"), ParseError::RequestUri(UriError::Scheme));
+    assert_eq!(
+        invalid("ltgtruri"),
+        ParseError::RequestUri(UriError::Scheme)
+    );
 }
 
 #[test]
@@ -318,26 +395,38 @@ fn trws_trailing_spaces_after_version() {
 
 #[test]
 fn escruri_headers_in_request_uri() {
-    assert_eq!(invalid("escruri"), ParseError::RequestUri(UriError::HeadersNotAllowed));
+    assert_eq!(
+        invalid("escruri"),
+        ParseError::RequestUri(UriError::HeadersNotAllowed)
+    );
 }
 
 #[test]
 fn baddate_is_ignored_unless_read() {
     // The RFC allows rejecting or ignoring it; the Date header is only decoded on demand.
     let m = valid("baddate");
-    assert_eq!(m.headers().get(HeaderName::Date), Some("Fri, 01 Jan 2010 16:00:00 EST"));
+    assert_eq!(
+        m.headers().get(HeaderName::Date),
+        Some("Fri, 01 Jan 2010 16:00:00 EST")
+    );
 }
 
 #[test]
 fn regbadct_contact_with_header_not_in_brackets() {
     let e = invalid("regbadct");
-    assert!(matches!(&e, ParseError::Header { name, .. } if name == "Contact"), "{e:?}");
+    assert!(
+        matches!(&e, ParseError::Header { name, .. } if name == "Contact"),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn badaspec_spaces_inside_angle_brackets() {
     let e = invalid("badaspec");
-    assert!(matches!(&e, ParseError::Header { name, error: HeaderError::Uri(_) } if name == "To"), "{e:?}");
+    assert!(
+        matches!(&e, ParseError::Header { name, error: HeaderError::Uri(_) } if name == "To"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -347,7 +436,10 @@ fn baddn_unquoted_display_name_with_comma() {
     let mut fixed = torture("baddn");
     fixed.extend_from_slice(b"\r\n");
     let e = Message::parse(&fixed).unwrap().validate().unwrap_err();
-    assert!(matches!(&e, ParseError::Header { name, .. } if name == "From"), "{e:?}");
+    assert!(
+        matches!(&e, ParseError::Header { name, .. } if name == "From"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -389,7 +481,10 @@ fn badbranch_bare_magic_cookie() {
 #[test]
 fn insuf_missing_required_headers() {
     let m = parse("insuf");
-    assert_eq!(m.validate(), Err(ParseError::MissingHeader { name: "From" }));
+    assert_eq!(
+        m.validate(),
+        Err(ParseError::MissingHeader { name: "From" })
+    );
 }
 
 #[test]
@@ -446,9 +541,18 @@ fn multi01_multiple_single_value_headers() {
     let m = parse("multi01");
     let e = m.validate().unwrap_err();
     assert!(matches!(e, ParseError::MultipleValues { .. }), "{e:?}");
-    assert!(matches!(m.call_id(), Err(ParseError::MultipleValues { name: "Call-ID" })));
-    assert!(matches!(m.cseq(), Err(ParseError::MultipleValues { name: "CSeq" })));
-    assert!(matches!(m.to(), Err(ParseError::MultipleValues { name: "To" })));
+    assert!(matches!(
+        m.call_id(),
+        Err(ParseError::MultipleValues { name: "Call-ID" })
+    ));
+    assert!(matches!(
+        m.cseq(),
+        Err(ParseError::MultipleValues { name: "CSeq" })
+    ));
+    assert!(matches!(
+        m.to(),
+        Err(ParseError::MultipleValues { name: "To" })
+    ));
 }
 
 #[test]
@@ -495,7 +599,10 @@ fn regescrt_escaped_header_in_contact_uri() {
 #[test]
 fn sdp01_accept_without_sdp_for_406() {
     let m = valid("sdp01");
-    assert_eq!(m.headers().get(HeaderName::Accept), Some("text/nobodyKnowsThis"));
+    assert_eq!(
+        m.headers().get(HeaderName::Accept),
+        Some("text/nobodyKnowsThis")
+    );
 }
 
 // §3.4 backward compatibility
@@ -514,7 +621,10 @@ fn inv2543_rfc2543_syntax() {
 fn test_dat_extra_archive_file_is_malformed() {
     assert!(matches!(
         Message::parse(&torture("test")),
-        Err(ParseError::HeaderLine { reason: "missing colon", .. })
+        Err(ParseError::HeaderLine {
+            reason: "missing colon",
+            ..
+        })
     ));
 }
 
@@ -531,7 +641,11 @@ fn rfc5118_valid_messages() {
     let m = v6("ipv6-good").unwrap();
     assert!(matches!(request(&m).uri().host_kind(), Host::Ipv6(_)));
     let m = v6("port-ambiguous").unwrap();
-    assert_eq!(request(&m).uri().port(), None, "[2001:db8::10:5070] has no port");
+    assert_eq!(
+        request(&m).uri().port(),
+        None,
+        "[2001:db8::10:5070] has no port"
+    );
     let m = v6("port-unambiguous").unwrap();
     assert_eq!(request(&m).uri().port(), Some(5070));
     let m = v6("via-received-param-with-delim").unwrap();
@@ -544,16 +658,29 @@ fn rfc5118_valid_messages() {
     assert_eq!(m.top_via().unwrap().host(), "[::ffff:192.0.2.10]");
     v6("ipv6-correct-abnf-2-colons").unwrap();
     // Declared Content-Length shorter than the SDP present: the body is cut at it.
-    for (name, declared) in [("ipv6-in-sdp", 241), ("mult-ip-in-sdp", 181), ("ipv4-mapped-ipv6", 236)] {
+    for (name, declared) in [
+        ("ipv6-in-sdp", 241),
+        ("mult-ip-in-sdp", 181),
+        ("ipv4-mapped-ipv6", 236),
+    ] {
         assert_eq!(v6(name).unwrap().body().len(), declared, "{name}");
     }
 }
 
 #[test]
 fn rfc5118_invalid_messages() {
-    assert!(matches!(v6("ipv6-bad"), Err(ParseError::RequestUri(UriError::Host))));
+    assert!(matches!(
+        v6("ipv6-bad"),
+        Err(ParseError::RequestUri(UriError::Host))
+    ));
     let e = v6("ipv6-bug-abnf-3-colons").unwrap_err();
-    assert!(matches!(e, ParseError::RequestUri(UriError::Host) | ParseError::Header { .. }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            ParseError::RequestUri(UriError::Host) | ParseError::Header { .. }
+        ),
+        "{e:?}"
+    );
 }
 
 /// Every torture message either parses and round-trips, or fails with an error whose status

@@ -187,7 +187,9 @@ Content-Length: 0\r\n\r\n";
 
     #[test]
     fn response_copies_what_8_2_6_says() {
-        let Message::Request(req) = Message::parse(INVITE).unwrap() else { panic!() };
+        let Message::Request(req) = Message::parse(INVITE).unwrap() else {
+            panic!()
+        };
         let r = Response::for_request(&req, StatusCode::RINGING).with_to_tag("a6c85cf");
         let text = String::from_utf8(r.to_bytes()).unwrap();
         assert_eq!(
@@ -207,7 +209,10 @@ Content-Length: 0\r\n\r\n"
         assert_eq!(trying.headers().get(HeaderName::Timestamp), Some("54"));
         // An existing tag is kept.
         let again = r.with_to_tag("other");
-        assert_eq!(Message::Response(again).to().unwrap().tag(), Some("a6c85cf"));
+        assert_eq!(
+            Message::Response(again).to().unwrap().tag(),
+            Some("a6c85cf")
+        );
     }
 
     #[test]

@@ -231,7 +231,9 @@ mod tests {
         }
         assert_eq!(frames.len(), 3);
         for fr in frames {
-            let Frame::Message(m) = fr else { panic!("expected message") };
+            let Frame::Message(m) = fr else {
+                panic!("expected message")
+            };
             assert_eq!(&m.body()[..], b"hello");
             assert_eq!(m.to_bytes(), MSG);
         }
@@ -253,14 +255,26 @@ mod tests {
 
     #[test]
     fn size_limit_is_fatal() {
-        let mut f = Framer::with_limits(ParseLimits { max_size: 100, max_headers: 10 });
+        let mut f = Framer::with_limits(ParseLimits {
+            max_size: 100,
+            max_headers: 10,
+        });
         f.feed(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 1000\r\n\r\n");
-        assert!(matches!(f.next_frame(), Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))));
+        assert!(matches!(
+            f.next_frame(),
+            Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))
+        ));
         assert!(f.is_failed());
         assert_eq!(f.next_frame(), None);
-        let mut g = Framer::with_limits(ParseLimits { max_size: 100, max_headers: 10 });
+        let mut g = Framer::with_limits(ParseLimits {
+            max_size: 100,
+            max_headers: 10,
+        });
         g.feed(&[b'a'; 101]);
-        assert!(matches!(g.next_frame(), Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))));
+        assert!(matches!(
+            g.next_frame(),
+            Some(Err(FramerError::Stream(ParseError::TooLarge { .. })))
+        ));
     }
 
     #[test]
@@ -276,6 +290,9 @@ mod tests {
     fn bad_content_length_is_fatal() {
         let mut f = Framer::new();
         f.feed(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: -1\r\n\r\n");
-        assert_eq!(f.next_frame(), Some(Err(FramerError::Stream(ParseError::ContentLength))));
+        assert_eq!(
+            f.next_frame(),
+            Some(Err(FramerError::Stream(ParseError::ContentLength)))
+        );
     }
 }

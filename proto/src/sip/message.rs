@@ -271,7 +271,9 @@ impl Message {
         }
         if let Self::Request(r) = self {
             if r.uri.headers_str().is_some() {
-                return Err(ParseError::RequestUri(super::error::UriError::HeadersNotAllowed));
+                return Err(ParseError::RequestUri(
+                    super::error::UriError::HeadersNotAllowed,
+                ));
             }
             if cseq.method != r.method {
                 return Err(ParseError::CseqMethodMismatch);

@@ -57,7 +57,9 @@ impl Part {
 
     /// The part's Content-Type, if present and well formed.
     pub fn content_type(&self) -> Option<ContentType<'_>> {
-        self.headers.get(HeaderName::ContentType).and_then(|v| ContentType::parse(v).ok())
+        self.headers
+            .get(HeaderName::ContentType)
+            .and_then(|v| ContentType::parse(v).ok())
     }
 
     /// The part's Content-ID (RFC 2392), without angle brackets.
@@ -126,7 +128,9 @@ impl Multipart {
             // The next delimiter: CRLF (or LF) followed by `--boundary`.
             let mut search = start;
             let next = loop {
-                let off = finder.find(&b[search..]).ok_or(MultipartError::Unterminated)?;
+                let off = finder
+                    .find(&b[search..])
+                    .ok_or(MultipartError::Unterminated)?;
                 let cand = search + off;
                 if cand > 0 && b[cand - 1] == b'\n' {
                     break cand;
@@ -210,9 +214,13 @@ mod tests {
     #[test]
     fn round_trip() {
         let mut m = Multipart::new("related", "50UBfW7LSCVLtggUPe5z");
-        m.parts.push(Part::new("application/rlmi+xml;charset=\"UTF-8\"", &b"<list/>"[..]));
+        m.parts.push(Part::new(
+            "application/rlmi+xml;charset=\"UTF-8\"",
+            &b"<list/>"[..],
+        ));
         let mut p = Part::new("application/pidf+xml", &b"<presence/>\r\n"[..]);
-        p.headers.push(HeaderName::ContentId, "<bUZBsM@pres.example.com>");
+        p.headers
+            .push(HeaderName::ContentId, "<bUZBsM@pres.example.com>");
         m.parts.push(p);
         let bytes = Bytes::from(m.to_bytes());
         let ct = m.content_type();
@@ -226,14 +234,26 @@ mod tests {
     #[test]
     fn errors() {
         let ct = MediaType::parse("multipart/mixed;boundary=xyz").unwrap();
-        assert_eq!(Multipart::parse(&ct, &Bytes::from_static(b"no delimiter")), Err(MultipartError::NoDelimiter));
         assert_eq!(
-            Multipart::parse(&ct, &Bytes::from_static(b"--xyz\r\nContent-Type: text/plain\r\n\r\nhi")),
+            Multipart::parse(&ct, &Bytes::from_static(b"no delimiter")),
+            Err(MultipartError::NoDelimiter)
+        );
+        assert_eq!(
+            Multipart::parse(
+                &ct,
+                &Bytes::from_static(b"--xyz\r\nContent-Type: text/plain\r\n\r\nhi")
+            ),
             Err(MultipartError::Unterminated)
         );
         let plain = MediaType::parse("text/plain").unwrap();
-        assert_eq!(Multipart::parse(&plain, &Bytes::new()), Err(MultipartError::NotMultipart));
+        assert_eq!(
+            Multipart::parse(&plain, &Bytes::new()),
+            Err(MultipartError::NotMultipart)
+        );
         let nob = MediaType::parse("multipart/mixed").unwrap();
-        assert_eq!(Multipart::parse(&nob, &Bytes::new()), Err(MultipartError::Boundary));
+        assert_eq!(
+            Multipart::parse(&nob, &Bytes::new()),
+            Err(MultipartError::Boundary)
+        );
     }
 }

@@ -90,18 +90,20 @@ pub(crate) fn scan_head(buf: &[u8], limits: &ParseLimits, eof: bool) -> Result<S
     };
     let start_line_end = line_end(buf, start, start + nl);
     let fields_start = start + nl + 1;
-    Ok(match scan_fields(buf, fields_start, limits, eof, false, 1)? {
-        Some(f) => Scan::Complete(Head {
-            start,
-            start_line_end,
-            fields_start,
-            fields_end: f.fields_end,
-            end: f.end,
-            entries: f.entries,
-            content_length: f.content_length,
-        }),
-        None => Scan::Partial,
-    })
+    Ok(
+        match scan_fields(buf, fields_start, limits, eof, false, 1)? {
+            Some(f) => Scan::Complete(Head {
+                start,
+                start_line_end,
+                fields_start,
+                fields_end: f.fields_end,
+                end: f.end,
+                entries: f.entries,
+                content_length: f.content_length,
+            }),
+            None => Scan::Partial,
+        },
+    )
 }
 
 /// Scans header lines from `fields_start` up to and including the blank line that ends them.
@@ -144,7 +146,11 @@ pub(crate) fn scan_fields(
             return done(entries, content_length, pos);
         }
         let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
-            return if eof { Err(ParseError::Truncated) } else { Ok(None) };
+            return if eof {
+                Err(ParseError::Truncated)
+            } else {
+                Ok(None)
+            };
         };
         line_no += 1;
         let le = line_end(buf, pos, pos + nl);

@@ -478,14 +478,12 @@ impl<'a> Uri<'a> {
             let mine = self.param(p.0);
             let theirs = other.param(p.0);
             let strict = STRICT.iter().any(|s| s.eq_ignore_ascii_case(p.0));
-            match (mine, theirs) {
-                (Some(a), Some(b)) => {
-                    if !value_eq_ci(a, b) {
-                        return false;
-                    }
-                }
-                _ if strict => return false,
-                _ => {}
+            let matches = match (mine, theirs) {
+                (Some(a), Some(b)) => value_eq_ci(a, b),
+                _ => !strict,
+            };
+            if !matches {
+                return false;
             }
         }
         // Headers are never ignored.
@@ -626,7 +624,9 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
         if i == ps || i - ps > 5 {
             return Err(UriError::Port);
         }
-        let p = b[ps..i].iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        let p = b[ps..i]
+            .iter()
+            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
         port = Some(u16::try_from(p).map_err(|_| UriError::Port)?);
     }
     Ok(HostPort {
@@ -652,7 +652,10 @@ fn parse_other(s: &str, start: usize) -> Result<(), UriError> {
 }
 
 fn check_chars(s: &str, from: usize, to: usize, table: &[bool; 256]) -> Result<(), UriError> {
-    if let Some(i) = s.as_bytes()[from..to].iter().position(|&c| !table[usize::from(c)]) {
+    if let Some(i) = s.as_bytes()[from..to]
+        .iter()
+        .position(|&c| !table[usize::from(c)])
+    {
         return Err(char_error(s, from + i));
     }
     if !escapes_valid(&s[from..to]) {
@@ -677,8 +680,7 @@ macro_rules! unreserved {
 
 /// `user` characters: unreserved, escaped, user-unreserved; `#` is accepted because
 /// telephone keypads put it in user parts that many devices send unescaped.
-static USER: [bool; 256] =
-    unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#');
+static USER: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#');
 /// `password` characters: unreserved, escaped, `&=+$,`.
 static PASSWORD: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',');
 /// `paramchar`: param-unreserved, unreserved, escaped.

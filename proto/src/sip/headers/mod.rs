@@ -454,7 +454,7 @@ impl Headers {
     /// Writes every field followed by CRLF.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         for e in &self.entries {
-            out.extend_from_slice(self.text[e.start as usize..e.end as usize].as_bytes());
+            out.extend_from_slice(&self.text.as_bytes()[e.start as usize..e.end as usize]);
             out.extend_from_slice(b"\r\n");
         }
     }

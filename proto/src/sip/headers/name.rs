@@ -280,356 +280,89 @@ impl HeaderName {
         let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
             return Self::Other;
         };
-        // Dispatch on length and first and last letter, then confirm with one comparison.
-        match (
+        // Dispatch on length and first and last letter, then confirm with one comparison
+        // (exact spelling first: most peers write the canonical form).
+        let candidates: &[Self] = match (
             name.len(),
             first.to_ascii_lowercase(),
             last.to_ascii_lowercase(),
         ) {
-            (2, b't', b'o') => {
-                if name == b"To" || name.eq_ignore_ascii_case(b"To") {
-                    return Self::To;
+            (2, b't', b'o') => &[Self::To],
+            (3, b'v', b'a') => &[Self::Via],
+            (4, b'c', b'q') => &[Self::CSeq],
+            (4, b'd', b'e') => &[Self::Date],
+            (4, b'f', b'm') => &[Self::From],
+            (4, b'p', b'h') => &[Self::Path],
+            (4, b'r', b'k') => &[Self::RAck],
+            (4, b'r', b'q') => &[Self::RSeq],
+            (5, b'a', b'w') => &[Self::Allow],
+            (5, b'e', b't') => &[Self::Event],
+            (5, b'r', b'e') => &[Self::Route],
+            (6, b'a', b't') => &[Self::Accept],
+            (6, b'm', b'e') => &[Self::MinSe],
+            (6, b'r', b'n') => &[Self::Reason],
+            (6, b's', b'r') => &[Self::Server],
+            (7, b'c', b'd') => &[Self::CallId],
+            (7, b'c', b't') => &[Self::Contact],
+            (7, b'e', b's') => &[Self::Expires],
+            (7, b'p', b'y') => &[Self::Privacy],
+            (7, b'r', b'e') => &[Self::Require],
+            (7, b's', b't') => &[Self::Subject],
+            (7, b'w', b'g') => &[Self::Warning],
+            (8, b'i', b'y') => &[Self::Identity],
+            (8, b'p', b'y') => &[Self::Priority],
+            (8, b'r', b'o') => &[Self::ReferTo, Self::ReplyTo],
+            (8, b'r', b's') => &[Self::Replaces],
+            (8, b's', b'g') => &[Self::SipETag],
+            (9, b'c', b'o') => &[Self::CallInfo],
+            (9, b'r', b'b') => &[Self::ReferSub],
+            (9, b's', b'd') => &[Self::Supported],
+            (9, b't', b'p') => &[Self::Timestamp],
+            (10, b'a', b'o') => &[Self::AlertInfo],
+            (10, b'c', b'd') => &[Self::ContentId],
+            (10, b'e', b'o') => &[Self::ErrorInfo],
+            (10, b'u', b't') => &[Self::UserAgent],
+            (11, b'i', b'o') => &[Self::InReplyTo],
+            (11, b'm', b's') => &[Self::MinExpires],
+            (11, b'r', b'r') => &[Self::RetryAfter],
+            (11, b'r', b'y') => &[Self::ReferredBy],
+            (11, b'u', b'd') => &[Self::Unsupported],
+            (12, b'a', b's') => &[Self::AllowEvents],
+            (12, b'c', b'e') => &[Self::ContentType],
+            (12, b'm', b'n') => &[Self::MimeVersion],
+            (12, b'm', b's') => &[Self::MaxForwards],
+            (12, b'o', b'n') => &[Self::Organization],
+            (12, b'r', b'e') => &[Self::RecordRoute],
+            (12, b's', b'h') => &[Self::SipIfMatch],
+            (13, b'a', b'n') => &[Self::Authorization],
+            (13, b'p', b'e') => &[Self::ProxyRequire],
+            (13, b's', b'e') => &[Self::ServiceRoute],
+            (14, b'a', b't') => &[Self::AcceptContact],
+            (14, b'c', b'h') => &[Self::ContentLength],
+            (14, b'r', b't') => &[Self::RejectContact],
+            (15, b'a', b'e') => &[Self::AcceptLanguage],
+            (15, b'a', b'g') => &[Self::AcceptEncoding],
+            (15, b's', b's') => &[Self::SessionExpires],
+            (16, b'c', b'e') => &[Self::ContentLanguage],
+            (16, b'c', b'g') => &[Self::ContentEncoding],
+            (16, b'w', b'e') => &[Self::WwwAuthenticate],
+            (18, b'p', b'e') => &[Self::ProxyAuthenticate],
+            (18, b's', b'e') => &[Self::SubscriptionState],
+            (19, b'a', b'o') => &[Self::AuthenticationInfo],
+            (19, b'c', b'n') => &[Self::ContentDisposition],
+            (19, b'p', b'n') => &[Self::ProxyAuthorization],
+            (19, b'p', b'y') => &[Self::PAssertedIdentity],
+            (19, b'r', b'n') => &[Self::RequestDisposition],
+            (20, b'p', b'y') => &[Self::PPreferredIdentity],
+            (25, b'c', b'g') => &[Self::ContentTransferEncoding],
+            _ => &[],
+        };
+        for &c in candidates {
+            if let Some(canon) = c.canonical() {
+                if name == canon.as_bytes() || name.eq_ignore_ascii_case(canon.as_bytes()) {
+                    return c;
                 }
             }
-            (3, b'v', b'a') => {
-                if name == b"Via" || name.eq_ignore_ascii_case(b"Via") {
-                    return Self::Via;
-                }
-            }
-            (4, b'c', b'q') => {
-                if name == b"CSeq" || name.eq_ignore_ascii_case(b"CSeq") {
-                    return Self::CSeq;
-                }
-            }
-            (4, b'd', b'e') => {
-                if name == b"Date" || name.eq_ignore_ascii_case(b"Date") {
-                    return Self::Date;
-                }
-            }
-            (4, b'f', b'm') => {
-                if name == b"From" || name.eq_ignore_ascii_case(b"From") {
-                    return Self::From;
-                }
-            }
-            (4, b'p', b'h') => {
-                if name == b"Path" || name.eq_ignore_ascii_case(b"Path") {
-                    return Self::Path;
-                }
-            }
-            (4, b'r', b'k') => {
-                if name == b"RAck" || name.eq_ignore_ascii_case(b"RAck") {
-                    return Self::RAck;
-                }
-            }
-            (4, b'r', b'q') => {
-                if name == b"RSeq" || name.eq_ignore_ascii_case(b"RSeq") {
-                    return Self::RSeq;
-                }
-            }
-            (5, b'a', b'w') => {
-                if name == b"Allow" || name.eq_ignore_ascii_case(b"Allow") {
-                    return Self::Allow;
-                }
-            }
-            (5, b'e', b't') => {
-                if name == b"Event" || name.eq_ignore_ascii_case(b"Event") {
-                    return Self::Event;
-                }
-            }
-            (5, b'r', b'e') => {
-                if name == b"Route" || name.eq_ignore_ascii_case(b"Route") {
-                    return Self::Route;
-                }
-            }
-            (6, b'a', b't') => {
-                if name == b"Accept" || name.eq_ignore_ascii_case(b"Accept") {
-                    return Self::Accept;
-                }
-            }
-            (6, b'm', b'e') => {
-                if name == b"Min-SE" || name.eq_ignore_ascii_case(b"Min-SE") {
-                    return Self::MinSe;
-                }
-            }
-            (6, b'r', b'n') => {
-                if name == b"Reason" || name.eq_ignore_ascii_case(b"Reason") {
-                    return Self::Reason;
-                }
-            }
-            (6, b's', b'r') => {
-                if name == b"Server" || name.eq_ignore_ascii_case(b"Server") {
-                    return Self::Server;
-                }
-            }
-            (7, b'c', b'd') => {
-                if name == b"Call-ID" || name.eq_ignore_ascii_case(b"Call-ID") {
-                    return Self::CallId;
-                }
-            }
-            (7, b'c', b't') => {
-                if name == b"Contact" || name.eq_ignore_ascii_case(b"Contact") {
-                    return Self::Contact;
-                }
-            }
-            (7, b'e', b's') => {
-                if name == b"Expires" || name.eq_ignore_ascii_case(b"Expires") {
-                    return Self::Expires;
-                }
-            }
-            (7, b'p', b'y') => {
-                if name == b"Privacy" || name.eq_ignore_ascii_case(b"Privacy") {
-                    return Self::Privacy;
-                }
-            }
-            (7, b'r', b'e') => {
-                if name == b"Require" || name.eq_ignore_ascii_case(b"Require") {
-                    return Self::Require;
-                }
-            }
-            (7, b's', b't') => {
-                if name == b"Subject" || name.eq_ignore_ascii_case(b"Subject") {
-                    return Self::Subject;
-                }
-            }
-            (7, b'w', b'g') => {
-                if name == b"Warning" || name.eq_ignore_ascii_case(b"Warning") {
-                    return Self::Warning;
-                }
-            }
-            (8, b'i', b'y') => {
-                if name == b"Identity" || name.eq_ignore_ascii_case(b"Identity") {
-                    return Self::Identity;
-                }
-            }
-            (8, b'p', b'y') => {
-                if name == b"Priority" || name.eq_ignore_ascii_case(b"Priority") {
-                    return Self::Priority;
-                }
-            }
-            (8, b'r', b'o') => {
-                if name == b"Refer-To" || name.eq_ignore_ascii_case(b"Refer-To") {
-                    return Self::ReferTo;
-                }
-                if name == b"Reply-To" || name.eq_ignore_ascii_case(b"Reply-To") {
-                    return Self::ReplyTo;
-                }
-            }
-            (8, b'r', b's') => {
-                if name == b"Replaces" || name.eq_ignore_ascii_case(b"Replaces") {
-                    return Self::Replaces;
-                }
-            }
-            (8, b's', b'g') => {
-                if name == b"SIP-ETag" || name.eq_ignore_ascii_case(b"SIP-ETag") {
-                    return Self::SipETag;
-                }
-            }
-            (9, b'c', b'o') => {
-                if name == b"Call-Info" || name.eq_ignore_ascii_case(b"Call-Info") {
-                    return Self::CallInfo;
-                }
-            }
-            (9, b'r', b'b') => {
-                if name == b"Refer-Sub" || name.eq_ignore_ascii_case(b"Refer-Sub") {
-                    return Self::ReferSub;
-                }
-            }
-            (9, b's', b'd') => {
-                if name == b"Supported" || name.eq_ignore_ascii_case(b"Supported") {
-                    return Self::Supported;
-                }
-            }
-            (9, b't', b'p') => {
-                if name == b"Timestamp" || name.eq_ignore_ascii_case(b"Timestamp") {
-                    return Self::Timestamp;
-                }
-            }
-            (10, b'a', b'o') => {
-                if name == b"Alert-Info" || name.eq_ignore_ascii_case(b"Alert-Info") {
-                    return Self::AlertInfo;
-                }
-            }
-            (10, b'c', b'd') => {
-                if name == b"Content-ID" || name.eq_ignore_ascii_case(b"Content-ID") {
-                    return Self::ContentId;
-                }
-            }
-            (10, b'e', b'o') => {
-                if name == b"Error-Info" || name.eq_ignore_ascii_case(b"Error-Info") {
-                    return Self::ErrorInfo;
-                }
-            }
-            (10, b'u', b't') => {
-                if name == b"User-Agent" || name.eq_ignore_ascii_case(b"User-Agent") {
-                    return Self::UserAgent;
-                }
-            }
-            (11, b'i', b'o') => {
-                if name == b"In-Reply-To" || name.eq_ignore_ascii_case(b"In-Reply-To") {
-                    return Self::InReplyTo;
-                }
-            }
-            (11, b'm', b's') => {
-                if name == b"Min-Expires" || name.eq_ignore_ascii_case(b"Min-Expires") {
-                    return Self::MinExpires;
-                }
-            }
-            (11, b'r', b'r') => {
-                if name == b"Retry-After" || name.eq_ignore_ascii_case(b"Retry-After") {
-                    return Self::RetryAfter;
-                }
-            }
-            (11, b'r', b'y') => {
-                if name == b"Referred-By" || name.eq_ignore_ascii_case(b"Referred-By") {
-                    return Self::ReferredBy;
-                }
-            }
-            (11, b'u', b'd') => {
-                if name == b"Unsupported" || name.eq_ignore_ascii_case(b"Unsupported") {
-                    return Self::Unsupported;
-                }
-            }
-            (12, b'a', b's') => {
-                if name == b"Allow-Events" || name.eq_ignore_ascii_case(b"Allow-Events") {
-                    return Self::AllowEvents;
-                }
-            }
-            (12, b'c', b'e') => {
-                if name == b"Content-Type" || name.eq_ignore_ascii_case(b"Content-Type") {
-                    return Self::ContentType;
-                }
-            }
-            (12, b'm', b'n') => {
-                if name == b"MIME-Version" || name.eq_ignore_ascii_case(b"MIME-Version") {
-                    return Self::MimeVersion;
-                }
-            }
-            (12, b'm', b's') => {
-                if name == b"Max-Forwards" || name.eq_ignore_ascii_case(b"Max-Forwards") {
-                    return Self::MaxForwards;
-                }
-            }
-            (12, b'o', b'n') => {
-                if name == b"Organization" || name.eq_ignore_ascii_case(b"Organization") {
-                    return Self::Organization;
-                }
-            }
-            (12, b'r', b'e') => {
-                if name == b"Record-Route" || name.eq_ignore_ascii_case(b"Record-Route") {
-                    return Self::RecordRoute;
-                }
-            }
-            (12, b's', b'h') => {
-                if name == b"SIP-If-Match" || name.eq_ignore_ascii_case(b"SIP-If-Match") {
-                    return Self::SipIfMatch;
-                }
-            }
-            (13, b'a', b'n') => {
-                if name == b"Authorization" || name.eq_ignore_ascii_case(b"Authorization") {
-                    return Self::Authorization;
-                }
-            }
-            (13, b'p', b'e') => {
-                if name == b"Proxy-Require" || name.eq_ignore_ascii_case(b"Proxy-Require") {
-                    return Self::ProxyRequire;
-                }
-            }
-            (13, b's', b'e') => {
-                if name == b"Service-Route" || name.eq_ignore_ascii_case(b"Service-Route") {
-                    return Self::ServiceRoute;
-                }
-            }
-            (14, b'a', b't') => {
-                if name == b"Accept-Contact" || name.eq_ignore_ascii_case(b"Accept-Contact") {
-                    return Self::AcceptContact;
-                }
-            }
-            (14, b'c', b'h') => {
-                if name == b"Content-Length" || name.eq_ignore_ascii_case(b"Content-Length") {
-                    return Self::ContentLength;
-                }
-            }
-            (14, b'r', b't') => {
-                if name == b"Reject-Contact" || name.eq_ignore_ascii_case(b"Reject-Contact") {
-                    return Self::RejectContact;
-                }
-            }
-            (15, b'a', b'e') => {
-                if name == b"Accept-Language" || name.eq_ignore_ascii_case(b"Accept-Language") {
-                    return Self::AcceptLanguage;
-                }
-            }
-            (15, b'a', b'g') => {
-                if name == b"Accept-Encoding" || name.eq_ignore_ascii_case(b"Accept-Encoding") {
-                    return Self::AcceptEncoding;
-                }
-            }
-            (15, b's', b's') => {
-                if name == b"Session-Expires" || name.eq_ignore_ascii_case(b"Session-Expires") {
-                    return Self::SessionExpires;
-                }
-            }
-            (16, b'c', b'e') => {
-                if name == b"Content-Language" || name.eq_ignore_ascii_case(b"Content-Language") {
-                    return Self::ContentLanguage;
-                }
-            }
-            (16, b'c', b'g') => {
-                if name == b"Content-Encoding" || name.eq_ignore_ascii_case(b"Content-Encoding") {
-                    return Self::ContentEncoding;
-                }
-            }
-            (16, b'w', b'e') => {
-                if name == b"WWW-Authenticate" || name.eq_ignore_ascii_case(b"WWW-Authenticate") {
-                    return Self::WwwAuthenticate;
-                }
-            }
-            (18, b'p', b'e') => {
-                if name == b"Proxy-Authenticate" || name.eq_ignore_ascii_case(b"Proxy-Authenticate") {
-                    return Self::ProxyAuthenticate;
-                }
-            }
-            (18, b's', b'e') => {
-                if name == b"Subscription-State" || name.eq_ignore_ascii_case(b"Subscription-State") {
-                    return Self::SubscriptionState;
-                }
-            }
-            (19, b'a', b'o') => {
-                if name == b"Authentication-Info" || name.eq_ignore_ascii_case(b"Authentication-Info") {
-                    return Self::AuthenticationInfo;
-                }
-            }
-            (19, b'c', b'n') => {
-                if name == b"Content-Disposition" || name.eq_ignore_ascii_case(b"Content-Disposition") {
-                    return Self::ContentDisposition;
-                }
-            }
-            (19, b'p', b'n') => {
-                if name == b"Proxy-Authorization" || name.eq_ignore_ascii_case(b"Proxy-Authorization") {
-                    return Self::ProxyAuthorization;
-                }
-            }
-            (19, b'p', b'y') => {
-                if name == b"P-Asserted-Identity" || name.eq_ignore_ascii_case(b"P-Asserted-Identity") {
-                    return Self::PAssertedIdentity;
-                }
-            }
-            (19, b'r', b'n') => {
-                if name == b"Request-Disposition" || name.eq_ignore_ascii_case(b"Request-Disposition") {
-                    return Self::RequestDisposition;
-                }
-            }
-            (20, b'p', b'y') => {
-                if name == b"P-Preferred-Identity" || name.eq_ignore_ascii_case(b"P-Preferred-Identity") {
-                    return Self::PPreferredIdentity;
-                }
-            }
-            (25, b'c', b'g') => {
-                if name == b"Content-Transfer-Encoding" || name.eq_ignore_ascii_case(b"Content-Transfer-Encoding") {
-                    return Self::ContentTransferEncoding;
-                }
-            }
-            _ => {}
         }
         Self::Other
     }
