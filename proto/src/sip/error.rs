@@ -159,6 +159,21 @@ pub enum HeaderError {
     Multiple,
 }
 
+impl HeaderError {
+    /// The same error with its offset moved by `by`: for a fault found in a part of a value
+    /// that starts `by` bytes in.
+    pub(crate) fn shifted(self, by: usize) -> Self {
+        match self {
+            Self::Expected { expected, at } => Self::Expected {
+                expected,
+                at: at + by,
+            },
+            Self::Param { at } => Self::Param { at: at + by },
+            other => other,
+        }
+    }
+}
+
 /// Why a URI failed to parse.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]

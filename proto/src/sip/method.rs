@@ -37,8 +37,20 @@ pub enum Method {
     Message,
     /// UPDATE (RFC 3311).
     Update,
-    /// Any other method token.
-    Extension(Box<str>),
+    /// Any other method token; made by [`Method::from_token`], which never puts a standard
+    /// method here.
+    Extension(ExtensionMethod),
+}
+
+/// A method token that is not one of the [`Method`] variants (RFC 3261 `extension-method`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExtensionMethod(Box<str>);
+
+impl ExtensionMethod {
+    /// The token.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Method {
@@ -59,7 +71,7 @@ impl Method {
             "REFER" => Self::Refer,
             "MESSAGE" => Self::Message,
             "UPDATE" => Self::Update,
-            _ if is_token(s) => Self::Extension(s.into()),
+            _ if is_token(s) => Self::Extension(ExtensionMethod(s.into())),
             _ => return None,
         })
     }
@@ -81,7 +93,7 @@ impl Method {
             Self::Refer => "REFER",
             Self::Message => "MESSAGE",
             Self::Update => "UPDATE",
-            Self::Extension(s) => s,
+            Self::Extension(s) => s.as_str(),
         }
     }
 }

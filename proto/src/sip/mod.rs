@@ -44,7 +44,7 @@ pub use self::builder::RequestBuilder;
 pub use self::error::{HeaderError, ParseError, UriError};
 pub use self::framer::{Frame, Framer, FramerError};
 pub use self::message::{Message, Request, Response, Version};
-pub use self::method::{Method, StatusCode};
+pub use self::method::{ExtensionMethod, Method, StatusCode};
 pub use self::name_addr::{Address, NameAddr};
 pub use self::params::{Param, ParamIter, Params};
 pub use self::parse::ParseLimits;

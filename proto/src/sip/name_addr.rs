@@ -235,7 +235,7 @@ impl<'a> Address<'a> {
     /// Parses `(name-addr / addr-spec) *(SEMI generic-param)` spanning all of `s`.
     pub fn parse(s: &'a str) -> Result<Self, HeaderError> {
         let (addr, rest) = NameAddr::parse_prefix(s)?;
-        let params = Params::parse(rest)?;
+        let params = Params::parse(rest).map_err(|e| e.shifted(s.len() - rest.len()))?;
         Ok(Self { addr, params })
     }
 

@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::error::HeaderError;
-use super::text::{is_lws, is_token_char, quoted_len, token_or_quoted, trim_lws, unquote};
+use super::text::{
+    is_lws, is_token, is_token_char, quote, quoted_len, token_or_quoted, trim_lws, unquote,
+};
 
 /// The parameters of a header value, kept as their exact text (`;name=value;flag…`) and decoded
 /// on lookup. Names compare case-insensitively; values are returned as written, quotes
@@ -138,20 +140,39 @@ impl<'a> Params<'a> {
         self.get(name).flatten().map(unquote)
     }
 
-    /// Appends `;name` or `;name=value`; a value that is not a token (nor an IPv6 reference) is
-    /// quoted.
+    /// Appends `;name` or `;name=value`. The value is the decoded one: a token or an IPv6
+    /// reference is written as is, anything else as a quoted string (see
+    /// [`quote`](super::text::quote)).
+    ///
+    /// # Panics
+    /// If `name` is not a token: parameter names come from code, never from peers.
     pub fn push(&mut self, name: &str, value: Option<&str>) {
+        assert!(is_token(name), "parameter name {name:?} is not a token");
         let raw = self.raw.to_mut();
         raw.push(';');
         raw.push_str(name);
         if let Some(v) = value {
             raw.push('=');
-            if v.starts_with('[') || v.starts_with('"') {
+            if is_ipv6_reference(v) {
                 raw.push_str(v);
             } else {
                 raw.push_str(&token_or_quoted(v));
             }
         }
+    }
+
+    /// Appends `;name="value"`, quoted even when the value is a token, for grammars that
+    /// require a quoted-string (RFC 3326 `text`, RFC 3892 `cid`).
+    ///
+    /// # Panics
+    /// If `name` is not a token.
+    pub fn push_quoted(&mut self, name: &str, value: &str) {
+        assert!(is_token(name), "parameter name {name:?} is not a token");
+        let raw = self.raw.to_mut();
+        raw.push(';');
+        raw.push_str(name);
+        raw.push('=');
+        raw.push_str(&quote(value));
     }
 
     /// Builder form of [`Params::push`].
@@ -160,7 +181,8 @@ impl<'a> Params<'a> {
         self
     }
 
-    /// Sets `name` to `value`, replacing every parameter of that name.
+    /// Sets `name` to `value` (decoded, as in [`Params::push`]), replacing every parameter of
+    /// that name.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
         self.remove(name);
         self.push(name, value);
@@ -260,6 +282,13 @@ impl<'a, 'p> IntoIterator for &'p Params<'a> {
     fn into_iter(self) -> ParamIter<'p> {
         self.iter()
     }
+}
+
+/// `true` for `[IPv6address]`.
+fn is_ipv6_reference(v: &str) -> bool {
+    v.strip_prefix('[')
+        .and_then(|v| v.strip_suffix(']'))
+        .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 fn skip_lws(b: &[u8], mut i: usize) -> usize {

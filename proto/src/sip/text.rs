@@ -123,15 +123,21 @@ pub fn unquote(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Encodes `s` as a `quoted-string`, escaping `"` and `\`.
+/// Encodes `s` as a `quoted-string`: `"` and `\` and control characters become quoted-pairs,
+/// and CR and LF (which no quoted-pair may carry) become spaces, so the result cannot break
+/// the header line it goes into.
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
-        if matches!(c, '"' | '\\') {
-            out.push('\\');
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '"' | '\\' | '\0'..='\x08' | '\x0b' | '\x0c' | '\x0e'..='\x1f' | '\x7f' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
         }
-        out.push(c);
     }
     out.push('"');
     out
@@ -298,9 +304,17 @@ mod tests {
 
     #[test]
     fn quote_round_trips() {
-        for s in ["", "x", "a\"b", "\\", "J. Rosenberg \\\"Jdrosen\\\""] {
+        for s in [
+            "",
+            "x",
+            "a\"b",
+            "\\",
+            "J. Rosenberg \\\"Jdrosen\\\"",
+            "bel\x07 nul\0",
+        ] {
             assert_eq!(unquote(&quote(s)), s);
         }
+        assert_eq!(quote("a\r\nb"), "\"a  b\"");
     }
 
     #[test]

@@ -256,7 +256,9 @@ impl<'a> Uri<'a> {
         let mut s = String::with_capacity(8 + host.len() + user.map_or(0, str::len));
         s.push_str(if secure { "sips:" } else { "sip:" });
         if let Some(user) = user {
-            percent_encode_into(&mut s, user.as_bytes(), |c| is_user_char(c) && c != b'%');
+            percent_encode_into(&mut s, user.as_bytes(), |c| {
+                is_user_char(c) && !matches!(c, b'%' | b'#')
+            });
             s.push('@');
         }
         if host.contains(':') && !host.starts_with('[') {

@@ -24,7 +24,7 @@ mod tests {
             ContentEncoding::parse("gz ip"),
             Err(HeaderError::Expected {
                 expected: "token",
-                at: 0
+                at: 2
             })
         );
         let m = Message::parse(
@@ -37,7 +37,7 @@ mod tests {
             .map(|c| c.unwrap().to_string())
             .collect();
         assert_eq!(v, ["gzip", "Deflate", "x-tar"]);
-        let c = ContentEncoding::new("gzip");
+        let c = ContentEncoding::new("gzip").unwrap();
         assert_eq!(ContentEncoding::parse(&c.to_string()).unwrap(), c);
     }
 }

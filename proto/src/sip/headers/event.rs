@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::grammar::{param_value, params_after, scan, skip_lws};
+use super::grammar::{params_after, scan, skip_lws};
 use super::{Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
@@ -83,7 +83,7 @@ impl<'a> Event<'a> {
 
     /// Builder: sets the `id` parameter.
     pub fn with_id(mut self, id: &str) -> Self {
-        self.params.set("id", Some(&param_value(id)));
+        self.params.set("id", Some(id));
         self
     }
 

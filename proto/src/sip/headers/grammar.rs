@@ -3,7 +3,7 @@
 
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
-use crate::sip::text::{is_lws, is_token_char, token_or_quoted};
+use crate::sip::text::{is_lws, is_token_char};
 
 /// The index of the first byte at or after `i` that is not linear white space.
 pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
@@ -68,14 +68,6 @@ pub(crate) fn shift(e: HeaderError, by: usize) -> HeaderError {
         HeaderError::Param { at } => HeaderError::Param { at: at + by },
         other => other,
     }
-}
-
-/// A parameter value for [`Params::push`]/[`Params::set`] that always parses back to `v`: a
-/// token as is, anything else as a quoted string (which `Params` keeps as written), with CR
-/// and LF replaced by spaces so no value can break the header line.
-pub(crate) fn param_value(v: &str) -> String {
-    let clean = v.replace(['\r', '\n'], " ");
-    token_or_quoted(&clean).into_owned()
 }
 
 /// Length of the `comment` (RFC 3261 §25.1) at the start of `s`, which must start with `(`:
@@ -219,7 +211,7 @@ mod tests {
     #[test]
     fn param_values_round_trip() {
         for v in ["tok", "two words", "\"q\"", "\"open", "[x", "a\r\nb", ""] {
-            let p = Params::new().with("n", Some(&param_value(v)));
+            let p = Params::new().with("n", Some(v));
             let back = Params::parse(p.as_str()).unwrap();
             let want = v.replace(['\r', '\n'], " ");
             assert_eq!(

@@ -66,9 +66,19 @@ macro_rules! token_list_header {
         pub struct $ty<'a>(pub std::borrow::Cow<'a, str>);
 
         impl<'a> $ty<'a> {
-            /// A value holding `token`.
-            pub fn new(token: impl Into<std::borrow::Cow<'a, str>>) -> Self {
-                Self(token.into())
+            /// A value holding `token`; an error when it is not a token.
+            pub fn new(
+                token: impl Into<std::borrow::Cow<'a, str>>,
+            ) -> Result<Self, crate::sip::HeaderError> {
+                let token = token.into();
+                if crate::sip::text::is_token(&token) {
+                    Ok(Self(token))
+                } else {
+                    Err(crate::sip::HeaderError::Expected {
+                        expected: "token",
+                        at: 0,
+                    })
+                }
             }
 
             /// The token.
@@ -88,12 +98,14 @@ macro_rules! token_list_header {
 
             fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
                 let v = crate::sip::text::trim_lws(value);
-                if crate::sip::text::is_token(v) {
-                    Ok(Self(std::borrow::Cow::Borrowed(v)))
-                } else if v.is_empty() {
-                    Err(crate::sip::HeaderError::Empty)
-                } else {
-                    Err(crate::sip::HeaderError::Expected { expected: "token", at: 0 })
+                let lead = value.len() - crate::sip::text::trim_lws_start(value).len();
+                match v.bytes().position(|b| !crate::sip::text::is_token_char(b)) {
+                    _ if v.is_empty() => Err(crate::sip::HeaderError::Empty),
+                    None => Ok(Self(std::borrow::Cow::Borrowed(v))),
+                    Some(at) => Err(crate::sip::HeaderError::Expected {
+                        expected: "token",
+                        at: lead + at,
+                    }),
                 }
             }
         }
@@ -136,7 +148,7 @@ macro_rules! integer_header {
 }
 
 /// Declares a header whose value is free text (`TEXT-UTF8`), such as Subject or Organization.
-/// The text keeps its folds; [`text`](crate::sip::text::unfold) gives it unfolded.
+/// The value keeps its folds; its `text()` method gives it unfolded.
 macro_rules! text_header {
     ($(#[$doc:meta])* $ty:ident, $name:expr) => {
         $(#[$doc])*
@@ -144,9 +156,12 @@ macro_rules! text_header {
         pub struct $ty<'a>(pub std::borrow::Cow<'a, str>);
 
         impl<'a> $ty<'a> {
-            /// A value holding `text`; CR and LF are replaced by spaces.
+            /// A value holding `text`; CR and LF become spaces and surrounding white space is
+            /// dropped, as parsing would drop it.
             pub fn new(text: &str) -> $ty<'static> {
-                $ty(std::borrow::Cow::Owned(text.replace(['\r', '\n'], " ")))
+                $ty(std::borrow::Cow::Owned(
+                    text.replace(['\r', '\n'], " ").trim().to_owned(),
+                ))
             }
 
             /// The text with folds replaced by single spaces.

@@ -102,14 +102,14 @@ mod tests {
             Require::parse("a b"),
             Err(HeaderError::Expected {
                 expected: "token",
-                at: 0
+                at: 1
             })
         );
         assert!(ProxyRequire::parse("\"sec-agree\"").is_err());
         for t in ["100rel", "sec-agree", "x.y"] {
-            let r = Require::new(t);
+            let r = Require::new(t).unwrap();
             assert_eq!(Require::parse(&r.to_string()).unwrap(), r);
-            let u = Unsupported::new(t);
+            let u = Unsupported::new(t).unwrap();
             assert_eq!(Unsupported::parse(&u.to_string()).unwrap(), u);
         }
     }

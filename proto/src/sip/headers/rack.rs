@@ -149,7 +149,7 @@ mod tests {
         for r in [
             RAck::new(1, 1, Method::Invite),
             RAck::new(u32::MAX, 0, Method::Update),
-            RAck::new(5, 7, Method::Extension("FOO".into())),
+            RAck::new(5, 7, Method::from_token("FOO").unwrap()),
         ] {
             assert_eq!(RAck::parse(&r.to_string()), Ok(r.clone()));
         }

@@ -7,7 +7,7 @@ use super::grammar::token_and_params;
 use super::{parse_decimal, Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
-use crate::sip::text::{is_token, quote};
+use crate::sip::text::is_token;
 
 /// One Reason value (RFC 3326 §2): `protocol *(SEMI reason-params)`, why a request (a BYE,
 /// a CANCEL) was sent: the protocol (`SIP`, `Q.850` or another token), the `cause` (a
@@ -86,7 +86,7 @@ impl<'a> Reason<'a> {
 fn build(protocol: Cow<'static, str>, cause: u16, text: Option<&str>) -> Reason<'static> {
     let mut params = Params::new().with("cause", Some(&cause.to_string()));
     if let Some(t) = text {
-        params.push("text", Some(&quote(&t.replace(['\r', '\n'], " "))));
+        params.push_quoted("text", t);
     }
     Reason { protocol, params }
 }

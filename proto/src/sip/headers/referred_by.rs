@@ -22,8 +22,8 @@ impl ReferredBy<'_> {
 
     /// Builder: sets the `cid` parameter, quoted as RFC 3892 §3 requires.
     pub fn with_cid(mut self, cid: &str) -> Self {
-        let quoted = crate::sip::text::quote(&cid.replace(['\r', '\n'], " "));
-        self.params.set("cid", Some(&quoted));
+        self.params.remove("cid");
+        self.params.push_quoted("cid", cid);
         self
     }
 }

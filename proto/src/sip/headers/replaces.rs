@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::grammar::{param_value, params_after, scan, skip_lws};
+use super::grammar::{params_after, scan, skip_lws};
 use super::{CallId, Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
@@ -40,8 +40,8 @@ impl<'a> Replaces<'a> {
         Ok(Replaces {
             call_id: Cow::Owned(call_id.to_owned()),
             params: Params::new()
-                .with("to-tag", Some(&param_value(to_tag)))
-                .with("from-tag", Some(&param_value(from_tag))),
+                .with("to-tag", Some(to_tag))
+                .with("from-tag", Some(from_tag)),
         })
     }
 

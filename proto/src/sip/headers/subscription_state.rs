@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::grammar::{param_value, token_and_params};
+use super::grammar::token_and_params;
 use super::{parse_decimal, Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
@@ -108,7 +108,7 @@ impl<'a> SubscriptionState<'a> {
     pub fn terminated(reason: Option<SubscriptionReason<'_>>) -> SubscriptionState<'static> {
         let mut s = Self::with_state("terminated");
         if let Some(r) = reason {
-            s.params.set("reason", Some(&param_value(r.as_str())));
+            s.params.set("reason", Some(r.as_str()));
         }
         s
     }

@@ -181,7 +181,7 @@ impl<'a> Header<'a> for Via<'a> {
         }
         let hp = scan_hostport(s, after)?;
         let host = &s[after..hp.host_end];
-        let (params, rest) = Params::parse_prefix(&s[hp.end..])?;
+        let (params, rest) = Params::parse_prefix(&s[hp.end..]).map_err(|e| e.shifted(hp.end))?;
         if !rest.bytes().all(is_lws) {
             return Err(HeaderError::Expected {
                 expected: "';' or end of value",
