@@ -17,14 +17,13 @@ const MESSAGES: [(&str, &[u8]); 4] = [
     ),
 ];
 
-/// Decodes the headers every transaction and dialog needs, the way the endpoint will: every
-/// Via, From, To, CSeq, Call-ID and every Contact.
+/// Decodes the headers every transaction and dialog needs, the way the endpoint will: the
+/// top Via (its branch), From and To (their tags), CSeq, Call-ID and every Contact. The other
+/// Via values are copied into responses as they are, never decoded.
 fn typed_access(m: &Message) -> usize {
     let mut n = 0;
-    for v in m.via() {
-        let v = v.expect("valid Via");
-        n += v.branch().map_or(0, str::len) + usize::from(v.port().unwrap_or(0) > 0);
-    }
+    let v = m.top_via().expect("valid Via");
+    n += v.branch().map_or(0, str::len) + usize::from(v.port().unwrap_or(0) > 0);
     let from = m.from().expect("valid From");
     n += from.tag().map_or(0, str::len) + from.uri().host().len();
     let to = m.to().expect("valid To");
@@ -44,12 +43,10 @@ fn typed_access(m: &Message) -> usize {
 fn rsipstack_typed(m: &rsipstack::sip::SipMessage) -> usize {
     use rsipstack::sip::prelude::*;
     use rsipstack::sip::Header;
-    let mut n = 0;
+    let mut n = m.via_header().expect("Via").typed().expect("valid Via").params.len();
     for h in m.headers().iter() {
-        match h {
-            Header::Via(v) => n += v.typed().expect("valid Via").params.len(),
-            Header::Contact(c) => n += c.typed().expect("valid Contact").params.len(),
-            _ => {}
+        if let Header::Contact(c) = h {
+            n += c.typed().expect("valid Contact").params.len();
         }
     }
     n += m
@@ -80,12 +77,10 @@ fn rsipstack_typed(m: &rsipstack::sip::SipMessage) -> usize {
 fn rsip_typed(m: &rsip::SipMessage) -> usize {
     use rsip::prelude::*;
     use rsip::Header;
-    let mut n = 0;
+    let mut n = m.via_header().expect("Via").typed().expect("valid Via").params.len();
     for h in m.headers().iter() {
-        match h {
-            Header::Via(v) => n += v.typed().expect("valid Via").params.len(),
-            Header::Contact(c) => n += c.typed().expect("valid Contact").params.len(),
-            _ => {}
+        if let Header::Contact(c) = h {
+            n += c.typed().expect("valid Contact").params.len();
         }
     }
     n += m

@@ -5,7 +5,8 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::text::{
-    is_lws, is_token, is_token_char, quote, quoted_len, token_or_quoted, trim_lws, unquote,
+    is_token, is_token_char, quote, quoted_len, scan, scan_token, skip_lws, token_or_quoted,
+    trim_lws, unquote,
 };
 
 /// The parameters of a header value, kept as their exact text (`;name=value;flag…`) and decoded
@@ -52,9 +53,7 @@ impl<'a> Params<'a> {
             }
             i = skip_lws(b, j + 1);
             let name_start = i;
-            while i < b.len() && is_token_char(b[i]) {
-                i += 1;
-            }
+            i = scan_token(b, i);
             if i == name_start {
                 return Err(HeaderError::Param { at: name_start });
             }
@@ -291,12 +290,6 @@ fn is_ipv6_reference(v: &str) -> bool {
         .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
-fn skip_lws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_lws(b[i]) {
-        i += 1;
-    }
-    i
-}
 
 /// Scans a `gen-value` (token, host or quoted-string) starting at `i`; returns its end.
 fn value_end(s: &str, i: usize) -> Result<usize, HeaderError> {
@@ -309,13 +302,10 @@ fn value_end(s: &str, i: usize) -> Result<usize, HeaderError> {
             .map(|n| i + n + 1)
             .ok_or(HeaderError::Param { at: i }),
         _ => {
-            let mut j = i;
             // A host value may carry `:` only inside an IPv6 reference, so tokens suffice;
             // `:` is also accepted here for the `received`/`maddr` values some stacks send
             // without brackets.
-            while j < b.len() && (is_token_char(b[j]) || b[j] == b':') {
-                j += 1;
-            }
+            let j = scan(b, i, |c| is_token_char(c) || c == b':');
             if j == i {
                 Err(HeaderError::Param { at: i })
             } else {

@@ -194,10 +194,7 @@ pub(crate) fn scan_fields(
             }
             let line = &buf[pos..le];
             // field-name = token, then optional white space, then the colon.
-            let mut name_end = 0;
-            while name_end < line.len() && super::text::is_token_char(line[name_end]) {
-                name_end += 1;
-            }
+            let name_end = super::text::scan_token(line, 0);
             let mut colon = name_end;
             while colon < line.len() && matches!(line[colon], b' ' | b'\t') {
                 colon += 1;
@@ -366,14 +363,22 @@ fn parse_start_line(line: &str, headers: Headers, body: Bytes) -> Result<Message
         )));
     }
     // Request-Line = Method SP Request-URI SP SIP-Version
-    let mut parts = line.split(' ');
-    let (Some(method), Some(uri), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ParseError::StartLine {
-            reason: "expected method, Request-URI and version separated by single spaces",
-        });
+    const SPACING: ParseError = ParseError::StartLine {
+        reason: "expected method, Request-URI and version separated by single spaces",
     };
+    let b = line.as_bytes();
+    let sp1 = b.iter().position(|&c| c == b' ').ok_or(SPACING)?;
+    let sp2 = b[sp1 + 1..]
+        .iter()
+        .position(|&c| c == b' ')
+        .ok_or(SPACING)?
+        + sp1
+        + 1;
+    if b[sp2 + 1..].contains(&b' ') {
+        return Err(SPACING);
+    }
+    // Spaces are ASCII, so these are character boundaries.
+    let (method, uri, version) = (&line[..sp1], &line[sp1 + 1..sp2], &line[sp2 + 1..]);
     let method = Method::from_token(method).ok_or(ParseError::StartLine {
         reason: "invalid method",
     })?;

@@ -43,6 +43,34 @@ pub(crate) fn is_lws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// The end of the run of bytes matching `pred` that starts at `i` (`i` itself when none do,
+/// `b.len()` when all do).
+#[inline]
+pub(crate) fn scan(b: &[u8], i: usize, pred: impl Fn(u8) -> bool) -> usize {
+    match b.get(i..) {
+        Some(rest) => rest.iter().position(|&c| !pred(c)).map_or(b.len(), |p| i + p),
+        None => i,
+    }
+}
+
+/// The end of the run of bytes in `table` (a [`byte_class`]) that starts at `i`.
+#[inline]
+pub(crate) fn scan_class(b: &[u8], i: usize, table: &[bool; 256]) -> usize {
+    scan(b, i, |c| table[usize::from(c)])
+}
+
+/// The index of the first byte at or after `i` that is not linear white space.
+#[inline]
+pub(crate) fn skip_lws(b: &[u8], i: usize) -> usize {
+    scan(b, i, is_lws)
+}
+
+/// The end of the token that starts at `i`.
+#[inline]
+pub(crate) fn scan_token(b: &[u8], i: usize) -> usize {
+    scan_class(b, i, &TOKEN)
+}
+
 /// Removes leading and trailing linear white space.
 #[inline]
 pub(crate) fn trim_lws(s: &str) -> &str {

@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::UriError;
 use super::params::Params;
-use super::text::{byte_class, escapes_valid, percent_decode, percent_encode_into};
+use super::text::{byte_class, escapes_valid, percent_decode, percent_encode_into, scan_class};
 
 /// The scheme of a [`Uri`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,16 +133,10 @@ impl<'a> Uri<'a> {
         let mut i = start;
         // One pass over what may be userinfo: it ends at `@`; any other stop means there is
         // none and the host starts at `start` (`@` cannot appear unescaped elsewhere).
-        let mut j = start;
-        let mut colon = None;
-        while j < b.len() && (USER[usize::from(b[j])] || b[j] == b':') {
-            if b[j] == b':' && colon.is_none() {
-                colon = Some(j);
-            }
-            j += 1;
-        }
+        let j = scan_class(b, start, &USERINFO);
         if b.get(j) == Some(&b'@') {
             let at = j;
+            let colon = b[start..at].iter().position(|&c| c == b':').map(|p| start + p);
             let user_end = colon.unwrap_or(at);
             if let Some(k) = b[start..user_end].iter().position(|&c| c == b':') {
                 return Err(char_error(s, start + k));
@@ -202,10 +196,8 @@ impl<'a> Uri<'a> {
         let mut escaped = false;
         let mut run = |i: &mut usize, table: &[bool; 256]| {
             let from = *i;
-            while *i < b.len() && table[usize::from(b[*i])] {
-                escaped |= b[*i] == b'%';
-                *i += 1;
-            }
+            *i = scan_class(b, from, table);
+            escaped |= b[from..*i].contains(&b'%');
             *i > from
         };
         while b.get(i) == Some(&b';') {
@@ -599,9 +591,7 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
             .map_err(|_| UriError::Host)?;
         i = close + 1;
     } else {
-        while i < b.len() && HOSTNAME[usize::from(b[i])] {
-            i += 1;
-        }
+        i = scan_class(b, i, &HOSTNAME);
         let host = &s[host_start..i];
         if host.is_empty() {
             return Err(UriError::Host);
@@ -683,6 +673,9 @@ macro_rules! unreserved {
 /// `user` characters: unreserved, escaped, user-unreserved; `#` is accepted because
 /// telephone keypads put it in user parts that many devices send unescaped.
 static USER: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#');
+/// What may stand before the `@` of a SIP URI: user and password characters and `:`.
+static USERINFO: [bool; 256] =
+    unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#' b':');
 /// `password` characters: unreserved, escaped, `&=+$,`.
 static PASSWORD: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',');
 /// `paramchar`: param-unreserved, unreserved, escaped.

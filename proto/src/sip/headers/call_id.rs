@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::{Header, HeaderName};
 use crate::sip::error::HeaderError;
-use crate::sip::text::{byte_class, trim_lws};
+use crate::sip::text::{byte_class, scan_class, trim_lws};
 
 /// The Call-ID: `word ["@" word]`, compared byte for byte.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -31,10 +31,6 @@ impl<'a> CallId<'a> {
 /// `word` characters of RFC 3261 §25.1.
 static WORD: [bool; 256] = byte_class(b"-.!%*_+`'~()<>:\\\"/[]?{}");
 
-fn is_word_char(b: u8) -> bool {
-    WORD[usize::from(b)]
-}
-
 impl<'a> Header<'a> for CallId<'a> {
     const NAME: HeaderName = HeaderName::CallId;
     const LIST: bool = false;
@@ -44,16 +40,27 @@ impl<'a> Header<'a> for CallId<'a> {
         if v.is_empty() {
             return Err(HeaderError::Empty);
         }
-        let mut at_seen = false;
-        for (i, b) in v.bytes().enumerate() {
-            if b == b'@' && !at_seen && i > 0 && i + 1 < v.len() {
-                at_seen = true;
-            } else if !is_word_char(b) {
-                return Err(HeaderError::Expected {
-                    expected: "Call-ID word character",
-                    at: i,
-                });
+        // callid = word [ "@" word ]
+        let bytes = v.as_bytes();
+        let end = scan_class(bytes, 0, &WORD);
+        let end = match bytes.get(end) {
+            Some(b'@') if end > 0 => {
+                let host_end = scan_class(bytes, end + 1, &WORD);
+                if host_end == end + 1 {
+                    return Err(HeaderError::Expected {
+                        expected: "word after '@'",
+                        at: end + 1,
+                    });
+                }
+                host_end
             }
+            _ => end,
+        };
+        if end != bytes.len() {
+            return Err(HeaderError::Expected {
+                expected: "Call-ID word character",
+                at: end,
+            });
         }
         Ok(Self(Cow::Borrowed(v)))
     }

@@ -3,23 +3,9 @@
 
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
-use crate::sip::text::{is_lws, is_token_char};
+use crate::sip::text::is_token_char;
 
-/// The index of the first byte at or after `i` that is not linear white space.
-pub(crate) fn skip_lws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_lws(b[i]) {
-        i += 1;
-    }
-    i
-}
-
-/// The end of the run of bytes matching `pred` that starts at `i`.
-pub(crate) fn scan(b: &[u8], mut i: usize, pred: impl Fn(u8) -> bool) -> usize {
-    while i < b.len() && pred(b[i]) {
-        i += 1;
-    }
-    i
-}
+pub(crate) use crate::sip::text::{scan, skip_lws};
 
 /// Parses `LWS token *(SEMI generic-param) LWS` spanning all of `s`; `expected` names the
 /// token in the error when it is missing.

@@ -6,7 +6,7 @@ use std::fmt;
 use super::{Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::params::Params;
-use crate::sip::text::{is_lws, is_token_char};
+use crate::sip::text::{is_lws, scan_token, skip_lws};
 use crate::sip::uri::scan_hostport;
 
 /// The magic cookie that starts RFC 3261 branch parameters (§8.1.1.7).
@@ -122,19 +122,9 @@ impl<'a> Via<'a> {
     }
 }
 
-fn skip_lws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && is_lws(b[i]) {
-        i += 1;
-    }
-    i
-}
 
 fn token_at(s: &str, i: usize) -> Result<(&str, usize), HeaderError> {
-    let b = s.as_bytes();
-    let mut j = i;
-    while j < b.len() && is_token_char(b[j]) {
-        j += 1;
-    }
+    let j = scan_token(s.as_bytes(), i);
     if j == i {
         return Err(HeaderError::Expected {
             expected: "token",
