@@ -43,7 +43,13 @@ fn typed_access(m: &Message) -> usize {
 fn rsipstack_typed(m: &rsipstack::sip::SipMessage) -> usize {
     use rsipstack::sip::prelude::*;
     use rsipstack::sip::Header;
-    let mut n = m.via_header().expect("Via").typed().expect("valid Via").params.len();
+    let mut n = m
+        .via_header()
+        .expect("Via")
+        .typed()
+        .expect("valid Via")
+        .params
+        .len();
     for h in m.headers().iter() {
         if let Header::Contact(c) = h {
             n += c.typed().expect("valid Contact").params.len();
@@ -77,7 +83,13 @@ fn rsipstack_typed(m: &rsipstack::sip::SipMessage) -> usize {
 fn rsip_typed(m: &rsip::SipMessage) -> usize {
     use rsip::prelude::*;
     use rsip::Header;
-    let mut n = m.via_header().expect("Via").typed().expect("valid Via").params.len();
+    let mut n = m
+        .via_header()
+        .expect("Via")
+        .typed()
+        .expect("valid Via")
+        .params
+        .len();
     for h in m.headers().iter() {
         if let Header::Contact(c) = h {
             n += c.typed().expect("valid Contact").params.len();

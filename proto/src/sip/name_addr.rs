@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::params::Params;
-use super::text::{is_lws, is_token_char, quote, quoted_len, trim_lws, unquote};
+use super::text::{find_byte, is_lws, is_token_char, quote, quoted_len, trim_lws, unquote};
 use super::uri::Uri;
 
 /// An address: an optional display name and a URI, as in From, To, Contact and Route.
@@ -127,7 +127,7 @@ impl<'a> NameAddr<'a> {
             }
         };
         // At '<'.
-        let close = memchr::memchr(b'>', &b[i..]).ok_or(HeaderError::Expected {
+        let close = find_byte(&b[i..], b'>').ok_or(HeaderError::Expected {
             expected: "'>'",
             at: b.len(),
         })? + i;

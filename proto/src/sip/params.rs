@@ -100,33 +100,45 @@ impl<'a> Params<'a> {
 
     /// The first parameter named `name`: `None` when absent, `Some(None)` for a flag.
     pub fn get(&self, name: &str) -> Option<Option<&str>> {
+        // One pass that stops at the match; the same splitting as [`ParamIter`].
         let raw: &str = &self.raw;
         let b = raw.as_bytes();
-        let n = name.as_bytes();
-        // Fast scan for `;name` followed by `=`, `;` or the end in text without quoted
-        // strings (a `;` inside quotes is no separator); anything else goes to the iterator.
-        let mut i = if b.contains(&b'"') { b.len() } else { 0 };
-        while let Some(off) = b.get(i..).and_then(|r| r.iter().position(|&c| c == b';')) {
-            let start = i + off + 1;
-            let end = start + n.len();
-            if end <= b.len()
-                && b[start..end].eq_ignore_ascii_case(n)
-                && matches!(b.get(end), None | Some(b'=' | b';'))
-            {
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b';' => {}
+                b'"' => {
+                    i += quoted_len(&raw[i..]).unwrap_or(b.len() - i);
+                    continue;
+                }
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            }
+            let start = skip_lws(b, i + 1);
+            let mut end = start;
+            while end < b.len() && !matches!(b[end], b'=' | b';' | b'"') {
+                end += 1;
+            }
+            if trim_lws(&raw[start..end]).eq_ignore_ascii_case(name) {
                 if b.get(end) != Some(&b'=') {
                     return Some(None);
                 }
-                let mut v_end = end + 1;
-                while v_end < b.len() && b[v_end] != b';' {
-                    v_end += 1;
+                let vs = skip_lws(b, end + 1);
+                let mut ve = vs;
+                while ve < b.len() && b[ve] != b';' {
+                    if b[ve] == b'"' {
+                        ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve);
+                    } else {
+                        ve += 1;
+                    }
                 }
-                return Some(Some(trim_lws(&raw[end + 1..v_end])));
+                return Some(Some(trim_lws(&raw[vs..ve.min(b.len())])));
             }
-            i = start;
+            i = end;
         }
-        self.iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-            .map(|p| p.value)
+        None
     }
 
     /// `true` when a parameter named `name` is present, with or without a value.
@@ -289,7 +301,6 @@ fn is_ipv6_reference(v: &str) -> bool {
         .and_then(|v| v.strip_suffix(']'))
         .is_some_and(|a| a.parse::<std::net::Ipv6Addr>().is_ok())
 }
-
 
 /// Scans a `gen-value` (token, host or quoted-string) starting at `i`; returns its end.
 fn value_end(s: &str, i: usize) -> Result<usize, HeaderError> {

@@ -12,7 +12,9 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::UriError;
 use super::params::Params;
-use super::text::{byte_class, escapes_valid, percent_decode, percent_encode_into, scan_class};
+use super::text::{
+    byte_class, escapes_valid, has_byte, percent_decode, percent_encode_into, scan_class,
+};
 
 /// The scheme of a [`Uri`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,7 +92,11 @@ impl<'a> Uri<'a> {
         if s.len() > u32::MAX as usize {
             return Err(UriError::TooLong);
         }
-        let colon = memchr::memchr(b':', s.as_bytes()).ok_or(UriError::Scheme)?;
+        let colon = if s.len() > 4 && s.as_bytes()[3] == b':' {
+            3
+        } else {
+            s.bytes().position(|c| c == b':').ok_or(UriError::Scheme)?
+        };
         let scheme_str = &s[..colon];
         let sb = scheme_str.as_bytes();
         if sb.is_empty()
@@ -136,7 +142,10 @@ impl<'a> Uri<'a> {
         let j = scan_class(b, start, &USERINFO);
         if b.get(j) == Some(&b'@') {
             let at = j;
-            let colon = b[start..at].iter().position(|&c| c == b':').map(|p| start + p);
+            let colon = b[start..at]
+                .iter()
+                .position(|&c| c == b':')
+                .map(|p| start + p);
             let user_end = colon.unwrap_or(at);
             if let Some(k) = b[start..user_end].iter().position(|&c| c == b':') {
                 return Err(char_error(s, start + k));
@@ -145,7 +154,7 @@ impl<'a> Uri<'a> {
                 check_chars(s, user_end + 1, at, &PASSWORD)?;
                 self.password = Some(Span::new(user_end + 1, at));
             }
-            if b[start..user_end].contains(&b'%') && !escapes_valid(&s[start..user_end]) {
+            if has_byte(&b[start..user_end], b'%') && !escapes_valid(&s[start..user_end]) {
                 return Err(UriError::Escape);
             }
             self.user = Some(Span::new(start, user_end));
@@ -197,7 +206,7 @@ impl<'a> Uri<'a> {
         let mut run = |i: &mut usize, table: &[bool; 256]| {
             let from = *i;
             *i = scan_class(b, from, table);
-            escaped |= b[from..*i].contains(&b'%');
+            escaped |= has_byte(&b[from..*i], b'%');
             *i > from
         };
         while b.get(i) == Some(&b';') {
@@ -674,8 +683,7 @@ macro_rules! unreserved {
 /// telephone keypads put it in user parts that many devices send unescaped.
 static USER: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#');
 /// What may stand before the `@` of a SIP URI: user and password characters and `:`.
-static USERINFO: [bool; 256] =
-    unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#' b':');
+static USERINFO: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',' b';' b'?' b'/' b'#' b':');
 /// `password` characters: unreserved, escaped, `&=+$,`.
 static PASSWORD: [bool; 256] = unreserved!(b'%' b'&' b'=' b'+' b'$' b',');
 /// `paramchar`: param-unreserved, unreserved, escaped.

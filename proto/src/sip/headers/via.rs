@@ -122,7 +122,6 @@ impl<'a> Via<'a> {
     }
 }
 
-
 fn token_at(s: &str, i: usize) -> Result<(&str, usize), HeaderError> {
     let j = scan_token(s.as_bytes(), i);
     if j == i {
