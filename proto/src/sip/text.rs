@@ -84,15 +84,10 @@ pub(crate) fn find_byte(b: &[u8], x: u8) -> Option<usize> {
     b[i..].iter().position(|&c| c == x).map(|p| i + p)
 }
 
-/// `true` when `b` contains `x`. Header fields are short, and below a few dozen bytes a plain
-/// loop beats the set-up of a vectorised search.
+/// `true` when `b` contains `x`.
 #[inline]
 pub(crate) fn has_byte(b: &[u8], x: u8) -> bool {
-    if b.len() < 64 {
-        b.iter().any(|&c| c == x)
-    } else {
-        memchr::memchr(x, b).is_some()
-    }
+    find_byte(b, x).is_some()
 }
 
 /// The end of the run of bytes matching `pred` that starts at `i` (`i` itself when none do,
