@@ -121,6 +121,9 @@ fn nuls_and_control_bytes() {
         Message::parse(b"OPTIONS sip:a@b SIP/2.0\r\nX: \xff\xfe\r\n\r\n"),
         Err(ParseError::InvalidUtf8 { line: 2 })
     ));
+    // A multi-byte character across the first four bytes (a fuzzer's find).
+    assert!(Message::parse("SG\u{0441}\u{0442} 200 OK\r\n\r\n".as_bytes()).is_err());
+    assert!(Message::parse("\u{0441}\u{0442}P/2.0 200 OK\r\n\r\n".as_bytes()).is_err());
     assert_eq!(Message::parse(b""), Err(ParseError::Empty));
     assert_eq!(Message::parse(b"\r\n\r\n"), Err(ParseError::Empty));
 }

@@ -334,7 +334,11 @@ fn parse_version(s: &str) -> Result<Version, ParseError> {
 }
 
 fn parse_start_line(line: &str, headers: Headers, body: Bytes) -> Result<Message, ParseError> {
-    if line.len() >= 4 && line[..4].eq_ignore_ascii_case("SIP/") {
+    if line
+        .as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"SIP/"))
+    {
         // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
         let (version, rest) = line.split_once(' ').ok_or(ParseError::StartLine {
             reason: "missing status code",
