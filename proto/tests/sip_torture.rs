@@ -409,6 +409,49 @@ fn baddate_is_ignored_unless_read() {
         m.headers().get(HeaderName::Date),
         Some("Fri, 01 Jan 2010 16:00:00 EST")
     );
+    let e = m.headers().check().unwrap_err();
+    assert!(
+        matches!(&e, ParseError::Header { name, .. } if name == "Date"),
+        "{e:?}"
+    );
+}
+
+/// Every valid torture message passes the full typed check of every header it carries.
+#[test]
+fn valid_messages_pass_the_full_header_check() {
+    for name in [
+        "wsinv",
+        "intmeth",
+        "esc01",
+        "escnull",
+        "esc02",
+        "lwsdisp",
+        "longreq",
+        "dblreq",
+        "semiuri",
+        "transports",
+        "mpart01",
+        "unreason",
+        "noreason",
+        "unkscm",
+        "novelsc",
+        "unksm2",
+        "bext01",
+        "invut",
+        "regaut01",
+        "bcast",
+        "zeromf",
+        "cparam01",
+        "cparam02",
+        "regescrt",
+        "sdp01",
+        "inv2543",
+    ] {
+        parse(name)
+            .headers()
+            .check()
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
 }
 
 #[test]

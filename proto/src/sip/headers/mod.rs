@@ -305,6 +305,15 @@ impl Headers {
         header_error(&self.text[e.start as usize..e.name_end as usize], error)
     }
 
+    /// Decodes every field that has a typed form ([`check_field`]) and reports the first that
+    /// fails, with its name as written.
+    pub fn check(&self) -> Result<(), ParseError> {
+        for e in &self.entries {
+            check_field(&self.field(e)).map_err(|error| self.error_at(e, error))?;
+        }
+        Ok(())
+    }
+
     /// Appends a field with the canonical spelling of `name`.
     ///
     /// # Panics
@@ -530,6 +539,96 @@ impl<'a, T: Header<'a>> Iterator for Typed<'a, T> {
             }
         }
     }
+}
+
+/// Decodes one field with the typed header of its name — every list element for list
+/// headers — and reports the first fault. Fields without a typed form are `Ok`. Diagnostics
+/// and fuzzing use it; applications decode the headers they need with [`Headers::typed`].
+pub fn check_field(field: &HeaderField<'_>) -> Result<(), HeaderError> {
+    fn check<'a, T: Header<'a>>(value: &'a str) -> Result<(), HeaderError> {
+        if !T::LIST {
+            return T::parse(value).map(drop);
+        }
+        if value.is_empty() {
+            return Ok(());
+        }
+        for v in split_commas(value) {
+            if v.is_empty() {
+                return Err(HeaderError::Empty);
+            }
+            T::parse(v)?;
+        }
+        Ok(())
+    }
+    fn dispatch<'a>(name: HeaderName, value: &'a str) -> Result<(), HeaderError> {
+        macro_rules! by_name {
+            ($($t:ty,)*) => {
+                $(if name == <$t as Header<'a>>::NAME {
+                    return check::<$t>(value);
+                })*
+            };
+        }
+        by_name!(
+            Accept<'a>,
+            AcceptEncoding<'a>,
+            AcceptLanguage<'a>,
+            Allow,
+            AuthenticationInfo<'a>,
+            Authorization<'a>,
+            ProxyAuthorization<'a>,
+            CallId<'a>,
+            Contact<'a>,
+            ContentDisposition<'a>,
+            ContentEncoding<'a>,
+            ContentLanguage<'a>,
+            ContentLength,
+            ContentType<'a>,
+            Cseq,
+            Date,
+            AllowEvents<'a>,
+            Event<'a>,
+            Expires,
+            MinExpires,
+            FromHeader<'a>,
+            ToHeader<'a>,
+            MaxForwards,
+            ProxyRequire<'a>,
+            Require<'a>,
+            Supported<'a>,
+            Unsupported<'a>,
+            Organization<'a>,
+            PAssertedIdentity<'a>,
+            PPreferredIdentity<'a>,
+            Path<'a>,
+            Priority<'a>,
+            Privacy<'a>,
+            RAck,
+            Reason<'a>,
+            ReferTo<'a>,
+            ReferredBy<'a>,
+            Replaces<'a>,
+            RetryAfter<'a>,
+            RecordRoute<'a>,
+            Route<'a>,
+            RSeq,
+            ServiceRoute<'a>,
+            MinSe<'a>,
+            SessionExpires<'a>,
+            SipETag<'a>,
+            SipIfMatch<'a>,
+            Subject<'a>,
+            SubscriptionState<'a>,
+            Timestamp<'a>,
+            Server<'a>,
+            UserAgent<'a>,
+            Via<'a>,
+            Warning<'a>,
+            ProxyAuthenticate<'a>,
+            WwwAuthenticate<'a>,
+        );
+        Ok(())
+    }
+    dispatch(field.name, field.value)
 }
 
 /// Parses `1*DIGIT` (leading zeros allowed, RFC 4475 §3.1.1.1) into `T`; a value that does not

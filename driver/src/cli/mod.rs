@@ -1,0 +1,3 @@
+//! The subcommands of the `sipsimple` tool.
+
+pub(crate) mod check;
