@@ -277,95 +277,360 @@ impl HeaderName {
                 _ => Self::Other,
             };
         }
-        let (Some(&first), Some(&last)) = (name.first(), name.last()) else {
-            return Self::Other;
-        };
-        // Dispatch on length, first and last letter (and one more where that is not
-        // enough), then confirm with one case-insensitive comparison. `| 0x20` lowercases
-        // ASCII letters; a non-letter that it maps onto a letter or `-` only picks the
-        // candidate, which the comparison then refuses.
-        let (kind, lower): (Self, &[u8]) = match (name.len(), first | 0x20, last | 0x20) {
-            (2, b't', b'o') => (Self::To, b"to"),
-            (3, b'v', b'a') => (Self::Via, b"via"),
-            (4, b'c', b'q') => (Self::CSeq, b"cseq"),
-            (4, b'd', b'e') => (Self::Date, b"date"),
-            (4, b'f', b'm') => (Self::From, b"from"),
-            (4, b'p', b'h') => (Self::Path, b"path"),
-            (4, b'r', b'k') => (Self::RAck, b"rack"),
-            (4, b'r', b'q') => (Self::RSeq, b"rseq"),
-            (5, b'a', b'w') => (Self::Allow, b"allow"),
-            (5, b'e', b't') => (Self::Event, b"event"),
-            (5, b'r', b'e') => (Self::Route, b"route"),
-            (6, b'a', b't') => (Self::Accept, b"accept"),
-            (6, b'm', b'e') => (Self::MinSe, b"min-se"),
-            (6, b'r', b'n') => (Self::Reason, b"reason"),
-            (6, b's', b'r') => (Self::Server, b"server"),
-            (7, b'c', b'd') => (Self::CallId, b"call-id"),
-            (7, b'c', b't') => (Self::Contact, b"contact"),
-            (7, b'e', b's') => (Self::Expires, b"expires"),
-            (7, b'p', b'y') => (Self::Privacy, b"privacy"),
-            (7, b'r', b'e') => (Self::Require, b"require"),
-            (7, b's', b't') => (Self::Subject, b"subject"),
-            (7, b'w', b'g') => (Self::Warning, b"warning"),
-            (8, b'i', b'y') => (Self::Identity, b"identity"),
-            (8, b'p', b'y') => (Self::Priority, b"priority"),
-            (8, b'r', b'o') => match name[2] | 0x20 {
-                b'f' => (Self::ReferTo, b"refer-to"),
-                b'p' => (Self::ReplyTo, b"reply-to"),
-                _ => return Self::Other,
-            },
-            (8, b'r', b's') => (Self::Replaces, b"replaces"),
-            (8, b's', b'g') => (Self::SipETag, b"sip-etag"),
-            (9, b'c', b'o') => (Self::CallInfo, b"call-info"),
-            (9, b'r', b'b') => (Self::ReferSub, b"refer-sub"),
-            (9, b's', b'd') => (Self::Supported, b"supported"),
-            (9, b't', b'p') => (Self::Timestamp, b"timestamp"),
-            (10, b'a', b'o') => (Self::AlertInfo, b"alert-info"),
-            (10, b'c', b'd') => (Self::ContentId, b"content-id"),
-            (10, b'e', b'o') => (Self::ErrorInfo, b"error-info"),
-            (10, b'u', b't') => (Self::UserAgent, b"user-agent"),
-            (11, b'i', b'o') => (Self::InReplyTo, b"in-reply-to"),
-            (11, b'm', b's') => (Self::MinExpires, b"min-expires"),
-            (11, b'r', b'r') => (Self::RetryAfter, b"retry-after"),
-            (11, b'r', b'y') => (Self::ReferredBy, b"referred-by"),
-            (11, b'u', b'd') => (Self::Unsupported, b"unsupported"),
-            (12, b'a', b's') => (Self::AllowEvents, b"allow-events"),
-            (12, b'c', b'e') => (Self::ContentType, b"content-type"),
-            (12, b'm', b'n') => (Self::MimeVersion, b"mime-version"),
-            (12, b'm', b's') => (Self::MaxForwards, b"max-forwards"),
-            (12, b'o', b'n') => (Self::Organization, b"organization"),
-            (12, b'r', b'e') => (Self::RecordRoute, b"record-route"),
-            (12, b's', b'h') => (Self::SipIfMatch, b"sip-if-match"),
-            (13, b'a', b'n') => (Self::Authorization, b"authorization"),
-            (13, b'p', b'e') => (Self::ProxyRequire, b"proxy-require"),
-            (13, b's', b'e') => (Self::ServiceRoute, b"service-route"),
-            (14, b'a', b't') => (Self::AcceptContact, b"accept-contact"),
-            (14, b'c', b'h') => (Self::ContentLength, b"content-length"),
-            (14, b'r', b't') => (Self::RejectContact, b"reject-contact"),
-            (15, b'a', b'e') => (Self::AcceptLanguage, b"accept-language"),
-            (15, b'a', b'g') => (Self::AcceptEncoding, b"accept-encoding"),
-            (15, b's', b's') => (Self::SessionExpires, b"session-expires"),
-            (16, b'c', b'e') => (Self::ContentLanguage, b"content-language"),
-            (16, b'c', b'g') => (Self::ContentEncoding, b"content-encoding"),
-            (16, b'w', b'e') => (Self::WwwAuthenticate, b"www-authenticate"),
-            (18, b'p', b'e') => (Self::ProxyAuthenticate, b"proxy-authenticate"),
-            (18, b's', b'e') => (Self::SubscriptionState, b"subscription-state"),
-            (19, b'a', b'o') => (Self::AuthenticationInfo, b"authentication-info"),
-            (19, b'c', b'n') => (Self::ContentDisposition, b"content-disposition"),
-            (19, b'p', b'n') => (Self::ProxyAuthorization, b"proxy-authorization"),
-            (19, b'p', b'y') => (Self::PAssertedIdentity, b"p-asserted-identity"),
-            (19, b'r', b'n') => (Self::RequestDisposition, b"request-disposition"),
-            (20, b'p', b'y') => (Self::PPreferredIdentity, b"p-preferred-identity"),
-            (25, b'c', b'g') => (Self::ContentTransferEncoding, b"content-transfer-encoding"),
-            _ => return Self::Other,
-        };
-        let diff = name
-            .iter()
-            .zip(lower)
-            .fold(0u8, |acc, (&a, &b)| acc | (a.to_ascii_lowercase() ^ b));
-        if diff == 0 {
+        if name.len() < 3 {
+            return if name.eq_ignore_ascii_case(b"to") {
+                Self::To
+            } else {
+                Self::Other
+            };
+        }
+        // A perfect hash of the known names (length, first, third and last letter, lowercased)
+        // picks the one candidate; one case-insensitive comparison confirms it.
+        let lower = |i: usize| usize::from(name[i] | 0x20);
+        let slot = ((name.len() * 98)
+            ^ (lower(0) * 252)
+            ^ (lower(2) * 227)
+            ^ (lower(name.len() - 1) * 162))
+            & 0xff;
+        let (kind, canonical) = NAME_TABLE[slot];
+        // Most peers write the canonical spelling, which one word-wise comparison settles.
+        if same_bytes(name, canonical) || name.eq_ignore_ascii_case(canonical) {
             return kind;
         }
         Self::Other
+    }
+}
+
+/// The known names (three letters or more) by their hash slot, canonically spelled; see
+/// [`HeaderName::from_name`].
+/// Byte equality eight bytes at a time (header names are short; this avoids a library call).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut chunks_a = a.chunks_exact(8);
+    let mut chunks_b = b.chunks_exact(8);
+    for (x, y) in (&mut chunks_a).zip(&mut chunks_b) {
+        if x != y {
+            return false;
+        }
+    }
+    chunks_a
+        .remainder()
+        .iter()
+        .zip(chunks_b.remainder())
+        .all(|(x, y)| x == y)
+}
+
+static NAME_TABLE: [(HeaderName, &[u8]); 256] = [
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Timestamp, b"Timestamp"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Subject, b"Subject"),
+    (HeaderName::Organization, b"Organization"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::AlertInfo, b"Alert-Info"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Allow, b"Allow"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::UserAgent, b"User-Agent"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ProxyAuthenticate, b"Proxy-Authenticate"),
+    (HeaderName::ContentDisposition, b"Content-Disposition"),
+    (HeaderName::AcceptEncoding, b"Accept-Encoding"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::PPreferredIdentity, b"P-Preferred-Identity"),
+    (HeaderName::Other, b""),
+    (HeaderName::SipIfMatch, b"SIP-If-Match"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ServiceRoute, b"Service-Route"),
+    (HeaderName::Other, b""),
+    (HeaderName::ContentLanguage, b"Content-Language"),
+    (HeaderName::Other, b""),
+    (HeaderName::MinExpires, b"Min-Expires"),
+    (HeaderName::Other, b""),
+    (HeaderName::Contact, b"Contact"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ReferSub, b"Refer-Sub"),
+    (HeaderName::ProxyRequire, b"Proxy-Require"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (
+        HeaderName::ContentTransferEncoding,
+        b"Content-Transfer-Encoding",
+    ),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ReplyTo, b"Reply-To"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Server, b"Server"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Require, b"Require"),
+    (HeaderName::Other, b""),
+    (HeaderName::Identity, b"Identity"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Expires, b"Expires"),
+    (HeaderName::Other, b""),
+    (HeaderName::CallId, b"Call-ID"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::SipETag, b"SIP-ETag"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Supported, b"Supported"),
+    (HeaderName::Other, b""),
+    (HeaderName::MinSe, b"Min-SE"),
+    (HeaderName::Event, b"Event"),
+    (HeaderName::ContentId, b"Content-ID"),
+    (HeaderName::Other, b""),
+    (HeaderName::ReferTo, b"Refer-To"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Privacy, b"Privacy"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::WwwAuthenticate, b"WWW-Authenticate"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Via, b"Via"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ContentLength, b"Content-Length"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::From, b"From"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::MaxForwards, b"Max-Forwards"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::AcceptContact, b"Accept-Contact"),
+    (HeaderName::Other, b""),
+    (HeaderName::RecordRoute, b"Record-Route"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Route, b"Route"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ContentType, b"Content-Type"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ErrorInfo, b"Error-Info"),
+    (HeaderName::Accept, b"Accept"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::PAssertedIdentity, b"P-Asserted-Identity"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Unsupported, b"Unsupported"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Warning, b"Warning"),
+    (HeaderName::InReplyTo, b"In-Reply-To"),
+    (HeaderName::Other, b""),
+    (HeaderName::SessionExpires, b"Session-Expires"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::RSeq, b"RSeq"),
+    (HeaderName::Replaces, b"Replaces"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Path, b"Path"),
+    (HeaderName::Other, b""),
+    (HeaderName::Authorization, b"Authorization"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Date, b"Date"),
+    (HeaderName::RAck, b"RAck"),
+    (HeaderName::Other, b""),
+    (HeaderName::RequestDisposition, b"Request-Disposition"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::AuthenticationInfo, b"Authentication-Info"),
+    (HeaderName::Priority, b"Priority"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::SubscriptionState, b"Subscription-State"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::AcceptLanguage, b"Accept-Language"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::AllowEvents, b"Allow-Events"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Reason, b"Reason"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::ReferredBy, b"Referred-By"),
+    (HeaderName::MimeVersion, b"MIME-Version"),
+    (HeaderName::ContentEncoding, b"Content-Encoding"),
+    (HeaderName::CSeq, b"CSeq"),
+    (HeaderName::RejectContact, b"Reject-Contact"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::RetryAfter, b"Retry-After"),
+    (HeaderName::ProxyAuthorization, b"Proxy-Authorization"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::CallInfo, b"Call-Info"),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+    (HeaderName::Other, b""),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_known_name_and_compact_form_is_classified() {
+        let mut known = 0;
+        for slot in NAME_TABLE.iter().filter(|(k, _)| *k != HeaderName::Other) {
+            let (kind, spelled) = *slot;
+            let canonical = kind.canonical().expect("known names have a spelling");
+            assert_eq!(canonical.as_bytes(), spelled);
+            assert_eq!(HeaderName::from_name(spelled), kind);
+            assert_eq!(
+                HeaderName::from_name(canonical.to_ascii_lowercase().as_bytes()),
+                kind
+            );
+            assert_eq!(
+                HeaderName::from_name(canonical.to_ascii_uppercase().as_bytes()),
+                kind
+            );
+            if let Some(c) = kind.compact() {
+                assert_eq!(HeaderName::from_name(&[c as u8]), kind);
+                assert_eq!(HeaderName::from_name(&[c.to_ascii_uppercase() as u8]), kind);
+            }
+            known += 1;
+        }
+        assert_eq!(HeaderName::from_name(b"TO"), HeaderName::To);
+        assert_eq!(known + 1, 69, "every known name but To sits in the table");
+    }
+
+    #[test]
+    fn near_misses_are_other() {
+        for n in [
+            &b""[..],
+            b"Q",
+            b"Vi",
+            b"Viaa",
+            b"Cal-ID",
+            b"Call\rID",
+            b"Call-IE",
+            b"Refer-Tx",
+            b"Contac",
+            b"C%6Fntact",
+            b"Content-Lengthy",
+            b"\xff\xff\xff",
+        ] {
+            assert_eq!(HeaderName::from_name(n), HeaderName::Other, "{n:?}");
+        }
     }
 }
