@@ -67,21 +67,7 @@ impl<'a> Contact<'a> {
 
     /// The `q` preference (0.0..=1.0) in thousandths: `q=0.5` gives 500.
     pub fn q(&self) -> Option<u16> {
-        let v = self.param("q")??;
-        let (int, frac) = v.split_once('.').unwrap_or((v, ""));
-        if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let whole: u16 = match int {
-            "0" => 0,
-            "1" if frac.bytes().all(|b| b == b'0') => 1,
-            _ => return None,
-        };
-        let mut milli: u16 = 0;
-        for (i, d) in frac.bytes().enumerate() {
-            milli += u16::from(d - b'0') * [100, 10, 1][i];
-        }
-        Some(whole * 1000 + milli)
+        super::grammar::parse_qvalue(self.param("q")??)
     }
 
     /// The `+sip.instance` parameter (RFC 5626 §4.1) without its quotes and angle brackets,
