@@ -340,6 +340,11 @@ impl<'a> Iterator for CommaSplit<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let s = self.rest?;
         let b = s.as_bytes();
+        // Most lines hold one element: without a comma there is nothing to split.
+        if find_byte(b, b',').is_none() {
+            self.rest = None;
+            return Some(trim_lws(s));
+        }
         let mut i = 0;
         let mut angle = false;
         loop {
