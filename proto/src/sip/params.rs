@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::text::{
-    is_token, is_token_char, quote, quoted_len, scan, scan_token, skip_lws, token_or_quoted,
+    all_but, byte_class, is_token, quote, quoted_len, scan_class, scan_token, skip_lws, token_or_quoted,
     trim_lws, unquote,
 };
 
@@ -105,33 +105,28 @@ impl<'a> Params<'a> {
         let b = raw.as_bytes();
         let mut i = 0;
         while i < b.len() {
-            match b[i] {
-                b';' => {}
-                b'"' => {
+            i = scan_class(b, i, &NOT_SEMI_OR_QUOTE);
+            match b.get(i) {
+                Some(b';') => {}
+                Some(_) => {
                     i += quoted_len(&raw[i..]).unwrap_or(b.len() - i);
                     continue;
                 }
-                _ => {
-                    i += 1;
-                    continue;
-                }
+                None => break,
             }
             let start = skip_lws(b, i + 1);
-            let mut end = start;
-            while end < b.len() && !matches!(b[end], b'=' | b';' | b'"') {
-                end += 1;
-            }
+            let end = scan_class(b, start, &NAME_PART);
             if trim_lws(&raw[start..end]).eq_ignore_ascii_case(name) {
                 if b.get(end) != Some(&b'=') {
                     return Some(None);
                 }
                 let vs = skip_lws(b, end + 1);
                 let mut ve = vs;
-                while ve < b.len() && b[ve] != b';' {
-                    if b[ve] == b'"' {
-                        ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve);
-                    } else {
-                        ve += 1;
+                loop {
+                    ve = scan_class(b, ve, &NOT_SEMI_OR_QUOTE);
+                    match b.get(ve) {
+                        Some(b'"') => ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve),
+                        _ => break,
                     }
                 }
                 return Some(Some(trim_lws(&raw[vs..ve.min(b.len())])));
@@ -295,6 +290,13 @@ impl<'a, 'p> IntoIterator for &'p Params<'a> {
     }
 }
 
+/// Bytes that neither separate parameters nor open a quoted string.
+static NOT_SEMI_OR_QUOTE: [bool; 256] = all_but(b";\"");
+/// Bytes that may stand in a parameter name as [`ParamIter`] splits it.
+static NAME_PART: [bool; 256] = all_but(b"=;\"");
+/// Unquoted parameter values: token characters and `:` (see [`value_end`]).
+static VALUE: [bool; 256] = byte_class(b"-.!%*_+`'~:");
+
 /// `true` for `[IPv6address]`.
 fn is_ipv6_reference(v: &str) -> bool {
     v.strip_prefix('[')
@@ -316,7 +318,7 @@ fn value_end(s: &str, i: usize) -> Result<usize, HeaderError> {
             // A host value may carry `:` only inside an IPv6 reference, so tokens suffice;
             // `:` is also accepted here for the `received`/`maddr` values some stacks send
             // without brackets.
-            let j = scan(b, i, |c| is_token_char(c) || c == b':');
+            let j = scan_class(b, i, &VALUE);
             if j == i {
                 Err(HeaderError::Param { at: i })
             } else {

@@ -26,7 +26,7 @@ pub(crate) const fn byte_class(extra: &[u8]) -> [bool; 256] {
 static TOKEN: [bool; 256] = byte_class(b"-.!%*_+`'~");
 
 /// The complement of a byte set: every byte not in `set`.
-const fn all_but(set: &[u8]) -> [bool; 256] {
+pub(crate) const fn all_but(set: &[u8]) -> [bool; 256] {
     let mut t = [true; 256];
     let mut i = 0;
     while i < set.len() {
