@@ -5,8 +5,8 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::text::{
-    all_but, byte_class, is_token, quote, quoted_len, scan_class, scan_token, skip_lws, token_or_quoted,
-    trim_lws, unquote,
+    all_but, byte_class, is_token, quote, quoted_len, scan_class, scan_token, skip_lws,
+    token_or_quoted, trim_lws, unquote,
 };
 
 /// The parameters of a header value, kept as their exact text (`;name=value;flag…`) and decoded
