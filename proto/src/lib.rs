@@ -6,11 +6,13 @@
 //!
 //! - [`sip`]: SIP messages (RFC 3261): parsing, serialization, URIs, typed headers, the stream
 //!   framer for TCP/TLS, builders and multipart bodies.
+//! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod rand;
 pub mod sdp;
 pub mod sip;
 
