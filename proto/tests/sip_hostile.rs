@@ -238,3 +238,26 @@ fn typed_decoders_reject_garbage_without_panicking() {
         let _ = Uri::parse(g);
     }
 }
+
+#[test]
+fn built_values_cannot_inject_header_lines() {
+    use sipsimple_proto::sip::{headers::HeaderName, Method, RequestBuilder};
+    let req = RequestBuilder::new(Method::Options, "sip:a@b".parse().unwrap())
+        .raw_header("Subject", "hi\r\nVia: SIP/2.0/UDP evil;branch=z9hG4bKx")
+        .raw_header("X-Folded", "one\r\n two")
+        .build();
+    let m = Message::parse(&req.to_bytes()).unwrap();
+    assert_eq!(m.via().count(), 0, "no Via was injected");
+    assert_eq!(
+        m.headers().get(HeaderName::Subject),
+        Some("hi  Via: SIP/2.0/UDP evil;branch=z9hG4bKx")
+    );
+    assert_eq!(m.headers().get_by_name("x-folded"), Some("one   two"));
+}
+
+#[test]
+#[should_panic(expected = "is not a token")]
+fn header_names_must_be_tokens() {
+    let mut h = sipsimple_proto::sip::headers::Headers::new();
+    h.push_raw("Bad: name", "x");
+}

@@ -314,7 +314,8 @@ impl Headers {
         Ok(())
     }
 
-    /// Appends a field with the canonical spelling of `name`.
+    /// Appends a field with the canonical spelling of `name`. CR and LF in `value` become
+    /// spaces, so a value can never add a header line of its own.
     ///
     /// # Panics
     /// If `name` is [`HeaderName::Other`]; use [`Headers::push_raw`] for those.
@@ -325,9 +326,16 @@ impl Headers {
         self.push_line(name, canon, value, self.entries.len());
     }
 
-    /// Appends a field with any name (validated as a token by the caller's contract: a name
-    /// that is not a token makes the message unparseable for the peer).
+    /// Appends a field with any name; the value is taken as is (see [`Headers::push`] for
+    /// line breaks).
+    ///
+    /// # Panics
+    /// If `name` is not a token: header names come from code, never from peers.
     pub fn push_raw(&mut self, name: &str, value: &str) {
+        assert!(
+            super::text::is_token(name),
+            "header name {name:?} is not a token"
+        );
         let kind = HeaderName::from_name(name.as_bytes());
         self.push_line(kind, name, value, self.entries.len());
     }
@@ -364,7 +372,14 @@ impl Headers {
         let name_end = self.text.len();
         self.text.push_str(": ");
         let value_start = self.text.len();
-        self.text.push_str(value);
+        // A line break in a value would end the field and start another one (header
+        // injection); a fold means a space anyway (RFC 3261 §7.3.1).
+        if value.contains(['\r', '\n']) {
+            self.text
+                .push_str(value.replace(['\r', '\n'], " ").trim_end());
+        } else {
+            self.text.push_str(value);
+        }
         let end = self.text.len();
         let entry = Entry {
             name: kind,
