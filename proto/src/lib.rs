@@ -9,12 +9,14 @@
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
+//! - [`transaction`]: SIP client and server transactions with their timers (RFC 3261 §17).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod rand;
 pub mod sdp;
 pub mod sip;
+pub mod transaction;
 
 #[cfg(feature = "fuzzing")]
 pub mod fuzz;
