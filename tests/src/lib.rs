@@ -1,7 +1,12 @@
-//! End-to-end tests of sipsimple-rs.
+//! End-to-end and simulation tests of sipsimple-rs.
 //!
-//! This crate will hold the deterministic simulation harness (several endpoints, one virtual
-//! clock, a seeded lossy network), end-to-end tests over real loopback sockets, and interop
-//! tests against real peers. Protocol-level tests of the message layer live beside the code in
-//! `sipsimple-proto`.
+//! - [`netem`]: a sans-IO network emulator (latency, jitter, loss, duplication, reordering,
+//!   MTU), seeded.
+//! - [`sim`]: endpoints on one virtual clock joined by the emulator; the loop always jumps to
+//!   the earliest deadline or delivery, caps its steps and names the seed of a failing run.
+//!
+//! Scenario tests live in `tests/`, one per file.
 #![forbid(unsafe_code)]
+
+pub mod netem;
+pub mod sim;
