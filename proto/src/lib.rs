@@ -6,6 +6,7 @@
 //!
 //! - [`sip`]: SIP messages (RFC 3261): parsing, serialization, URIs, typed headers, the stream
 //!   framer for TCP/TLS, builders and multipart bodies.
+//! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
@@ -13,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dialog;
 pub mod rand;
 pub mod sdp;
 pub mod sip;

@@ -421,6 +421,17 @@ impl<'a> Uri<'a> {
             .expect("a prefix of a valid URI ending at its params is valid")
     }
 
+    /// The URI without its `?headers`, as a Request-URI must be (RFC 3261 §19.1.1).
+    pub fn without_headers(&self) -> Uri<'static> {
+        let end = match self.headers {
+            // The `?` stands just before the headers.
+            Some(h) => h.start as usize - 1,
+            None => self.text.len(),
+        };
+        Uri::parse_owned(self.text[..end].to_owned())
+            .expect("a valid URI cut before its headers is valid")
+    }
+
     /// A copy with the parameter `name` set to `value` (replacing any parameter of that name).
     pub fn with_param(&self, name: &str, value: Option<&str>) -> Result<Uri<'static>, UriError> {
         if !self.is_sip() && self.scheme != Scheme::Tel {
