@@ -7,6 +7,7 @@
 //! - [`sip`]: SIP messages (RFC 3261): parsing, serialization, URIs, typed headers, the stream
 //!   framer for TCP/TLS, builders and multipart bodies.
 //! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
+//! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
@@ -15,6 +16,7 @@
 #![deny(missing_docs)]
 
 pub mod dialog;
+pub mod endpoint;
 pub mod rand;
 pub mod sdp;
 pub mod sip;

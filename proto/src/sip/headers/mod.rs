@@ -403,6 +403,18 @@ impl Headers {
         self.push_line(name, canon, value, at.unwrap_or(self.entries.len()));
     }
 
+    /// Replaces the value of the first field named `name` in place (the top Via, say); returns
+    /// whether there was one. CR and LF in `value` become spaces.
+    pub fn set_first(&mut self, name: HeaderName, value: &str) -> bool {
+        let Some(i) = self.entries.iter().position(|e| e.name == name) else {
+            return false;
+        };
+        let old = self.entries.remove(i);
+        let name_text = self.text[old.start as usize..old.name_end as usize].to_owned();
+        self.push_line(name, &name_text, value, i);
+        true
+    }
+
     /// Replaces every field of `T` by one typed value.
     pub fn set_typed<'a, T: Header<'a>>(&mut self, value: &T) {
         let v = value.to_string();
