@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
     if let Some(Action::Connect { id, .. }) = a.poll_action() {
         a.handle_connection_up(id);
     }
-    let mut round = |a: &mut Endpoint<SeededRandom>, b: &mut Endpoint<SeededRandom>| {
+    let round = |a: &mut Endpoint<SeededRandom>, b: &mut Endpoint<SeededRandom>| {
         while let Some(t) = a.poll_transmit() {
             b.handle_message(now, a_addr, TransportKind::Tcp, Some(b_conn), &t.payload);
         }

@@ -27,6 +27,7 @@
 //! # Ok::<(), sipsimple_proto::sip::ParseError>(())
 //! ```
 
+pub mod auth;
 mod builder;
 mod error;
 mod framer;
