@@ -778,7 +778,24 @@ impl<R: Random> Endpoint<R> {
             return;
         };
         let id = ServerTxId(self.next_id());
-        let invite = (*request.method() == Method::Invite).then(|| request.clone());
+        // Only what a response needs (§8.2.6), to answer a later CANCEL with 487 without
+        // holding the whole INVITE and its body.
+        let invite = (*request.method() == Method::Invite).then(|| {
+            let mut kept = Request::new(Method::Invite, request.uri().clone());
+            for f in request.headers().iter().filter(|f| {
+                matches!(
+                    f.name,
+                    HeaderName::Via
+                        | HeaderName::From
+                        | HeaderName::To
+                        | HeaderName::CallId
+                        | HeaderName::CSeq
+                )
+            }) {
+                kept.headers_mut().push(f.name, f.value);
+            }
+            kept
+        });
         self.servers.insert(
             key.clone(),
             ServerEntry {
