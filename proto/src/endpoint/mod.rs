@@ -985,6 +985,3 @@ impl<R: Random> Endpoint<R> {
         c.chain(s).min()
     }
 }
-
-#[cfg(test)]
-mod tests;

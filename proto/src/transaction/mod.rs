@@ -15,37 +15,40 @@
 //! `handle_timeout` does nothing; time that goes backwards is treated as no time passing.
 //!
 //! ```no_run
-//! # use std::time::Instant;
-//! # use sipsimple_proto::sip::{Response, headers::Via, Method, RequestBuilder};
-//! # use sipsimple_proto::transaction::{ClientTransaction, TimerConfig};
-//! # fn send(_: &[u8]) {}
-//! # fn wait_for_response_or(_: Option<Instant>) -> Option<Response> { None }
-//! # let request = RequestBuilder::new(Method::Options, "sip:bob@example.com".parse()?)
-//! #     .via(&Via::new("UDP", "192.0.2.1", None, "z9hG4bK1")).cseq(1).build();
-//! let mut tx = ClientTransaction::new(Instant::now(), request, false, TimerConfig::default())?;
-//! loop {
-//!     while let Some(bytes) = tx.poll_transmit() {
-//!         send(&bytes);
-//!     }
-//!     while let Some(event) = tx.poll_event() {
-//!         println!("{event:?}");
-//!     }
-//!     if tx.is_terminated() {
-//!         break;
-//!     }
-//!     match wait_for_response_or(tx.poll_timeout()) {
-//!         Some(response) => tx.handle_response(Instant::now(), &response),
-//!         None => tx.handle_timeout(Instant::now()),
+//! use std::time::Instant;
+//!
+//! use sipsimple_proto::sip::Response;
+//! use sipsimple_proto::transaction::ClientTransaction;
+//!
+//! /// The driver's loop for one transaction: `now` reads its clock, `receive` waits for a
+//! /// matched response until the deadline.
+//! fn drive(
+//!     mut tx: ClientTransaction,
+//!     now: impl Fn() -> Instant,
+//!     send: impl Fn(&[u8]),
+//!     receive: impl Fn(Option<Instant>) -> Option<Response>,
+//! ) {
+//!     loop {
+//!         while let Some(bytes) = tx.poll_transmit() {
+//!             send(&bytes);
+//!         }
+//!         while let Some(event) = tx.poll_event() {
+//!             println!("{event:?}");
+//!         }
+//!         if tx.is_terminated() {
+//!             break;
+//!         }
+//!         match receive(tx.poll_timeout()) {
+//!             Some(response) => tx.handle_response(now(), &response),
+//!             None => tx.handle_timeout(now()),
+//!         }
 //!     }
 //! }
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod client;
 mod key;
 mod server;
-#[cfg(test)]
-mod tests;
 mod timer;
 
 use std::time::Duration;

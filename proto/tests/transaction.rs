@@ -3,9 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use super::*;
-use crate::sip::headers::{Contact, Route, Via};
-use crate::sip::{Address, Message, Method, Request, RequestBuilder, Response, StatusCode};
+use sipsimple_proto::sip::headers::{Contact, Route, Via};
+use sipsimple_proto::sip::{
+    Address, Message, Method, Request, RequestBuilder, Response, StatusCode,
+};
+use sipsimple_proto::transaction::*;
 
 /// One real instant as the origin of virtual time; every other instant is an offset from it.
 #[allow(clippy::disallowed_methods)]
@@ -18,7 +20,7 @@ fn ms(n: u64) -> Duration {
 }
 
 fn request(method: Method, branch: &str) -> Request {
-    let uri: crate::sip::Uri<'static> = "sip:bob@biloxi.example.com".parse().unwrap();
+    let uri: sipsimple_proto::sip::Uri<'static> = "sip:bob@biloxi.example.com".parse().unwrap();
     RequestBuilder::new(method, uri.clone())
         .via(&Via::new("UDP", "pc33.atlanta.example.com", None, branch))
         .route(&Route::new(
@@ -261,7 +263,7 @@ fn client_refuses_ack_and_requests_without_branch() {
     );
     let mut req = request(Method::Options, "z9hG4bK8");
     req.headers_mut()
-        .remove(crate::sip::headers::HeaderName::Via);
+        .remove(sipsimple_proto::sip::headers::HeaderName::Via);
     assert!(matches!(
         ClientTransaction::new(t0, req, false, TimerConfig::default()),
         Err(Error::BadRequest(_))
@@ -318,8 +320,10 @@ fn invite_server_sends_trying_and_retransmits_non_2xx_until_ack() {
         .collect();
     assert_eq!(at, expected);
     let mut ack = request(Method::Ack, "z9hG4bK9");
-    ack.headers_mut()
-        .set(crate::sip::headers::HeaderName::CSeq, "314159 ACK");
+    ack.headers_mut().set(
+        sipsimple_proto::sip::headers::HeaderName::CSeq,
+        "314159 ACK",
+    );
     assert!(tx.handle_request(t0 + ms(17_000), &ack));
     assert_eq!(tx.state(), ServerState::Confirmed);
     assert!(
@@ -416,13 +420,16 @@ fn keys_match_requests_responses_acks_and_cancels() {
     assert_eq!(server.direction(), Direction::Server);
     assert!(!server.is_legacy());
     let mut ack = request(Method::Ack, "z9hG4bK13");
-    ack.headers_mut()
-        .set(crate::sip::headers::HeaderName::CSeq, "314159 ACK");
+    ack.headers_mut().set(
+        sipsimple_proto::sip::headers::HeaderName::CSeq,
+        "314159 ACK",
+    );
     assert_eq!(TransactionKey::for_incoming_request(&ack).unwrap(), server);
     let mut cancel = request(Method::Cancel, "z9hG4bK13");
-    cancel
-        .headers_mut()
-        .set(crate::sip::headers::HeaderName::CSeq, "314159 CANCEL");
+    cancel.headers_mut().set(
+        sipsimple_proto::sip::headers::HeaderName::CSeq,
+        "314159 CANCEL",
+    );
     assert_ne!(
         TransactionKey::for_incoming_request(&cancel).unwrap(),
         server
@@ -437,7 +444,7 @@ fn keys_match_requests_responses_acks_and_cancels() {
     // Same branch from another sent-by is another transaction (§17.2.3).
     let mut other = invite.clone();
     other.headers_mut().set(
-        crate::sip::headers::HeaderName::Via,
+        sipsimple_proto::sip::headers::HeaderName::Via,
         "SIP/2.0/UDP other.example.com;branch=z9hG4bK13",
     );
     assert_ne!(
@@ -455,9 +462,9 @@ fn rfc2543_requests_match_by_dialog_fields() {
             None => "SIP/2.0/UDP pc33.atlanta.example.com".to_owned(),
         };
         r.headers_mut()
-            .set(crate::sip::headers::HeaderName::Via, &via);
+            .set(sipsimple_proto::sip::headers::HeaderName::Via, &via);
         r.headers_mut().set(
-            crate::sip::headers::HeaderName::CSeq,
+            sipsimple_proto::sip::headers::HeaderName::CSeq,
             &format!("314159 {method}"),
         );
         r
@@ -467,7 +474,7 @@ fn rfc2543_requests_match_by_dialog_fields() {
     assert!(key.is_legacy());
     let mut ack = legacy(Method::Ack, None);
     ack.headers_mut().set(
-        crate::sip::headers::HeaderName::To,
+        sipsimple_proto::sip::headers::HeaderName::To,
         "<sip:bob@biloxi.example.com>;tag=a6c85cf",
     );
     assert_eq!(TransactionKey::for_incoming_request(&ack).unwrap(), key);

@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use super::*;
-use crate::rand::SeededRandom;
-use crate::sip::headers::{Allow, Unsupported};
-use crate::sip::{Address, RequestBuilder, Uri};
+use sipsimple_proto::endpoint::*;
+use sipsimple_proto::rand::SeededRandom;
+use sipsimple_proto::sip::headers::{Allow, Cseq, HeaderName, Unsupported, Via};
+use sipsimple_proto::sip::{
+    Address, Message, Method, Request, RequestBuilder, Response, StatusCode, Uri,
+};
 
 #[allow(clippy::disallowed_methods)]
 fn origin() -> Instant {
@@ -262,7 +264,11 @@ fn the_core_answers_what_it_must() {
     let (out, _) = answer_to(&mut e, &peer_request(Method::Bye, "z9hG4bKe", Some("nope")));
     assert_eq!(status(&out[0]), 481);
     // A known dialog passes.
-    e.add_dialog(crate::dialog::DialogId::new("call-1@biloxi", "mine", "b1"));
+    e.add_dialog(sipsimple_proto::dialog::DialogId::new(
+        "call-1@biloxi",
+        "mine",
+        "b1",
+    ));
     let (_, ev) = answer_to(&mut e, &peer_request(Method::Bye, "z9hG4bKf", Some("mine")));
     assert!(matches!(ev[0], Event::Request { .. }));
     // OPTIONS: 200 with what we support.
@@ -516,8 +522,13 @@ fn misuse_is_an_error() {
     assert!(e
         .send_request(t0, our_request(Method::Ack), addr(PEER), TransportKind::Udp)
         .is_err());
-    assert_eq!(
-        e.respond(t0, ServerTxId(999), &Response::new(StatusCode::OK)),
-        Err(Error::UnknownTransaction)
-    );
+    // A transaction that has ended is unknown: over TCP a final answer ends it at once.
+    let req = peer_request(Method::Message, "z9hG4bKend", None);
+    e.handle_message(t0, addr(PEER), TransportKind::Tcp, None, &req.to_bytes());
+    let Some(Event::Request { tx, request, .. }) = e.poll_event() else {
+        panic!("a request")
+    };
+    let ok = Response::for_request(&request, StatusCode::OK).with_to_tag("x");
+    e.respond(t0, tx, &ok).unwrap();
+    assert_eq!(e.respond(t0, tx, &ok), Err(Error::UnknownTransaction));
 }
