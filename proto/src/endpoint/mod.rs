@@ -575,27 +575,51 @@ impl<R: Random> Endpoint<R> {
     pub fn handle_connection_failed(&mut self, now: Instant, id: ConnectionId) {
         self.connections.remove(&id);
         self.pending.retain(|t| t.connection != Some(id));
-        let clients: Vec<_> = self
+        self.each_client(
+            |e| e.connection == Some(id),
+            |tx| tx.handle_transport_error(now),
+        );
+        self.each_server(
+            |e| e.connection == Some(id),
+            |tx| tx.handle_transport_error(now),
+        );
+    }
+
+    /// Runs `op` on the client transactions `select` picks, then drains them.
+    fn each_client(
+        &mut self,
+        select: impl Fn(&ClientEntry) -> bool,
+        op: impl Fn(&mut ClientTransaction),
+    ) {
+        let keys: Vec<_> = self
             .clients
             .iter()
-            .filter(|(_, e)| e.connection == Some(id))
+            .filter(|(_, e)| select(e))
             .map(|(k, _)| k.clone())
             .collect();
-        for k in clients {
+        for k in keys {
             if let Some(e) = self.clients.get_mut(&k) {
-                e.tx.handle_transport_error(now);
+                op(&mut e.tx);
             }
             self.drain_client(&k);
         }
-        let servers: Vec<_> = self
+    }
+
+    /// Runs `op` on the server transactions `select` picks, then drains them.
+    fn each_server(
+        &mut self,
+        select: impl Fn(&ServerEntry) -> bool,
+        op: impl Fn(&mut ServerTransaction),
+    ) {
+        let keys: Vec<_> = self
             .servers
             .iter()
-            .filter(|(_, e)| e.connection == Some(id))
+            .filter(|(_, e)| select(e))
             .map(|(k, _)| k.clone())
             .collect();
-        for k in servers {
+        for k in keys {
             if let Some(e) = self.servers.get_mut(&k) {
-                e.tx.handle_transport_error(now);
+                op(&mut e.tx);
             }
             self.drain_server(&k);
         }
@@ -859,30 +883,14 @@ impl<R: Random> Endpoint<R> {
 
     /// Runs the timers due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let due_clients: Vec<_> = self
-            .clients
-            .iter()
-            .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in due_clients {
-            if let Some(e) = self.clients.get_mut(&k) {
-                e.tx.handle_timeout(now);
-            }
-            self.drain_client(&k);
-        }
-        let due_servers: Vec<_> = self
-            .servers
-            .iter()
-            .filter(|(_, e)| e.tx.poll_timeout().is_some_and(|t| t <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in due_servers {
-            if let Some(e) = self.servers.get_mut(&k) {
-                e.tx.handle_timeout(now);
-            }
-            self.drain_server(&k);
-        }
+        self.each_client(
+            |e| e.tx.poll_timeout().is_some_and(|t| t <= now),
+            |tx| tx.handle_timeout(now),
+        );
+        self.each_server(
+            |e| e.tx.poll_timeout().is_some_and(|t| t <= now),
+            |tx| tx.handle_timeout(now),
+        );
     }
 
     fn drain_client(&mut self, key: &TransactionKey) {
