@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::params::Params;
-use super::text::{find_byte, is_lws, is_token_char, quote, quoted_len, trim_lws, unquote};
+use super::text::{is_lws, is_token_char, quote, quoted_len, trim_lws, unquote};
 use super::uri::Uri;
 
 /// An address: an optional display name and a URI, as in From, To, Contact and Route.
@@ -127,11 +127,24 @@ impl<'a> NameAddr<'a> {
             }
         };
         // At '<'.
-        let close = find_byte(&b[i..], b'>').ok_or(HeaderError::Expected {
-            expected: "'>'",
-            at: b.len(),
-        })? + i;
-        let uri = Uri::parse(&s[i + 1..close])?;
+        // The URI ends where its grammar does; a `>` must follow.
+        let (uri, len) = Uri::parse_prefix(&s[i + 1..])?;
+        let close = i + 1 + len;
+        match b.get(close) {
+            Some(b'>') => {}
+            None => {
+                return Err(HeaderError::Expected {
+                    expected: "'>'",
+                    at: b.len(),
+                })
+            }
+            Some(_) => {
+                return Err(HeaderError::Uri(crate::sip::error::UriError::Char {
+                    ch: s[close..].chars().next().unwrap_or('\0'),
+                    at: len,
+                }))
+            }
+        }
         Ok((
             Self {
                 display: display.map(Cow::Borrowed),

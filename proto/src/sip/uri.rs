@@ -83,12 +83,23 @@ pub struct Uri<'a> {
 impl<'a> Uri<'a> {
     /// Parses a URI that spans all of `s` (no surrounding `<>` or white space).
     pub fn parse(s: &'a str) -> Result<Self, UriError> {
-        let mut uri = Self::parse_parts(s)?;
+        let (mut uri, end) = Self::parse_parts(s)?;
+        if end != s.len() {
+            return Err(char_error(s, end));
+        }
         uri.text = Cow::Borrowed(s);
         Ok(uri)
     }
 
-    fn parse_parts(s: &str) -> Result<Self, UriError> {
+    /// Parses the URI at the start of `s`, up to the first character that cannot continue
+    /// it (the `>` of a name-addr, say); returns it with its length.
+    pub(crate) fn parse_prefix(s: &'a str) -> Result<(Self, usize), UriError> {
+        let (mut uri, end) = Self::parse_parts(s)?;
+        uri.text = Cow::Borrowed(&s[..end]);
+        Ok((uri, end))
+    }
+
+    fn parse_parts(s: &str) -> Result<(Self, usize), UriError> {
         if s.len() > u32::MAX as usize {
             return Err(UriError::TooLong);
         }
@@ -126,15 +137,16 @@ impl<'a> Uri<'a> {
             params: Span::default(),
             headers: None,
         };
-        match scheme {
+        let end = match scheme {
             Scheme::Sip | Scheme::Sips => uri.parse_sip(s, colon + 1)?,
             Scheme::Tel => uri.parse_tel(s, colon + 1)?,
             Scheme::Other => parse_other(s, colon + 1)?,
-        }
-        Ok(uri)
+        };
+        Ok((uri, end))
     }
 
-    fn parse_sip(&mut self, s: &str, start: usize) -> Result<(), UriError> {
+    /// Parses a SIP URI after its scheme; returns where it ends.
+    fn parse_sip(&mut self, s: &str, start: usize) -> Result<usize, UriError> {
         let b = s.as_bytes();
         let mut i = start;
         // One pass over what may be userinfo: it ends at `@`; any other stop means there is
@@ -164,14 +176,11 @@ impl<'a> Uri<'a> {
         self.host = Span::new(i, hp.host_end);
         self.port = hp.port;
         i = hp.end;
-        i = self.parse_params_and_headers(s, i)?;
-        if i != b.len() {
-            return Err(char_error(s, i));
-        }
-        Ok(())
+        self.parse_params_and_headers(s, i)
     }
 
-    fn parse_tel(&mut self, s: &str, start: usize) -> Result<(), UriError> {
+    /// Parses a tel URI after its scheme; returns where it ends.
+    fn parse_tel(&mut self, s: &str, start: usize) -> Result<usize, UriError> {
         let b = s.as_bytes();
         let mut i = start;
         if b.get(i) == Some(&b'+') {
@@ -191,11 +200,7 @@ impl<'a> Uri<'a> {
         }
         self.user = Some(Span::new(start, i));
         self.host = Span::new(i, i);
-        i = self.parse_params_and_headers(s, i)?;
-        if i != b.len() {
-            return Err(char_error(s, i));
-        }
-        Ok(())
+        self.parse_params_and_headers(s, i)
     }
 
     /// Scans `*( ";" uri-parameter ) [ "?" headers ]` from `i`; returns where it stopped.
@@ -278,7 +283,10 @@ impl<'a> Uri<'a> {
 
     /// Parses an owned string.
     pub fn parse_owned(s: String) -> Result<Uri<'static>, UriError> {
-        let mut uri = Uri::parse_parts(&s)?;
+        let (mut uri, end) = Uri::parse_parts(&s)?;
+        if end != s.len() {
+            return Err(char_error(&s, end));
+        }
         uri.text = Cow::Owned(s);
         Ok(uri.into_owned_parts())
     }
@@ -648,19 +656,25 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
     })
 }
 
-fn parse_other(s: &str, start: usize) -> Result<(), UriError> {
-    if start == s.len() {
-        return Err(UriError::Scheme);
+/// Checks an absolute URI of another scheme after its scheme; it ends at white space, a
+/// control character or `<`, `>`, `"`. Returns where it ends.
+fn parse_other(s: &str, start: usize) -> Result<usize, UriError> {
+    let b = s.as_bytes();
+    let end = b[start..]
+        .iter()
+        .position(|&c| c <= b' ' || c >= 0x7f || matches!(c, b'<' | b'>' | b'"'))
+        .map_or(b.len(), |p| start + p);
+    if end == start {
+        return Err(if start == b.len() {
+            UriError::Scheme
+        } else {
+            char_error(s, start)
+        });
     }
-    for (i, &c) in s.as_bytes().iter().enumerate().skip(start) {
-        if c <= b' ' || c >= 0x7f || matches!(c, b'<' | b'>' | b'"') {
-            return Err(char_error(s, i));
-        }
-    }
-    if !escapes_valid(&s[start..]) {
+    if !escapes_valid(&s[start..end]) {
         return Err(UriError::Escape);
     }
-    Ok(())
+    Ok(end)
 }
 
 fn check_chars(s: &str, from: usize, to: usize, table: &[bool; 256]) -> Result<(), UriError> {
