@@ -9,6 +9,8 @@
 //! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
 //! - [`rand`]: the injected source of randomness every machine takes.
+//! - [`registration`]: the REGISTER client (RFC 3261 §10, RFC 5626, RFC 5627): bindings,
+//!   refreshes, digest challenges, failover and retries.
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
 //! - [`transaction`]: SIP client and server transactions with their timers (RFC 3261 §17).
@@ -18,6 +20,7 @@
 pub mod dialog;
 pub mod endpoint;
 pub mod rand;
+pub mod registration;
 pub mod sdp;
 pub mod sip;
 pub mod transaction;
