@@ -91,6 +91,11 @@ impl<N: Node> Simulation<N> {
     /// Advances to the next thing that happens (a delivery or a node deadline) and handles
     /// it. Returns `false` when nothing is left to happen.
     pub fn step(&mut self) -> bool {
+        self.step_before(None)
+    }
+
+    /// [`Simulation::step`], but only when the next thing happens no later than `limit`.
+    fn step_before(&mut self, limit: Option<Instant>) -> bool {
         self.steps += 1;
         assert!(
             self.steps <= self.max_steps,
@@ -105,6 +110,9 @@ impl<N: Node> Simulation<N> {
             (Some(a), None) | (None, Some(a)) => a,
             (None, None) => return false,
         };
+        if limit.is_some_and(|l| next > l) {
+            return false;
+        }
         if next > self.now {
             self.now = next;
         }
@@ -125,7 +133,8 @@ impl<N: Node> Simulation<N> {
     /// Runs until nothing is left to happen or `limit` of virtual time has passed.
     pub fn run_for(&mut self, limit: Duration) {
         let end = self.start + limit;
-        while self.now < end && self.step() {}
+        while self.step_before(Some(end)) {}
+        self.now = self.now.max(end);
     }
 
     /// Runs until `done` holds (checked after every step), failing loudly with the seed when
