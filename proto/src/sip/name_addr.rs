@@ -252,6 +252,15 @@ impl<'a> Address<'a> {
         Ok(Self { addr, params })
     }
 
+    /// Parses the address at the start of `s` with its parameters, up to what cannot continue
+    /// them (the `,` before the next value of a list header); returns it with the rest.
+    pub fn parse_prefix(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
+        let (addr, rest) = NameAddr::parse_prefix(s)?;
+        let (params, rest2) =
+            Params::parse_prefix(rest).map_err(|e| e.shifted(s.len() - rest.len()))?;
+        Ok((Self { addr, params }, rest2))
+    }
+
     /// The URI.
     pub fn uri(&self) -> &Uri<'a> {
         self.addr.uri()

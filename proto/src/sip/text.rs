@@ -328,6 +328,17 @@ pub(crate) fn split_commas(s: &str) -> CommaSplit<'_> {
     CommaSplit { rest: Some(s) }
 }
 
+/// The first comma-separated element of `s` (trimmed) and the text after it, which is empty or
+/// starts with the separating `,`.
+pub(crate) fn first_element(s: &str) -> (&str, &str) {
+    let mut it = split_commas(s);
+    let first = it.next().unwrap_or("");
+    match it.rest {
+        Some(after) => (first, &s[s.len() - after.len() - 1..]),
+        None => (first, ""),
+    }
+}
+
 /// Iterator returned by [`split_commas`].
 #[derive(Debug, Clone)]
 pub(crate) struct CommaSplit<'a> {

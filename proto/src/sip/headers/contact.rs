@@ -114,6 +114,14 @@ impl<'a> Header<'a> for Contact<'a> {
         }
         Address::parse(value).map(Self::Address)
     }
+
+    fn parse_element(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
+        let t = trim_lws(s);
+        if let Some(rest) = t.strip_prefix('*') {
+            return Ok((Self::Star, rest));
+        }
+        Address::parse_prefix(s).map(|(a, rest)| (Self::Address(a), rest))
+    }
 }
 
 impl fmt::Display for Contact<'_> {

@@ -27,6 +27,12 @@ macro_rules! address_header {
             fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
                 crate::sip::Address::parse(value).map(Self)
             }
+
+            fn parse_element(
+                s: &'a str,
+            ) -> Result<(Self, &'a str), crate::sip::HeaderError> {
+                crate::sip::Address::parse_prefix(s).map(|(a, rest)| (Self(a), rest))
+            }
         }
 
         impl<'a> std::ops::Deref for $ty<'a> {

@@ -121,7 +121,7 @@ pub use self::via::{Via, BRANCH_MAGIC_COOKIE};
 pub use self::warning::Warning;
 pub use self::www_authenticate::{Challenge, ProxyAuthenticate, WwwAuthenticate};
 use super::error::{HeaderError, ParseError};
-use super::text::{split_commas, CommaSplit};
+use super::text::{first_element, split_commas, trim_lws_start};
 
 /// A typed header value.
 ///
@@ -136,6 +136,18 @@ pub trait Header<'a>: Sized + fmt::Display {
 
     /// Decodes one value (one list element for list headers).
     fn parse(value: &'a str) -> Result<Self, HeaderError>;
+
+    /// Decodes the list element at the start of `s` and returns it with the text after it,
+    /// which is empty or starts with the `,` before the next element. The default finds the
+    /// comma first; headers whose grammar ends each element by itself (Via, addresses)
+    /// decode in one pass.
+    fn parse_element(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
+        let (element, rest) = first_element(s);
+        if element.is_empty() {
+            return Err(HeaderError::Empty);
+        }
+        Self::parse(element).map(|v| (v, rest))
+    }
 }
 
 /// Where one header field lies in the text of a [`Headers`].
@@ -531,8 +543,8 @@ fn header_error(name: &str, error: HeaderError) -> ParseError {
 pub struct Typed<'a, T> {
     headers: &'a Headers,
     next_entry: usize,
-    /// The list elements left on the current line, with that line's entry.
-    current: Option<(CommaSplit<'a>, &'a Entry)>,
+    /// What is left of the current line (list headers), with that line's entry.
+    current: Option<(&'a str, &'a Entry)>,
     _marker: PhantomData<fn() -> T>,
 }
 
@@ -542,15 +554,39 @@ impl<'a, T: Header<'a>> Iterator for Typed<'a, T> {
     fn next(&mut self) -> Option<Self::Item> {
         let h = self.headers;
         loop {
-            if let Some((parts, e)) = &mut self.current {
-                if let Some(v) = parts.next() {
-                    let e: &Entry = e;
-                    if v.is_empty() {
-                        return Some(Err(h.error_at(e, HeaderError::Empty)));
-                    }
-                    return Some(T::parse(v).map_err(|error| h.error_at(e, error)));
+            if let Some((rest, e)) = self.current.take() {
+                let rest = trim_lws_start(rest);
+                // An empty element: between two commas, or after a trailing one.
+                if rest.is_empty() || rest.starts_with(',') {
+                    self.current = rest.strip_prefix(',').map(|r| (r, e));
+                    return Some(Err(h.error_at(e, HeaderError::Empty)));
                 }
-                self.current = None;
+                return Some(match T::parse_element(rest) {
+                    Ok((value, after)) => {
+                        let after = trim_lws_start(after);
+                        if after.is_empty() {
+                            Ok(value)
+                        } else if let Some(next) = after.strip_prefix(',') {
+                            self.current = Some((next, e));
+                            Ok(value)
+                        } else {
+                            // The element stopped short of a comma: skip to the next one.
+                            self.current = first_element(after).1.strip_prefix(',').map(|r| (r, e));
+                            Err(h.error_at(
+                                e,
+                                HeaderError::Expected {
+                                    expected: "',' or end of value",
+                                    at: h.text[e.value_start as usize..e.value_end as usize].len()
+                                        - after.len(),
+                                },
+                            ))
+                        }
+                    }
+                    Err(error) => {
+                        self.current = first_element(rest).1.strip_prefix(',').map(|r| (r, e));
+                        Err(h.error_at(e, error))
+                    }
+                });
             }
             let offset = h.entries[self.next_entry..]
                 .iter()
@@ -562,7 +598,7 @@ impl<'a, T: Header<'a>> Iterator for Typed<'a, T> {
                 return Some(T::parse(value).map_err(|error| h.error_at(e, error)));
             }
             if !value.is_empty() {
-                self.current = Some((split_commas(value), e));
+                self.current = Some((value, e));
             }
         }
     }

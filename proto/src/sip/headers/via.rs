@@ -138,6 +138,18 @@ impl<'a> Header<'a> for Via<'a> {
     const LIST: bool = true;
 
     fn parse(s: &'a str) -> Result<Self, HeaderError> {
+        let (via, rest) = Self::parse_element(s)?;
+        if !rest.bytes().all(is_lws) {
+            return Err(HeaderError::Expected {
+                expected: "';' or end of value",
+                at: s.len() - rest.len(),
+            });
+        }
+        Ok(via)
+    }
+
+    /// One pass: the parameters end at the comma before the next value.
+    fn parse_element(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
         let b = s.as_bytes();
         let i = skip_lws(b, 0);
         if i == b.len() {
@@ -171,20 +183,17 @@ impl<'a> Header<'a> for Via<'a> {
         let hp = scan_hostport(s, after)?;
         let host = &s[after..hp.host_end];
         let (params, rest) = Params::parse_prefix(&s[hp.end..]).map_err(|e| e.shifted(hp.end))?;
-        if !rest.bytes().all(is_lws) {
-            return Err(HeaderError::Expected {
-                expected: "';' or end of value",
-                at: s.len() - rest.len(),
-            });
-        }
-        Ok(Self {
-            protocol: Cow::Borrowed(protocol),
-            version: Cow::Borrowed(parts[0]),
-            transport: Cow::Borrowed(parts[1]),
-            host: Cow::Borrowed(host),
-            port: hp.port,
-            params,
-        })
+        Ok((
+            Self {
+                protocol: Cow::Borrowed(protocol),
+                version: Cow::Borrowed(parts[0]),
+                transport: Cow::Borrowed(parts[1]),
+                host: Cow::Borrowed(host),
+                port: hp.port,
+                params,
+            },
+            rest,
+        ))
     }
 }
 
