@@ -83,7 +83,7 @@ pub(super) fn response(
         r.set_reason(reason);
     }
     if let Some(ua) = &config.user_agent {
-        r = with_field(r, HeaderName::Server, ua);
+        r = r.with_field(HeaderName::Server, ua);
     }
     r
 }
@@ -102,17 +102,6 @@ fn stateless_tag(request: &Request) -> String {
         c.seq.hash(&mut h);
     }
     format!("{:016x}", h.finish())
-}
-
-/// The response with one more field, before Content-Length.
-pub(super) fn with_field(mut r: Response, name: HeaderName, value: &str) -> Response {
-    let h = r.headers_mut();
-    let at = h
-        .iter()
-        .position(|f| f.name == HeaderName::ContentLength)
-        .unwrap_or(h.len());
-    h.insert(at, name, value);
-    r
 }
 
 type Answer = (StatusCode, Option<String>, Vec<(HeaderName, String)>);

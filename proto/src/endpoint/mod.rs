@@ -806,16 +806,11 @@ impl<R: Random> Endpoint<R> {
         // holding the whole INVITE and its body.
         let invite = (*request.method() == Method::Invite).then(|| {
             let mut kept = Request::new(Method::Invite, request.uri().clone());
-            for f in request.headers().iter().filter(|f| {
-                matches!(
-                    f.name,
-                    HeaderName::Via
-                        | HeaderName::From
-                        | HeaderName::To
-                        | HeaderName::CallId
-                        | HeaderName::CSeq
-                )
-            }) {
+            for f in request
+                .headers()
+                .iter()
+                .filter(|f| crate::sip::builder::copied_to_responses(f.name))
+            {
                 kept.headers_mut().push(f.name, f.value);
             }
             kept
@@ -843,7 +838,7 @@ impl<R: Random> Endpoint<R> {
         ) {
             let mut response = checks::response(&request, status, reason.as_deref(), &self.config);
             for (name, value) in extra {
-                response = checks::with_field(response, name, &value);
+                response = response.with_field(name, &value);
             }
             if let Some(e) = self.servers.get_mut(&key) {
                 let _ = e.tx.respond(now, &response);

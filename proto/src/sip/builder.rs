@@ -121,14 +121,8 @@ impl Response {
         let mut resp = Self::new(status);
         let h = resp.headers_mut();
         for f in req.headers().iter() {
-            let copy = matches!(
-                f.name,
-                HeaderName::Via
-                    | HeaderName::From
-                    | HeaderName::To
-                    | HeaderName::CallId
-                    | HeaderName::CSeq
-            ) || (f.name == HeaderName::Timestamp && status.code() == 100);
+            let copy = copied_to_responses(f.name)
+                || (f.name == HeaderName::Timestamp && status.code() == 100);
             if copy {
                 h.push(f.name, f.value);
             }
@@ -157,15 +151,31 @@ impl Response {
     }
 
     /// Appends a typed header, before Content-Length so the length stays last.
-    pub fn with_header<'a, T: Header<'a>>(mut self, value: &T) -> Self {
+    pub fn with_header<'a, T: Header<'a>>(self, value: &T) -> Self {
+        self.with_field(T::NAME, &value.to_string())
+    }
+
+    /// Appends a header with a value taken as is, before Content-Length.
+    ///
+    /// # Panics
+    /// If `name` is [`HeaderName::Other`], as [`Headers::insert`](super::headers::Headers::insert).
+    pub fn with_field(mut self, name: HeaderName, value: &str) -> Self {
         let h = self.headers_mut();
         let at = h
             .iter()
             .position(|f| f.name == HeaderName::ContentLength)
             .unwrap_or(h.len());
-        h.insert(at, T::NAME, &value.to_string());
+        h.insert(at, name, value);
         self
     }
+}
+
+/// The fields every response copies from its request (RFC 3261 §8.2.6.2).
+pub(crate) fn copied_to_responses(name: HeaderName) -> bool {
+    matches!(
+        name,
+        HeaderName::Via | HeaderName::From | HeaderName::To | HeaderName::CallId | HeaderName::CSeq
+    )
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@
 //! ```
 
 pub mod auth;
-mod builder;
+pub(crate) mod builder;
 mod error;
 mod framer;
 pub mod headers;
