@@ -198,3 +198,29 @@ fn uas_first_request_starts_its_own_cseq_space() {
     assert_eq!(m.from().unwrap().tag(), Some("a6c85cf"));
     assert_eq!(m.to().unwrap().tag(), Some("1928301774"));
 }
+
+#[test]
+fn a_forked_invite_makes_one_early_dialog_per_to_tag() {
+    let req = invite();
+    let early = |tag: &str, contact: &str| {
+        Response::for_request(&req, StatusCode::RINGING)
+            .with_to_tag(tag)
+            .with_header(&Contact::new(contact.parse().unwrap()))
+    };
+    let mut a = Dialog::uac(&req, &early("fork-a", "sip:bob@192.0.2.21")).unwrap();
+    let b = Dialog::uac(&req, &early("fork-b", "sip:bob@192.0.2.22")).unwrap();
+    assert_ne!(a.id(), b.id(), "each branch is its own early dialog");
+    assert_eq!(
+        (a.state(), b.state()),
+        (DialogState::Early, DialogState::Early)
+    );
+    assert_eq!(b.remote_target().as_str(), "sip:bob@192.0.2.22");
+    // The 2xx from branch A confirms that dialog only; its id matches A, not B.
+    let ok = Response::for_request(&req, StatusCode::OK)
+        .with_to_tag("fork-a")
+        .with_header(&Contact::new("sip:bob@192.0.2.21".parse().unwrap()));
+    assert_eq!(DialogId::for_response(&ok).as_ref(), Some(a.id()));
+    a.handle_response(&ok).unwrap();
+    assert_eq!(a.state(), DialogState::Confirmed);
+    assert_eq!(b.state(), DialogState::Early);
+}
