@@ -532,3 +532,47 @@ fn misuse_is_an_error() {
     e.respond(t0, tx, &ok).unwrap();
     assert_eq!(e.respond(t0, tx, &ok), Err(Error::UnknownTransaction));
 }
+
+#[test]
+fn large_requests_switch_from_udp_to_tcp() {
+    let t0 = origin();
+    let mut e = endpoint();
+    let big = our_request(Method::Message);
+    let mut big = big;
+    big.set_body(Some("text/plain"), vec![b'x'; 1400].into());
+    e.send_request(t0, big, addr(PEER), TransportKind::Udp)
+        .unwrap();
+    assert!(
+        matches!(
+            e.poll_action(),
+            Some(Action::Connect {
+                transport: TransportKind::Tcp,
+                ..
+            })
+        ),
+        "RFC 3261 §18.1.1: a request over 1300 bytes goes over TCP"
+    );
+    // A small one stays on UDP.
+    e.send_request(
+        t0,
+        our_request(Method::Message),
+        addr(PEER),
+        TransportKind::Udp,
+    )
+    .unwrap();
+    let out = transmits(&mut e);
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].transport, TransportKind::Udp);
+    // Without a TCP transport the big request stays on UDP.
+    let mut udp_only = Endpoint::new(EndpointConfig::default(), SeededRandom::new(3));
+    udp_only.add_transport(TransportKind::Udp, addr(LOCAL));
+    let mut big = our_request(Method::Message);
+    big.set_body(Some("text/plain"), vec![b'x'; 1400].into());
+    udp_only
+        .send_request(t0, big, addr(PEER), TransportKind::Udp)
+        .unwrap();
+    assert_eq!(
+        udp_only.poll_transmit().unwrap().transport,
+        TransportKind::Udp
+    );
+}

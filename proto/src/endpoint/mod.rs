@@ -32,6 +32,13 @@ use crate::transaction::{
     ClientEvent, ClientTransaction, ServerEvent, ServerTransaction, TimerConfig, TransactionKey,
 };
 
+/// Requests larger than this go over TCP instead of UDP (RFC 3261 §18.1.1: 1300 bytes
+/// when the path MTU is unknown).
+pub const UDP_SIZE_LIMIT: usize = 1300;
+
+/// Room left for the Via the endpoint adds when deciding on the transport.
+const VIA_ALLOWANCE: usize = 100;
+
 /// A transport protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransportKind {
@@ -368,7 +375,8 @@ impl<R: Random> Endpoint<R> {
 
     /// Sends a request (not ACK, see [`Endpoint::send_ack`]) to `destination` in a new client
     /// transaction: adds a Via with a new branch (and `rport` on UDP) and Max-Forwards 70 when
-    /// missing.
+    /// missing. A request for UDP larger than [`UDP_SIZE_LIMIT`] goes over TCP when a TCP
+    /// transport exists (RFC 3261 §18.1.1), since fragmented datagrams are easily lost.
     pub fn send_request(
         &mut self,
         now: Instant,
@@ -381,10 +389,17 @@ impl<R: Random> Endpoint<R> {
                 crate::transaction::Error::AckTransaction,
             ));
         }
-        self.add_via(&mut request, transport)?;
         if !request.headers().contains(HeaderName::MaxForwards) {
             request.headers_mut().push_typed(&MaxForwards(70));
         }
+        let mut transport = transport;
+        if transport == TransportKind::Udp
+            && self.local(TransportKind::Tcp).is_ok()
+            && request.encoded_len() + VIA_ALLOWANCE > UDP_SIZE_LIMIT
+        {
+            transport = TransportKind::Tcp;
+        }
+        self.add_via(&mut request, transport)?;
         self.start_client(now, request, destination, transport)
     }
 

@@ -379,7 +379,7 @@ impl Request {
         out
     }
 
-    fn encoded_len(&self) -> usize {
+    pub(crate) fn encoded_len(&self) -> usize {
         self.method.as_str().len()
             + self.uri.as_str().len()
             + 12
