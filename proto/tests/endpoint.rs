@@ -576,3 +576,24 @@ fn large_requests_switch_from_udp_to_tcp() {
         TransportKind::Udp
     );
 }
+
+#[test]
+fn without_rport_responses_go_to_the_sent_by_port() {
+    let t0 = origin();
+    let mut e = endpoint();
+    // The peer sends from port 40000 but its Via says 5060 and it did not ask for rport.
+    let req = peer_request(Method::Message, "z9hG4bKport", None);
+    e.handle_message(
+        t0,
+        addr("198.51.100.7:40000"),
+        TransportKind::Udp,
+        None,
+        &req.to_bytes(),
+    );
+    let Some(Event::Request { tx, request, .. }) = e.poll_event() else {
+        panic!("a request")
+    };
+    let ok = Response::for_request(&request, StatusCode::OK).with_to_tag("t");
+    e.respond(t0, tx, &ok).unwrap();
+    assert_eq!(transmits(&mut e)[0].destination, addr("198.51.100.7:5060"));
+}

@@ -242,7 +242,9 @@ struct ClientEntry {
 struct ServerEntry {
     id: ServerTxId,
     tx: ServerTransaction,
-    source: SocketAddr,
+    /// Where responses go (§18.2.2): the request's source, at the sent-by port unless the
+    /// request asked for `rport`.
+    reply_to: SocketAddr,
     transport: TransportKind,
     connection: Option<ConnectionId>,
     /// For INVITE: the request, to answer a CANCEL with 487.
@@ -765,7 +767,7 @@ impl<R: Random> Endpoint<R> {
                 ServerEntry {
                     id,
                     tx,
-                    source: reply_to.0,
+                    reply_to: checks::response_destination(&cancel, reply_to.0, reply_to.1),
                     transport: reply_to.1,
                     connection: reply_to.2,
                     invite: None,
@@ -835,7 +837,7 @@ impl<R: Random> Endpoint<R> {
             ServerEntry {
                 id,
                 tx,
-                source,
+                reply_to: checks::response_destination(&request, source, transport),
                 transport,
                 connection,
                 invite,
@@ -947,7 +949,7 @@ impl<R: Random> Endpoint<R> {
         let id = e.id;
         let transport = e.transport;
         let connection = e.connection;
-        let destination = e.source;
+        let destination = e.reply_to;
         let mut out = Vec::new();
         while let Some(payload) = e.tx.poll_transmit() {
             out.push(payload);
