@@ -662,16 +662,18 @@ impl<R: Random> Endpoint<R> {
         let Ok(message) = Message::parse(data) else {
             return;
         };
+        let valid = message.validate();
         match message {
-            Message::Response(r) => self.handle_response(now, r),
-            Message::Request(r) => self.handle_request(now, r, source, transport, connection),
+            // A malformed response is dropped (§18.1.2).
+            Message::Response(r) if valid.is_ok() => self.handle_response(now, r),
+            Message::Response(_) => {}
+            Message::Request(r) => {
+                self.handle_request(now, r, valid, (source, transport, connection));
+            }
         }
     }
 
     fn handle_response(&mut self, now: Instant, response: Response) {
-        if Message::Response(response.clone()).validate().is_err() {
-            return;
-        }
         let Ok(key) = TransactionKey::for_response(&response) else {
             return;
         };
@@ -690,13 +692,12 @@ impl<R: Random> Endpoint<R> {
         &mut self,
         now: Instant,
         mut request: Request,
-        source: SocketAddr,
-        transport: TransportKind,
-        connection: Option<ConnectionId>,
+        valid: Result<(), crate::sip::ParseError>,
+        reply_to: (SocketAddr, TransportKind, Option<ConnectionId>),
     ) {
-        checks::stamp_via(&mut request, source);
-        let reply_to = (source, transport, connection);
-        if let Err(e) = Message::Request(request.clone()).validate() {
+        checks::stamp_via(&mut request, reply_to.0);
+        let source = reply_to.0;
+        if let Err(e) = valid {
             if *request.method() != Method::Ack {
                 let reason = e.to_string();
                 self.reply_stateless(
