@@ -597,3 +597,27 @@ fn without_rport_responses_go_to_the_sent_by_port() {
     e.respond(t0, tx, &ok).unwrap();
     assert_eq!(transmits(&mut e)[0].destination, addr("198.51.100.7:5060"));
 }
+
+#[test]
+fn a_notify_may_come_before_the_subscribe_answer() {
+    let mut e = endpoint();
+    // Our SUBSCRIBE went out with Call-ID call-1@biloxi and our tag "mine"; the NOTIFY
+    // overtakes the 200 (RFC 6665 §4.1.2.4).
+    let notify = peer_request(Method::Notify, "z9hG4bKn1", Some("mine"));
+    let (out, ev) = answer_to(&mut e, &notify);
+    assert_eq!(
+        out.iter().map(status).collect::<Vec<_>>(),
+        [481],
+        "unknown until told"
+    );
+    e.add_forming_dialog("call-1@biloxi", "mine");
+    let notify = peer_request(Method::Notify, "z9hG4bKn2", Some("mine"));
+    let (out, ev2) = answer_to(&mut e, &notify);
+    assert!(out.is_empty());
+    assert!(matches!(ev2[..], [Event::Request { .. }]));
+    assert!(ev.is_empty());
+    e.remove_forming_dialog("call-1@biloxi", "mine");
+    let notify = peer_request(Method::Notify, "z9hG4bKn3", Some("mine"));
+    let (out, _) = answer_to(&mut e, &notify);
+    assert_eq!(out.iter().map(status).collect::<Vec<_>>(), [481]);
+}

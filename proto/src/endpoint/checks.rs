@@ -106,6 +106,28 @@ fn stateless_tag(request: &Request) -> String {
 
 type Answer = (StatusCode, Option<String>, Vec<(HeaderName, String)>);
 
+/// The dialogs the layers above told the endpoint about: established ones by id, and ones
+/// still being formed by our side (Call-ID and our tag), whose first in-dialog request may
+/// come before any response names the peer's tag — a NOTIFY racing the 2xx to SUBSCRIBE
+/// (RFC 6665 §4.1.2.4), a REFER's NOTIFY.
+#[derive(Debug, Default)]
+pub(super) struct KnownDialogs {
+    pub(super) ids: HashSet<DialogId>,
+    pub(super) forming: HashSet<(Box<str>, Box<str>)>,
+}
+
+impl KnownDialogs {
+    fn knows(&self, request: &Request) -> bool {
+        let Some(id) = DialogId::for_incoming_request(request) else {
+            return false;
+        };
+        self.ids.contains(&id)
+            || self
+                .forming
+                .contains(&(Box::from(id.call_id()), Box::from(id.local_tag())))
+    }
+}
+
 /// What makes two requests the same request arriving by different paths (§8.2.2.2): the
 /// Call-ID, the From tag, the CSeq number and the method.
 pub(super) type MergeKey = (Box<str>, Box<str>, u32, Method);
@@ -125,7 +147,7 @@ fn allow_list(config: &EndpointConfig) -> String {
 pub(super) fn core_answer(
     request: &Request,
     config: &EndpointConfig,
-    dialogs: &HashSet<DialogId>,
+    dialogs: &KnownDialogs,
     merges: &mut HashMap<MergeKey, TransactionKey>,
     key: &TransactionKey,
 ) -> Option<Answer> {
@@ -209,7 +231,7 @@ pub(super) fn core_answer(
     }
     // §12.2.2: a request in a dialog we do not know.
     if to.tag().is_some() {
-        let known = DialogId::for_incoming_request(request).is_some_and(|id| dialogs.contains(&id));
+        let known = dialogs.knows(request);
         if !known {
             return Some((
                 StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST,

@@ -17,7 +17,7 @@
 
 mod checks;
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -272,7 +272,7 @@ pub struct Endpoint<R> {
     server_keys: HashMap<ServerTxId, TransactionKey>,
     /// Requests in progress by (Call-ID, From tag, CSeq) to detect merged requests (§8.2.2.2).
     merges: HashMap<checks::MergeKey, TransactionKey>,
-    dialogs: HashSet<DialogId>,
+    dialogs: checks::KnownDialogs,
     connections: HashMap<ConnectionId, Connection>,
     /// Transmits waiting for their connection to come up.
     pending: Vec<Transmit>,
@@ -294,7 +294,7 @@ impl<R: Random> Endpoint<R> {
             servers: HashMap::new(),
             server_keys: HashMap::new(),
             merges: HashMap::new(),
-            dialogs: HashSet::new(),
+            dialogs: checks::KnownDialogs::default(),
             connections: HashMap::new(),
             pending: Vec::new(),
             next_id: 1,
@@ -318,12 +318,28 @@ impl<R: Random> Endpoint<R> {
     /// Tells the endpoint a dialog exists, so requests in it are passed up (and others with a
     /// To tag get 481).
     pub fn add_dialog(&mut self, id: DialogId) {
-        self.dialogs.insert(id);
+        self.dialogs.ids.insert(id);
+    }
+
+    /// Tells the endpoint our side is forming a dialog (a SUBSCRIBE or REFER we sent): requests
+    /// with this Call-ID and our tag are passed up before the peer's tag is known. Forget it
+    /// with [`Endpoint::remove_forming_dialog`] once the dialog exists or failed.
+    pub fn add_forming_dialog(&mut self, call_id: &str, local_tag: &str) {
+        self.dialogs
+            .forming
+            .insert((call_id.into(), local_tag.into()));
+    }
+
+    /// Forgets a dialog added with [`Endpoint::add_forming_dialog`].
+    pub fn remove_forming_dialog(&mut self, call_id: &str, local_tag: &str) {
+        self.dialogs
+            .forming
+            .remove(&(Box::from(call_id), Box::from(local_tag)));
     }
 
     /// Forgets a dialog.
     pub fn remove_dialog(&mut self, id: &DialogId) {
-        self.dialogs.remove(id);
+        self.dialogs.ids.remove(id);
     }
 
     /// The random generator, for the layers above that need one too.
