@@ -15,3 +15,17 @@ for f in "$vectors"/sdp/*.sdp; do
   [ -f "$f" ] || continue
   cp "$f" "$here/corpus/sdp/$(basename "$f")"
 done
+# The endpoint target reads operations: 0x00, the length in 8-byte units, then a datagram;
+# then a user response (0x45), a time step (0x03) and a request to send (0x04).
+mkdir -p "$here/corpus/endpoint"
+python3 - "$vectors" "$here/corpus/endpoint" <<'PY'
+import glob, os, sys
+vectors, out = sys.argv[1], sys.argv[2]
+for f in glob.glob(vectors + "/sip/*/*.sip") + glob.glob(vectors + "/bench/*.sip"):
+    data = open(f, "rb").read()
+    if len(data) > 2040:
+        continue
+    units = (len(data) + 7) // 8
+    seed = bytes([0x00, units]) + data.ljust(units * 8, b" ") + bytes([0x45, 0x03, 0x04])
+    open(os.path.join(out, "seed-" + os.path.basename(f)), "wb").write(seed)
+PY

@@ -106,3 +106,118 @@ fn exercise(m: &Message) {
         }
     }
 }
+
+/// Feeds an endpoint a sequence of operations read from `data`: received datagrams (from
+/// two peers, over UDP or a stream connection), time steps, requests to send, responses
+/// from the user, cancels and connection reports. Oracles: no panic, no deadline in the
+/// past, and every transaction gone once enough time has passed. `t0` is the origin of the
+/// virtual time (the caller reads a clock; this module never does).
+pub fn endpoint(t0: std::time::Instant, data: &[u8]) {
+    use std::time::Duration;
+
+    use crate::endpoint::{Endpoint, EndpointConfig, Event, TransportKind};
+    use crate::rand::SeededRandom;
+    use crate::sip::{Address, Method, RequestBuilder, Response, StatusCode, Uri};
+
+    let mut now = t0;
+    let mut e = Endpoint::new(EndpointConfig::default(), SeededRandom::new(1));
+    let local = std::net::SocketAddr::from(([192, 0, 2, 1], 5060));
+    e.add_transport(TransportKind::Udp, local);
+    e.add_transport(TransportKind::Tcp, local);
+    let peers = [
+        std::net::SocketAddr::from(([198, 51, 100, 7], 5060)),
+        std::net::SocketAddr::from(([198, 51, 100, 8], 40000)),
+    ];
+    let mut requests = Vec::new();
+    let mut clients = Vec::new();
+    let mut rest = data;
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        match op % 8 {
+            // A datagram of the next `len` bytes.
+            0..=2 => {
+                let len = usize::from(rest.first().copied().unwrap_or(0)) * 8;
+                let body = rest.get(1..).unwrap_or_default();
+                let n = len.min(body.len());
+                let (msg, tail) = body.split_at(n);
+                rest = tail;
+                let transport = if op & 0x10 == 0 {
+                    TransportKind::Udp
+                } else {
+                    TransportKind::Tcp
+                };
+                e.handle_message(now, peers[usize::from(op >> 7)], transport, None, msg);
+            }
+            3 => now += Duration::from_millis(u64::from(op) * 97),
+            4 => {
+                let uri: Uri<'static> = "sip:bob@198.51.100.7".parse().expect("a valid URI");
+                let method = [Method::Invite, Method::Message, Method::Options]
+                    [usize::from(op >> 6) % 3]
+                    .clone();
+                let req = RequestBuilder::new(method, uri.clone())
+                    .from(Address::new(uri.clone()).with_tag("f"))
+                    .to(Address::new(uri))
+                    .call_id("fuzz")
+                    .cseq(1)
+                    .build();
+                if let Ok(tx) = e.send_request(now, req, peers[0], TransportKind::Udp) {
+                    clients.push(tx);
+                }
+            }
+            5 => {
+                if let Some((tx, req)) = requests.pop() {
+                    let code = [100u16, 180, 200, 486][usize::from(op >> 6)];
+                    let status = StatusCode::new(code).expect("a valid status code");
+                    let _ = e.respond(
+                        now,
+                        tx,
+                        &Response::for_request(&req, status).with_to_tag("t"),
+                    );
+                }
+            }
+            6 => {
+                if let Some(&tx) = clients.last() {
+                    let _ = e.cancel(now, tx);
+                }
+            }
+            _ => {
+                if let Some(crate::endpoint::Action::Connect { id, .. }) = e.poll_action() {
+                    if op & 0x80 == 0 {
+                        e.handle_connection_up(id);
+                    } else {
+                        e.handle_connection_failed(now, id);
+                    }
+                }
+            }
+        }
+        e.handle_timeout(now);
+        while e.poll_transmit().is_some() {}
+        while let Some(ev) = e.poll_event() {
+            if let Event::Request { tx, request, .. } = ev {
+                requests.push((tx, request));
+            }
+        }
+        if let Some(deadline) = e.poll_timeout() {
+            assert!(deadline >= t0, "a deadline before the start");
+        }
+    }
+    // Every transaction ends within 64*T1 plus T4 and the D wait once nothing new arrives,
+    // except INVITE server transactions the user never answered (the user's to end).
+    for (tx, req) in requests.drain(..) {
+        let ok = Response::for_request(&req, StatusCode::OK).with_to_tag("t");
+        let _ = e.respond(now, tx, &ok);
+    }
+    for _ in 0..64 {
+        let Some(deadline) = e.poll_timeout() else {
+            break;
+        };
+        now = now.max(deadline);
+        e.handle_timeout(now);
+        while e.poll_transmit().is_some() {}
+        while e.poll_event().is_some() {}
+    }
+    let (client, _) = e.transaction_count();
+    // Client INVITEs that got a provisional response wait for their user (Timer C is the
+    // session's); all others are gone.
+    assert!(client <= clients.len(), "client transactions leaked");
+}

@@ -65,3 +65,15 @@ fn sip_framer_corpus() {
 fn sdp_corpus() {
     assert!(replay("sdp", &["sdp"], fuzz::sdp) > 5);
 }
+
+#[test]
+fn endpoint_corpus() {
+    // The SIP vectors double as datagram operations for the stateful target.
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::endpoint(t0, data);
+    }
+    assert!(replay("endpoint", &["sip", "bench"], run) > 250);
+}
