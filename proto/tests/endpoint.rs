@@ -621,3 +621,41 @@ fn a_notify_may_come_before_the_subscribe_answer() {
     let (out, _) = answer_to(&mut e, &notify);
     assert_eq!(out.iter().map(status).collect::<Vec<_>>(), [481]);
 }
+
+#[test]
+fn a_malformed_request_line_still_gets_its_400() {
+    let mut e = endpoint();
+    // RFC 4475 §3.1.2.7 (ltgtruri) and §3.1.2.8 (lwsruri): answer 400, never pass up.
+    for name in ["ltgtruri", "lwsruri", "lwsstart", "trws"] {
+        let data = std::fs::read(format!(
+            "{}/../vectors/sip/rfc4475/{name}.sip",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        e.handle_message(origin(), addr(PEER), TransportKind::Udp, None, &data);
+        let out = transmits(&mut e);
+        assert_eq!(out.len(), 1, "{name}");
+        let m = parse(&out[0]);
+        let r = m.as_response().unwrap();
+        assert_eq!(r.status().code(), 400, "{name}");
+        assert!(
+            r.reason().starts_with("malformed"),
+            "{name}: {}",
+            r.reason()
+        );
+        assert!(
+            m.cseq().is_ok() && m.call_id().is_ok(),
+            "{name}: the 400 matches the request"
+        );
+        assert!(events(&mut e).is_empty());
+    }
+    // A response that does not parse is dropped without an answer.
+    e.handle_message(
+        origin(),
+        addr(PEER),
+        TransportKind::Udp,
+        None,
+        b"SIP/2.0 999999 x\r\n\r\n",
+    );
+    assert!(transmits(&mut e).is_empty());
+}

@@ -47,6 +47,31 @@ pub(super) fn stamp_via(request: &mut Request, source: SocketAddr) {
     request.headers_mut().set_first(HeaderName::Via, &value);
 }
 
+/// The headers of a request whose start line did not parse, under a stand-in request line,
+/// so that a 400 can reach its sender. `None` for responses, for other faults, and when the
+/// headers do not parse either.
+pub(super) fn salvage(data: &[u8], error: &crate::sip::ParseError) -> Option<Request> {
+    use crate::sip::{Message, ParseError};
+    if !matches!(
+        error,
+        ParseError::StartLine { .. } | ParseError::RequestUri(_)
+    ) {
+        return None;
+    }
+    let start = data.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    let data = &data[start..];
+    if data.len() >= 4 && data[..4].eq_ignore_ascii_case(b"SIP/") {
+        return None;
+    }
+    let line_end = data.iter().position(|&b| b == b'\n')?;
+    let mut fixed = b"OPTIONS sip:invalid.invalid SIP/2.0\r\n".to_vec();
+    fixed.extend_from_slice(&data[line_end + 1..]);
+    match Message::parse(&fixed).ok()? {
+        Message::Request(r) => Some(r),
+        Message::Response(_) => None,
+    }
+}
+
 /// Where a response to `request` goes on an unreliable transport (§18.2.2, RFC 3581 §4): the
 /// source address, to the source port when `rport` was asked for, else to the sent-by port.
 pub(super) fn response_destination(

@@ -674,9 +674,24 @@ impl<R: Random> Endpoint<R> {
         connection: Option<ConnectionId>,
         data: &[u8],
     ) {
-        // Without a parsed request there is no Via to answer to (§18.2.1 drops it).
-        let Ok(message) = Message::parse(data) else {
-            return;
+        let message = match Message::parse(data) {
+            Ok(m) => m,
+            Err(e) => {
+                // A request whose start line is malformed still has the headers a 400 needs
+                // (RFC 4475 §3.1.2.7–§3.1.2.10); anything else unparseable is dropped.
+                if let Some(request) = checks::salvage(data, &e) {
+                    let reason = e.to_string();
+                    let status =
+                        StatusCode::new(e.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+                    self.reply_stateless(
+                        &request,
+                        status,
+                        Some(&reason),
+                        (source, transport, connection),
+                    );
+                }
+                return;
+            }
         };
         let valid = message.validate();
         match message {
