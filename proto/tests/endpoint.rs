@@ -658,4 +658,13 @@ fn a_malformed_request_line_still_gets_its_400() {
         b"SIP/2.0 999999 x\r\n\r\n",
     );
     assert!(transmits(&mut e).is_empty());
+    // Without a Via, or with headers that do not parse either, there is nowhere to answer.
+    for data in [
+        &b"INVITE <sip:a@b> SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 INVITE\r\n\r\n"[..],
+        b"INVITE <sip:a@b> SIP/2.0\r\nVia SIP/2.0/UDP h\r\n\r\n",
+    ] {
+        e.handle_message(origin(), addr(PEER), TransportKind::Udp, None, data);
+        assert!(transmits(&mut e).is_empty());
+        assert!(events(&mut e).is_empty());
+    }
 }
