@@ -6,7 +6,7 @@ use std::fmt;
 use super::{Header, HeaderName};
 use crate::sip::error::HeaderError;
 use crate::sip::name_addr::Address;
-use crate::sip::text::trim_lws;
+use crate::sip::text::{trim_lws, trim_lws_start};
 use crate::sip::uri::Uri;
 
 /// One Contact value: an address with parameters, or `*` (remove all bindings, only in a
@@ -116,9 +116,12 @@ impl<'a> Header<'a> for Contact<'a> {
     }
 
     fn parse_element(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
-        let t = trim_lws(s);
-        if let Some(rest) = t.strip_prefix('*') {
-            return Ok((Self::Star, rest));
+        // `*` is also a token, so `* <sip:a>` is an address whose display name is `*`.
+        if let Some(rest) = trim_lws(s).strip_prefix('*') {
+            let after = trim_lws_start(rest);
+            if after.is_empty() || after.starts_with(',') {
+                return Ok((Self::Star, rest));
+            }
         }
         Address::parse_prefix(s).map(|(a, rest)| (Self::Address(a), rest))
     }
@@ -136,6 +139,16 @@ impl fmt::Display for Contact<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn star_display_name_is_an_address() {
+        let mut h = crate::sip::headers::Headers::default();
+        h.push(HeaderName::Contact, "* <sip:a>, *");
+        let all: Vec<_> = h.typed::<Contact<'_>>().collect::<Result<_, _>>().unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(matches!(&all[0], Contact::Address(a) if a.display_name() == Some("*".into())));
+        assert_eq!(all[1], Contact::Star);
+    }
 
     #[test]
     fn parameters() {
