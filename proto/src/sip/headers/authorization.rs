@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::auth_param::{check_scheme, AuthParam, Quoting, SchemeParams};
-use super::{Header, HeaderName};
+use super::HeaderName;
 use crate::sip::error::HeaderError;
 
 /// Credentials answering a challenge: `auth-scheme [ 1*SP ( token68 / auth-param *(COMMA
@@ -170,38 +170,7 @@ impl<'a> Credentials<'a> {
         self.with(Quoting::Token, "nc", &format!("{nc:08x}"))
     }
 
-    /// Builder: sets `userhash=true` or `userhash=false` (unquoted).
-    pub fn with_userhash(self, userhash: bool) -> Self {
-        self.with(
-            Quoting::Token,
-            "userhash",
-            if userhash { "true" } else { "false" },
-        )
-    }
-
-    /// Builder: sets any auth-param, written as a token when possible and quoted otherwise;
-    /// an error when `name` is not a token.
-    pub fn with_param(mut self, name: &str, value: &str) -> Result<Self, HeaderError> {
-        self.0.params_mut().set_any(name, value)?;
-        Ok(self)
-    }
-
-    /// Builder: replaces the auth-params by a `token68` (RFC 7235 §2.1, as for `Basic`); an
-    /// error when `t` is not one.
-    pub fn with_token68(mut self, t: &str) -> Result<Self, HeaderError> {
-        self.0.set_token68(t)?;
-        Ok(self)
-    }
-
-    fn with(mut self, quoting: Quoting, name: &'static str, value: &str) -> Self {
-        self.0.params_mut().set(name, value, quoting);
-        self
-    }
-
-    /// Copies borrowed text so the value outlives its source.
-    pub fn into_owned(self) -> Credentials<'static> {
-        Credentials(self.0.into_owned())
-    }
+    scheme_params_builders!(Credentials);
 }
 
 impl fmt::Display for Credentials<'_> {
@@ -210,67 +179,24 @@ impl fmt::Display for Credentials<'_> {
     }
 }
 
-macro_rules! credentials_header {
-    ($(#[$doc:meta])* $ty:ident, $name:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub struct $ty<'a>(pub Credentials<'a>);
-
-        impl $ty<'_> {
-            /// Copies borrowed text so the value outlives its source.
-            pub fn into_owned(self) -> $ty<'static> {
-                $ty(self.0.into_owned())
-            }
-        }
-
-        impl<'a> Header<'a> for $ty<'a> {
-            const NAME: HeaderName = $name;
-            const LIST: bool = false;
-
-            fn parse(value: &'a str) -> Result<Self, HeaderError> {
-                Credentials::parse(value).map(Self)
-            }
-        }
-
-        impl<'a> std::ops::Deref for $ty<'a> {
-            type Target = Credentials<'a>;
-
-            fn deref(&self) -> &Credentials<'a> {
-                &self.0
-            }
-        }
-
-        impl<'a> From<Credentials<'a>> for $ty<'a> {
-            fn from(c: Credentials<'a>) -> Self {
-                Self(c)
-            }
-        }
-
-        impl fmt::Display for $ty<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-credentials_header!(
+auth_header!(
     /// Authorization (RFC 3261 §20.7): credentials for a UAS or registrar. One set of
     /// credentials per header line.
-    Authorization,
+    Authorization(Credentials),
     HeaderName::Authorization
 );
 
-credentials_header!(
+auth_header!(
     /// Proxy-Authorization (RFC 3261 §20.28): credentials for a proxy. One set of
     /// credentials per header line.
-    ProxyAuthorization,
+    ProxyAuthorization(Credentials),
     HeaderName::ProxyAuthorization
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sip::headers::Header;
     use crate::sip::Message;
 
     /// RFC 7616 §3.9.1 example, folded.

@@ -63,6 +63,91 @@ macro_rules! address_header {
     };
 }
 
+/// Declares a typed header that wraps a [`Challenge`](crate::sip::headers::Challenge) or
+/// [`Credentials`](crate::sip::headers::Credentials): one value per header line, derefs to it.
+macro_rules! auth_header {
+    ($(#[$doc:meta])* $ty:ident($inner:ident), $name:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub struct $ty<'a>(pub $inner<'a>);
+
+        impl $ty<'_> {
+            /// Copies borrowed text so the value outlives its source.
+            pub fn into_owned(self) -> $ty<'static> {
+                $ty(self.0.into_owned())
+            }
+        }
+
+        impl<'a> crate::sip::headers::Header<'a> for $ty<'a> {
+            const NAME: crate::sip::headers::HeaderName = $name;
+            const LIST: bool = false;
+
+            fn parse(value: &'a str) -> Result<Self, crate::sip::HeaderError> {
+                $inner::parse(value).map(Self)
+            }
+        }
+
+        impl<'a> std::ops::Deref for $ty<'a> {
+            type Target = $inner<'a>;
+
+            fn deref(&self) -> &$inner<'a> {
+                &self.0
+            }
+        }
+
+        impl<'a> From<$inner<'a>> for $ty<'a> {
+            fn from(c: $inner<'a>) -> Self {
+                Self(c)
+            }
+        }
+
+        impl std::fmt::Display for $ty<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+    };
+}
+
+/// The builders and conversions a `SchemeParams` wrapper
+/// (a challenge or credentials) shares, inside its `impl` block.
+macro_rules! scheme_params_builders {
+    ($ty:ident) => {
+        /// Builder: sets `userhash=true` or `userhash=false` (unquoted).
+        pub fn with_userhash(self, userhash: bool) -> Self {
+            self.with(
+                Quoting::Token,
+                "userhash",
+                if userhash { "true" } else { "false" },
+            )
+        }
+
+        /// Builder: sets any auth-param, written as a token when possible and quoted
+        /// otherwise; an error when `name` is not a token.
+        pub fn with_param(mut self, name: &str, value: &str) -> Result<Self, HeaderError> {
+            self.0.params_mut().set_any(name, value)?;
+            Ok(self)
+        }
+
+        /// Builder: replaces the auth-params by a `token68` (RFC 7235 §2.1, as `Basic` uses);
+        /// an error when `t` is not one.
+        pub fn with_token68(mut self, t: &str) -> Result<Self, HeaderError> {
+            self.0.set_token68(t)?;
+            Ok(self)
+        }
+
+        fn with(mut self, quoting: Quoting, name: &'static str, value: &str) -> Self {
+            self.0.params_mut().set(name, value, quoting);
+            self
+        }
+
+        /// Copies borrowed text so the value outlives its source.
+        pub fn into_owned(self) -> $ty<'static> {
+            $ty(self.0.into_owned())
+        }
+    };
+}
+
 /// Declares a list header whose elements are single tokens (option tags, methods, event
 /// packages, encodings): `[token *(COMMA token)]`.
 macro_rules! token_list_header {

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use super::auth_param::{check_scheme, split_list, AuthParam, Quoting, SchemeParams};
-use super::{Header, HeaderName};
+use super::HeaderName;
 use crate::sip::error::HeaderError;
 
 /// One authentication challenge: `auth-scheme [ 1*SP ( token68 / auth-param *(COMMA
@@ -161,38 +161,7 @@ impl<'a> Challenge<'a> {
         self.with(Quoting::Token, "charset", charset)
     }
 
-    /// Builder: sets `userhash=true` or `userhash=false` (unquoted).
-    pub fn with_userhash(self, userhash: bool) -> Self {
-        self.with(
-            Quoting::Token,
-            "userhash",
-            if userhash { "true" } else { "false" },
-        )
-    }
-
-    /// Builder: sets any auth-param, written as a token when possible and quoted otherwise;
-    /// an error when `name` is not a token.
-    pub fn with_param(mut self, name: &str, value: &str) -> Result<Self, HeaderError> {
-        self.0.params_mut().set_any(name, value)?;
-        Ok(self)
-    }
-
-    /// Builder: replaces the auth-params by a `token68` (RFC 7235 §2.1); an error when `t`
-    /// is not one.
-    pub fn with_token68(mut self, t: &str) -> Result<Self, HeaderError> {
-        self.0.set_token68(t)?;
-        Ok(self)
-    }
-
-    fn with(mut self, quoting: Quoting, name: &'static str, value: &str) -> Self {
-        self.0.params_mut().set(name, value, quoting);
-        self
-    }
-
-    /// Copies borrowed text so the value outlives its source.
-    pub fn into_owned(self) -> Challenge<'static> {
-        Challenge(self.0.into_owned())
-    }
+    scheme_params_builders!(Challenge);
 }
 
 impl fmt::Display for Challenge<'_> {
@@ -201,67 +170,24 @@ impl fmt::Display for Challenge<'_> {
     }
 }
 
-macro_rules! challenge_header {
-    ($(#[$doc:meta])* $ty:ident, $name:expr) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub struct $ty<'a>(pub Challenge<'a>);
-
-        impl $ty<'_> {
-            /// Copies borrowed text so the value outlives its source.
-            pub fn into_owned(self) -> $ty<'static> {
-                $ty(self.0.into_owned())
-            }
-        }
-
-        impl<'a> Header<'a> for $ty<'a> {
-            const NAME: HeaderName = $name;
-            const LIST: bool = false;
-
-            fn parse(value: &'a str) -> Result<Self, HeaderError> {
-                Challenge::parse(value).map(Self)
-            }
-        }
-
-        impl<'a> std::ops::Deref for $ty<'a> {
-            type Target = Challenge<'a>;
-
-            fn deref(&self) -> &Challenge<'a> {
-                &self.0
-            }
-        }
-
-        impl<'a> From<Challenge<'a>> for $ty<'a> {
-            fn from(c: Challenge<'a>) -> Self {
-                Self(c)
-            }
-        }
-
-        impl fmt::Display for $ty<'_> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-
-challenge_header!(
+auth_header!(
     /// WWW-Authenticate (RFC 3261 §20.44): a challenge of a UAS or registrar, sent in a 401.
     /// One challenge per header line.
-    WwwAuthenticate,
+    WwwAuthenticate(Challenge),
     HeaderName::WwwAuthenticate
 );
 
-challenge_header!(
+auth_header!(
     /// Proxy-Authenticate (RFC 3261 §20.27): a challenge of a proxy, sent in a 407. One
     /// challenge per header line.
-    ProxyAuthenticate,
+    ProxyAuthenticate(Challenge),
     HeaderName::ProxyAuthenticate
 );
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sip::headers::Header;
     use crate::sip::Message;
 
     /// RFC 3261 §20.44 example, folded as in the RFC.
