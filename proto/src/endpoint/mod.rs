@@ -624,13 +624,16 @@ impl<R: Random> Endpoint<R> {
         select: impl Fn(&ClientEntry) -> bool,
         op: impl Fn(&mut ClientTransaction),
     ) {
-        let keys: Vec<_> = self
+        let mut keys: Vec<_> = self
             .clients
             .iter()
             .filter(|(_, e)| select(e))
-            .map(|(k, _)| k.clone())
+            .map(|(k, e)| (e.id, k.clone()))
             .collect();
-        for k in keys {
+        // Creation order, not the map's: simultaneous timers then fire, and their messages
+        // leave, in the same order on every run, so a seeded simulation replays exactly.
+        keys.sort_unstable_by_key(|(id, _)| *id);
+        for (_, k) in keys {
             if let Some(e) = self.clients.get_mut(&k) {
                 op(&mut e.tx);
             }
@@ -644,13 +647,16 @@ impl<R: Random> Endpoint<R> {
         select: impl Fn(&ServerEntry) -> bool,
         op: impl Fn(&mut ServerTransaction),
     ) {
-        let keys: Vec<_> = self
+        let mut keys: Vec<_> = self
             .servers
             .iter()
             .filter(|(_, e)| select(e))
-            .map(|(k, _)| k.clone())
+            .map(|(k, e)| (e.id, k.clone()))
             .collect();
-        for k in keys {
+        // Creation order, not the map's: simultaneous timers then fire, and their messages
+        // leave, in the same order on every run, so a seeded simulation replays exactly.
+        keys.sort_unstable_by_key(|(id, _)| *id);
+        for (_, k) in keys {
             if let Some(e) = self.servers.get_mut(&k) {
                 op(&mut e.tx);
             }
