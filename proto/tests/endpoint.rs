@@ -668,3 +668,45 @@ fn a_malformed_request_line_still_gets_its_400() {
         assert!(events(&mut e).is_empty());
     }
 }
+
+#[test]
+fn a_request_over_the_configured_size_gets_513() {
+    let config = EndpointConfig {
+        max_message_size: 1000,
+        ..EndpointConfig::default()
+    };
+    let mut e = Endpoint::new(config, SeededRandom::new(7));
+    e.add_transport(TransportKind::Udp, addr(LOCAL));
+    let small = peer_request(Method::Message, "z9hG4bKs1", None);
+    let (out, ev) = answer_to(&mut e, &small);
+    assert!(
+        out.is_empty() && ev.len() == 1,
+        "a small request reaches the user"
+    );
+    let mut big = peer_request(Method::Message, "z9hG4bKs2", None);
+    big.set_body(Some("text/plain"), vec![b'x'; 1200].into());
+    let (out, ev) = answer_to(&mut e, &big);
+    assert!(ev.is_empty());
+    assert_eq!(out.iter().map(status).collect::<Vec<_>>(), [513]);
+    let m = parse(&out[0]);
+    let reason = m.as_response().unwrap().reason().to_owned();
+    assert!(
+        reason.contains("exceeds the limit of 1000 bytes"),
+        "{reason}"
+    );
+    // A response that large is dropped (§18.1.2), never surfaced.
+    let tx = e
+        .send_request(
+            origin(),
+            our_request(Method::Message),
+            addr(PEER),
+            TransportKind::Udp,
+        )
+        .unwrap();
+    let sent = parse(&transmits(&mut e)[0]);
+    let mut ok = Response::for_request(sent.as_request().unwrap(), StatusCode::OK);
+    ok.set_body(Some("text/plain"), vec![b'y'; 1200].into());
+    receive(&mut e, origin(), &ok);
+    assert!(events(&mut e).is_empty(), "{tx:?}");
+    assert!(transmits(&mut e).is_empty());
+}

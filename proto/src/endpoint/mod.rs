@@ -199,6 +199,9 @@ pub struct EndpointConfig {
     pub answer_options: bool,
     /// Server or User-Agent product text, added to what the endpoint sends by itself.
     pub user_agent: Option<String>,
+    /// Largest request processed, in bytes; a larger one gets 513 (§21.5.14). Messages over
+    /// the parser's own 64 KiB limit are never read, whatever this says.
+    pub max_message_size: usize,
 }
 
 impl Default for EndpointConfig {
@@ -224,6 +227,7 @@ impl Default for EndpointConfig {
             schemes: vec!["sip".to_owned(), "sips".to_owned(), "tel".to_owned()],
             answer_options: true,
             user_agent: None,
+            max_message_size: 64 * 1024,
         }
     }
 }
@@ -699,7 +703,14 @@ impl<R: Random> Endpoint<R> {
                 return;
             }
         };
-        let valid = message.validate();
+        let valid = if data.len() > self.config.max_message_size {
+            Err(crate::sip::ParseError::TooLarge {
+                size: data.len(),
+                limit: self.config.max_message_size,
+            })
+        } else {
+            message.validate()
+        };
         match message {
             // A malformed response is dropped (§18.1.2).
             Message::Response(r) if valid.is_ok() => self.handle_response(now, r),
