@@ -628,16 +628,7 @@ impl<R: Random> Endpoint<R> {
         select: impl Fn(&ClientEntry) -> bool,
         op: impl Fn(&mut ClientTransaction),
     ) {
-        let mut keys: Vec<_> = self
-            .clients
-            .iter()
-            .filter(|(_, e)| select(e))
-            .map(|(k, e)| (e.id, k.clone()))
-            .collect();
-        // Creation order, not the map's: simultaneous timers then fire, and their messages
-        // leave, in the same order on every run, so a seeded simulation replays exactly.
-        keys.sort_unstable_by_key(|(id, _)| *id);
-        for (_, k) in keys {
+        for k in in_creation_order(&self.clients, |e| select(e).then_some(e.id)) {
             if let Some(e) = self.clients.get_mut(&k) {
                 op(&mut e.tx);
             }
@@ -651,16 +642,7 @@ impl<R: Random> Endpoint<R> {
         select: impl Fn(&ServerEntry) -> bool,
         op: impl Fn(&mut ServerTransaction),
     ) {
-        let mut keys: Vec<_> = self
-            .servers
-            .iter()
-            .filter(|(_, e)| select(e))
-            .map(|(k, e)| (e.id, k.clone()))
-            .collect();
-        // Creation order, not the map's: simultaneous timers then fire, and their messages
-        // leave, in the same order on every run, so a seeded simulation replays exactly.
-        keys.sort_unstable_by_key(|(id, _)| *id);
-        for (_, k) in keys {
+        for k in in_creation_order(&self.servers, |e| select(e).then_some(e.id)) {
             if let Some(e) = self.servers.get_mut(&k) {
                 op(&mut e.tx);
             }
@@ -1053,4 +1035,19 @@ impl<R: Random> Endpoint<R> {
         let s = self.servers.values().filter_map(|e| e.tx.poll_timeout());
         c.chain(s).min()
     }
+}
+
+/// The keys of the entries `pick` gives an id, in id (creation) order rather than the map's:
+/// simultaneous timers then fire, and their messages leave, in the same order on every run,
+/// so a seeded simulation replays exactly.
+fn in_creation_order<E, I: Ord>(
+    map: &HashMap<TransactionKey, E>,
+    pick: impl Fn(&E) -> Option<I>,
+) -> Vec<TransactionKey> {
+    let mut keys: Vec<_> = map
+        .iter()
+        .filter_map(|(k, e)| pick(e).map(|id| (id, k)))
+        .collect();
+    keys.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    keys.into_iter().map(|(_, k)| k.clone()).collect()
 }

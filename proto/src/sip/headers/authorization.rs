@@ -125,16 +125,6 @@ impl<'a> Credentials<'a> {
         self.with(Quoting::Quoted, "username", username)
     }
 
-    /// Builder: sets the `realm` (quoted).
-    pub fn with_realm(self, realm: &str) -> Self {
-        self.with(Quoting::Quoted, "realm", realm)
-    }
-
-    /// Builder: sets the `nonce` (quoted).
-    pub fn with_nonce(self, nonce: &str) -> Self {
-        self.with(Quoting::Quoted, "nonce", nonce)
-    }
-
     /// Builder: sets the digest `uri` (quoted).
     pub fn with_uri(self, uri: &str) -> Self {
         self.with(Quoting::Quoted, "uri", uri)
@@ -145,19 +135,9 @@ impl<'a> Credentials<'a> {
         self.with(Quoting::Quoted, "response", response)
     }
 
-    /// Builder: sets the `algorithm` (unquoted when it is a token).
-    pub fn with_algorithm(self, algorithm: &str) -> Self {
-        self.with(Quoting::Token, "algorithm", algorithm)
-    }
-
     /// Builder: sets the `cnonce` (quoted).
     pub fn with_cnonce(self, cnonce: &str) -> Self {
         self.with(Quoting::Quoted, "cnonce", cnonce)
-    }
-
-    /// Builder: sets the `opaque` value (quoted).
-    pub fn with_opaque(self, opaque: &str) -> Self {
-        self.with(Quoting::Quoted, "opaque", opaque)
     }
 
     /// Builder: sets the `qop` (unquoted when it is a token).

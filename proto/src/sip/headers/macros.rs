@@ -113,6 +113,26 @@ macro_rules! auth_header {
 /// (a challenge or credentials) shares, inside its `impl` block.
 macro_rules! scheme_params_builders {
     ($ty:ident) => {
+        /// Builder: sets the `realm` (quoted).
+        pub fn with_realm(self, realm: &str) -> Self {
+            self.with(Quoting::Quoted, "realm", realm)
+        }
+
+        /// Builder: sets the `nonce` (quoted).
+        pub fn with_nonce(self, nonce: &str) -> Self {
+            self.with(Quoting::Quoted, "nonce", nonce)
+        }
+
+        /// Builder: sets the `opaque` value (quoted).
+        pub fn with_opaque(self, opaque: &str) -> Self {
+            self.with(Quoting::Quoted, "opaque", opaque)
+        }
+
+        /// Builder: sets the `algorithm` (unquoted when it is a token).
+        pub fn with_algorithm(self, algorithm: &str) -> Self {
+            self.with(Quoting::Token, "algorithm", algorithm)
+        }
+
         /// Builder: sets `userhash=true` or `userhash=false` (unquoted).
         pub fn with_userhash(self, userhash: bool) -> Self {
             self.with(

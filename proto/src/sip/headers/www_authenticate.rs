@@ -117,24 +117,9 @@ impl<'a> Challenge<'a> {
         self.0.params.flag("userhash")
     }
 
-    /// Builder: sets the `realm` (quoted).
-    pub fn with_realm(self, realm: &str) -> Self {
-        self.with(Quoting::Quoted, "realm", realm)
-    }
-
     /// Builder: sets the `domain` (quoted).
     pub fn with_domain(self, domain: &str) -> Self {
         self.with(Quoting::Quoted, "domain", domain)
-    }
-
-    /// Builder: sets the `nonce` (quoted).
-    pub fn with_nonce(self, nonce: &str) -> Self {
-        self.with(Quoting::Quoted, "nonce", nonce)
-    }
-
-    /// Builder: sets the `opaque` value (quoted).
-    pub fn with_opaque(self, opaque: &str) -> Self {
-        self.with(Quoting::Quoted, "opaque", opaque)
     }
 
     /// Builder: sets `stale=true` or `stale=false` (unquoted).
@@ -144,11 +129,6 @@ impl<'a> Challenge<'a> {
             "stale",
             if stale { "true" } else { "false" },
         )
-    }
-
-    /// Builder: sets the `algorithm` (unquoted when it is a token).
-    pub fn with_algorithm(self, algorithm: &str) -> Self {
-        self.with(Quoting::Token, "algorithm", algorithm)
     }
 
     /// Builder: sets the qop options, written as one quoted list (`qop="auth,auth-int"`).
