@@ -11,6 +11,8 @@
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`registration`]: the REGISTER client (RFC 3261 §10, RFC 5626, RFC 5627): bindings,
 //!   refreshes, digest challenges, failover and retries.
+//! - [`request`]: requests outside dialogs (MESSAGE, OPTIONS, PUBLISH, …): one at a time
+//!   through digest challenges and failover; MESSAGE building and checking (RFC 3428).
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer direction rules.
 //! - [`transaction`]: SIP client and server transactions with their timers (RFC 3261 §17).
@@ -21,6 +23,7 @@ pub mod dialog;
 pub mod endpoint;
 pub mod rand;
 pub mod registration;
+pub mod request;
 pub mod sdp;
 pub mod sip;
 pub mod transaction;

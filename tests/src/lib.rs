@@ -1,5 +1,6 @@
 //! End-to-end and simulation tests of sipsimple-rs.
 //!
+//! - [`digest`]: a digest-checking server side (challenge, verify) for scenarios.
 //! - [`netem`]: a sans-IO network emulator (latency, jitter, loss, duplication, reordering,
 //!   MTU), seeded.
 //! - [`sim`]: endpoints on one virtual clock joined by the emulator; the loop always jumps to
@@ -8,5 +9,6 @@
 //! Scenario tests live in `tests/`, one per file.
 #![forbid(unsafe_code)]
 
+pub mod digest;
 pub mod netem;
 pub mod sim;

@@ -9,9 +9,10 @@ use sipsimple_proto::rand::{Random, SeededRandom};
 use sipsimple_proto::registration::{
     Credentials, Failure, Registration, RegistrationConfig, RegistrationEvent, Route,
 };
-use sipsimple_proto::sip::auth::{ha1, ha2, response, Algorithm, Qop, QopDirective};
-use sipsimple_proto::sip::headers::{Authorization, Challenge, Contact, Expires, WwwAuthenticate};
-use sipsimple_proto::sip::{Request, Response, StatusCode};
+use sipsimple_proto::sip::auth::Algorithm;
+use sipsimple_proto::sip::headers::{Contact, Expires};
+use sipsimple_proto::sip::{Response, StatusCode};
+use sipsimple_tests::digest::DigestServer;
 use sipsimple_tests::netem::NetConfig;
 use sipsimple_tests::sim::{Node, Simulation};
 
@@ -23,49 +24,18 @@ const PASSWORD: &str = "secret";
 struct Registrar {
     addr: SocketAddr,
     endpoint: Endpoint<SeededRandom>,
-    algorithm: Algorithm,
-    nonce: String,
+    digest: DigestServer,
     accepted: usize,
     rejected: usize,
 }
 
 impl Registrar {
-    fn check(&self, request: &Request) -> bool {
-        let Some(Ok(auth)) = request.headers().first::<Authorization<'_>>() else {
-            return false;
-        };
-        let (Some(user), Some(realm), Some(nonce), Some(uri), Some(got)) = (
-            auth.username(),
-            auth.realm(),
-            auth.nonce(),
-            auth.uri(),
-            auth.response(),
-        ) else {
-            return false;
-        };
-        let cnonce = auth.cnonce().unwrap_or_default();
-        let h1 = ha1(self.algorithm, &user, &realm, PASSWORD, &nonce, &cnonce);
-        let h2 = ha2(
-            self.algorithm,
-            request.method().as_str(),
-            &uri,
-            Some(Qop::Auth),
-            &[],
-        );
-        let qop = QopDirective {
-            qop: Qop::Auth,
-            nc: auth.nc().unwrap_or(0),
-            cnonce: &cnonce,
-        };
-        nonce == self.nonce.as_str() && response(self.algorithm, &h1, &nonce, Some(qop), &h2) == got
-    }
-
     fn serve(&mut self, now: Instant) {
         while let Some(ev) = self.endpoint.poll_event() {
             let Event::Request { tx, request, .. } = ev else {
                 continue;
             };
-            let answer = if self.check(&request) {
+            let answer = if self.digest.verify(&request) {
                 self.accepted += 1;
                 let contact = request
                     .headers()
@@ -82,15 +52,7 @@ impl Registrar {
                 ok.with_header(&Expires(300))
             } else {
                 self.rejected += 1;
-                Response::for_request(&request, StatusCode::UNAUTHORIZED)
-                    .with_to_tag("reg")
-                    .with_header(&WwwAuthenticate(
-                        Challenge::digest()
-                            .with_realm("example.com")
-                            .with_nonce(&self.nonce)
-                            .with_qop(&["auth"])
-                            .with_algorithm(self.algorithm.as_str()),
-                    ))
+                self.digest.challenge(&request, "reg")
             };
             self.endpoint.respond(now, tx, &answer).unwrap();
         }
@@ -235,8 +197,12 @@ fn world(net: NetConfig, seed: u64, algorithm: Algorithm) -> Simulation<Peer> {
     sim.add(Peer::Registrar(Box::new(Registrar {
         addr: REGISTRAR.parse().unwrap(),
         endpoint: reg_ep,
-        algorithm,
-        nonce: rng.token(24),
+        digest: DigestServer {
+            realm: "example.com".to_owned(),
+            nonce: rng.token(24),
+            algorithm,
+            password: PASSWORD.to_owned(),
+        },
         accepted: 0,
         rejected: 0,
     })));

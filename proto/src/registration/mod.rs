@@ -93,8 +93,9 @@ use thiserror::Error;
 
 use crate::endpoint::TransportKind;
 use crate::rand::Random;
-use crate::sip::auth::DigestClient;
-use crate::sip::headers::{CallId, Contact, Cseq, Expires, HeaderName, MinExpires, RetryAfter};
+pub use crate::request::{Credentials, Failure, Outgoing, Route};
+use crate::request::{Outcome, RequestClient, RequestFailure, CALL_ID_LEN, TAG_LEN};
+use crate::sip::headers::{Contact, Expires, HeaderName, MinExpires};
 use crate::sip::{Address, Method, Request, RequestBuilder, Response, Scheme, Uri, UriError};
 
 /// The lifetime asked for when the configuration says nothing else (seconds).
@@ -103,39 +104,6 @@ pub const DEFAULT_EXPIRES: u32 = 600;
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(60);
 /// The longest retry interval the backoff reaches.
 pub const DEFAULT_MAX_RETRY_INTERVAL: Duration = Duration::from_secs(3600);
-
-const CALL_ID_LEN: usize = 24;
-const TAG_LEN: usize = 12;
-
-/// One address of the registrar, with the transport to reach it (from RFC 3263 resolution).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Route {
-    /// Where to send.
-    pub destination: SocketAddr,
-    /// How to send.
-    pub transport: TransportKind,
-}
-
-/// A user name and password for digest authentication.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The user name.
-    pub username: String,
-    /// The password.
-    pub password: String,
-    /// The realm these credentials are for; `None` answers any realm.
-    pub realm: Option<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"…")
-            .field("realm", &self.realm)
-            .finish()
-    }
-}
 
 /// What a [`Registration`] registers, where and how.
 #[derive(Debug, Clone)]
@@ -196,28 +164,6 @@ pub enum Error {
     /// The registrar URI could not be derived from the AOR.
     #[error("cannot derive the registrar URI from the AOR")]
     InvalidRegistrar(#[source] UriError),
-}
-
-/// Why the transaction of the REGISTER in flight ended without a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Failure {
-    /// No final response in time (Timer F).
-    Timeout,
-    /// The transport reported an error.
-    TransportError,
-}
-
-/// A REGISTER to send: pass it to
-/// [`Endpoint::send_request`](crate::endpoint::Endpoint::send_request).
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    /// The request, without Via.
-    pub request: Request,
-    /// Where to send it.
-    pub destination: SocketAddr,
-    /// How to send it.
-    pub transport: TransportKind,
 }
 
 /// What a [`Registration`] reports; named after the notifications of the SIP SIMPLE client
@@ -302,18 +248,6 @@ enum Purpose {
     Unregister,
 }
 
-#[derive(Debug)]
-struct InFlight {
-    request: Request,
-    purpose: Purpose,
-    /// The index of the route it went to in `routes` when it was sent.
-    route: usize,
-    /// That route (kept: `set_routes` may change the list meanwhile).
-    target: Route,
-    /// Routes tried in this attempt, this one included.
-    tried: usize,
-}
-
 #[derive(Debug, Clone)]
 struct Binding {
     contact: Contact<'static>,
@@ -336,17 +270,16 @@ pub struct Registration {
     reg_id: Option<u32>,
     /// The lifetime asked for; raised by 423 responses.
     expires: u32,
-    routes: Vec<Route>,
     retry_interval: Duration,
     max_retry_interval: Duration,
-    auth: DigestClient,
+    /// Challenges, failover and the request in flight.
+    client: RequestClient,
 
     call_id: Option<String>,
     from_tag: Option<String>,
     cseq: u32,
-    /// The route an attempt starts with: the one that answered last.
-    preferred: usize,
-    in_flight: Option<InFlight>,
+    /// What the request in flight is for.
+    in_flight: Option<Purpose>,
     /// A command given while a request was in flight, run when it completes.
     pending: Option<Purpose>,
     /// `true` between `register` and `unregister`: failures are retried.
@@ -357,7 +290,6 @@ pub struct Registration {
     retry_at: Option<Instant>,
     last_now: Option<Instant>,
 
-    requests: VecDeque<Outgoing>,
     events: VecDeque<RegistrationEvent>,
 }
 
@@ -379,9 +311,9 @@ impl Registration {
             )
             .map_err(Error::InvalidRegistrar)?,
         };
-        let mut auth = DigestClient::new();
+        let mut client = RequestClient::new(config.routes);
         if let Some(c) = &config.credentials {
-            auth.set_credentials(c.realm.as_deref(), &c.username, &c.password);
+            client.set_credentials(c);
         }
         Ok(Self {
             aor: config.aor,
@@ -390,14 +322,12 @@ impl Registration {
             instance_id: config.instance_id,
             reg_id: config.reg_id,
             expires: config.expires,
-            routes: config.routes,
             retry_interval: config.retry_interval,
             max_retry_interval: config.max_retry_interval.max(config.retry_interval),
-            auth,
+            client,
             call_id: None,
             from_tag: None,
             cseq: 0,
-            preferred: 0,
             in_flight: None,
             pending: None,
             wanted: false,
@@ -406,7 +336,6 @@ impl Registration {
             refresh_at: None,
             retry_at: None,
             last_now: None,
-            requests: VecDeque::new(),
             events: VecDeque::new(),
         })
     }
@@ -446,7 +375,7 @@ impl Registration {
 
     /// The registrar addresses in failover order.
     pub fn routes(&self) -> &[Route] {
-        &self.routes
+        self.client.routes()
     }
 
     /// The next deadline and why, for debugging.
@@ -468,7 +397,7 @@ impl Registration {
     ///
     /// [`Error::NoRoutes`] when no registrar address is known.
     pub fn register(&mut self, now: Instant, rng: &mut impl Random) -> Result<(), Error> {
-        if self.routes.is_empty() {
+        if self.client.routes().is_empty() {
             return Err(Error::NoRoutes);
         }
         let now = self.clamp(now);
@@ -504,7 +433,7 @@ impl Registration {
             self.events.push_back(RegistrationEvent::DidEnd);
             return Ok(());
         }
-        if self.routes.is_empty() {
+        if self.client.routes().is_empty() {
             return Err(Error::NoRoutes);
         }
         self.start(now, rng, Purpose::Unregister);
@@ -514,8 +443,7 @@ impl Registration {
     /// Replaces the registrar addresses (after a new DNS lookup). A request in flight keeps
     /// its address; the next attempt starts with the first new route.
     pub fn set_routes(&mut self, routes: Vec<Route>) {
-        self.routes = routes;
-        self.preferred = 0;
+        self.client.set_routes(routes);
     }
 
     // Inputs.
@@ -524,100 +452,11 @@ impl Registration {
     /// REGISTER, another Call-ID) and provisional responses are ignored.
     pub fn handle_response(&mut self, now: Instant, rng: &mut impl Random, response: &Response) {
         let now = self.clamp(now);
-        let Some(flight) = &self.in_flight else {
+        let Some(purpose) = self.in_flight else {
             return;
         };
-        if !answers(&flight.request, response) || response.status().is_provisional() {
-            return;
-        }
-        let flight = self.in_flight.take().expect("checked above");
-        let status = response.status();
-        let registrar = flight.target;
-        self.events.push_back(RegistrationEvent::GotAnswer {
-            code: status.code(),
-            reason: response.reason().to_owned(),
-            registrar,
-        });
-
-        if status.is_success() {
-            if self.routes.get(flight.route) == Some(&flight.target) {
-                self.preferred = flight.route;
-            }
-            match flight.purpose {
-                Purpose::Register => self.succeeded(now, response, registrar),
-                Purpose::Unregister => {
-                    self.binding = None;
-                    self.failures = 0;
-                    self.events.push_back(RegistrationEvent::DidEnd);
-                }
-            }
-            self.run_pending(now, rng);
-            return;
-        }
-
-        match status.code() {
-            // RFC 3261 §22.2: answer the challenge with the same Call-ID and CSeq + 1.
-            401 | 407 => match self.auth.authorize(rng, &flight.request, response) {
-                Ok(retry) => {
-                    self.cseq = retry
-                        .headers()
-                        .single::<Cseq>()
-                        .map_or(self.cseq + 1, |c| c.seq);
-                    self.resend(retry, &flight);
-                }
-                Err(e) => self.attempt_failed(
-                    now,
-                    rng,
-                    flight.purpose,
-                    status.code(),
-                    response.reason(),
-                    format!("authentication failed: {e}"),
-                    None,
-                ),
-            },
-            // RFC 3261 §10.2.8: ask again with at least Min-Expires.
-            423 if flight.purpose == Purpose::Register => {
-                let min = response
-                    .headers()
-                    .get(HeaderName::MinExpires)
-                    .and_then(|v| MinExpires::parse_saturating(v).ok());
-                match min {
-                    Some(MinExpires(min)) if min > self.expires => {
-                        self.expires = min;
-                        let request = self.build(rng, self.expires);
-                        self.resend(request, &flight);
-                    }
-                    _ => self.attempt_failed(
-                        now,
-                        rng,
-                        flight.purpose,
-                        status.code(),
-                        response.reason(),
-                        "interval too brief without a usable Min-Expires".to_owned(),
-                        None,
-                    ),
-                }
-            }
-            // RFC 3263 §4.3: a 503 moves on to the next address.
-            503 if self.next_route(&flight).is_some() => {
-                self.fail_over(rng, &flight);
-            }
-            code => {
-                let retry_after = response
-                    .headers()
-                    .first::<RetryAfter<'_>>()
-                    .and_then(Result::ok)
-                    .map(|r| Duration::from_secs(u64::from(r.seconds())));
-                self.attempt_failed(
-                    now,
-                    rng,
-                    flight.purpose,
-                    code,
-                    response.reason(),
-                    format!("{code} {}", response.reason()),
-                    retry_after,
-                );
-            }
+        if let Some(outcome) = self.client.handle_response(rng, response) {
+            self.take_outcome(now, rng, purpose, outcome);
         }
     }
 
@@ -625,26 +464,12 @@ impl Registration {
     /// the next route, or fails when every route was tried.
     pub fn handle_failure(&mut self, now: Instant, rng: &mut impl Random, failure: Failure) {
         let now = self.clamp(now);
-        let Some(flight) = self.in_flight.take() else {
+        let Some(purpose) = self.in_flight else {
             return;
         };
-        if self.next_route(&flight).is_some() {
-            self.fail_over(rng, &flight);
-            return;
+        if let Some(outcome) = self.client.handle_failure(rng, failure) {
+            self.take_outcome(now, rng, purpose, outcome);
         }
-        let (code, reason, error) = match failure {
-            Failure::Timeout => (408, "Request Timeout", "request timed out"),
-            Failure::TransportError => (503, "Service Unavailable", "transport error"),
-        };
-        self.attempt_failed(
-            now,
-            rng,
-            flight.purpose,
-            code,
-            reason,
-            error.to_owned(),
-            None,
-        );
     }
 
     /// Fires the refresh or retry timer when due; early or repeated calls do nothing.
@@ -674,7 +499,7 @@ impl Registration {
     /// The next REGISTER to send.
     #[must_use]
     pub fn poll_request(&mut self) -> Option<Outgoing> {
-        self.requests.pop_front()
+        self.client.poll_request()
     }
 
     /// The next event for the user.
@@ -697,83 +522,128 @@ impl Registration {
         now
     }
 
+    /// What the request client made of a response or failure of the REGISTER in flight.
+    fn take_outcome(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        purpose: Purpose,
+        outcome: Outcome,
+    ) {
+        match outcome {
+            Outcome::Retrying {
+                code,
+                reason,
+                response,
+                route,
+            } => {
+                if response.is_some() {
+                    self.events.push_back(RegistrationEvent::GotAnswer {
+                        code,
+                        reason,
+                        registrar: route,
+                    });
+                }
+            }
+            Outcome::Succeeded { response, route } => {
+                self.in_flight = None;
+                self.events.push_back(RegistrationEvent::GotAnswer {
+                    code: response.status().code(),
+                    reason: response.reason().to_owned(),
+                    registrar: route,
+                });
+                match purpose {
+                    Purpose::Register => self.succeeded(now, &response, route),
+                    Purpose::Unregister => {
+                        self.binding = None;
+                        self.failures = 0;
+                        self.events.push_back(RegistrationEvent::DidEnd);
+                    }
+                }
+                self.run_pending(now, rng);
+            }
+            Outcome::Failed(failure) => {
+                self.in_flight = None;
+                if failure.response.is_some() {
+                    self.events.push_back(RegistrationEvent::GotAnswer {
+                        code: failure.code,
+                        reason: failure.reason.clone(),
+                        registrar: failure.route,
+                    });
+                }
+                if failure.code == 423 && purpose == Purpose::Register {
+                    self.interval_too_brief(now, rng, failure);
+                } else {
+                    self.attempt_failed(now, rng, purpose, failure);
+                }
+            }
+        }
+    }
+
+    /// RFC 3261 §10.2.8: ask again, on the same route, with at least Min-Expires.
+    fn interval_too_brief(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        mut failure: RequestFailure,
+    ) {
+        let min = failure.response.as_ref().and_then(|r| {
+            r.headers()
+                .get(HeaderName::MinExpires)
+                .and_then(|v| MinExpires::parse_saturating(v).ok())
+        });
+        match min {
+            Some(MinExpires(min)) if min > self.expires => {
+                self.expires = min;
+                let request = self.build(rng, self.expires);
+                match self.client.retry(rng, request) {
+                    Ok(()) => self.in_flight = Some(Purpose::Register),
+                    Err(e) => {
+                        failure.error = e.to_string();
+                        self.attempt_failed(now, rng, Purpose::Register, failure);
+                    }
+                }
+            }
+            _ => {
+                failure.error = "interval too brief without a usable Min-Expires".to_owned();
+                self.attempt_failed(now, rng, Purpose::Register, failure);
+            }
+        }
+    }
+
     /// Starts an attempt on the preferred route.
     fn start(&mut self, now: Instant, rng: &mut impl Random, purpose: Purpose) {
-        if self.routes.is_empty() {
-            self.attempt_failed(
-                now,
-                rng,
-                purpose,
-                503,
-                "Service Unavailable",
-                "no route to a registrar".to_owned(),
-                None,
-            );
-            return;
-        }
-        if self.preferred >= self.routes.len() {
-            self.preferred = 0;
-        }
         let expires = match purpose {
             Purpose::Register => self.expires,
             Purpose::Unregister => 0,
         };
         let request = self.build(rng, expires);
-        let target = self.routes[self.preferred];
-        self.send(request, purpose, self.preferred, target, 1);
+        if let Err(e) = self.client.send(rng, request) {
+            let (code, reason) = Failure::TransportError.status();
+            self.attempt_failed(
+                now,
+                rng,
+                purpose,
+                RequestFailure {
+                    code,
+                    reason: reason.to_owned(),
+                    error: e.to_string(),
+                    retry_after: None,
+                    response: None,
+                    route: Route {
+                        destination: SocketAddr::from(([0, 0, 0, 0], 0)),
+                        transport: TransportKind::Udp,
+                    },
+                },
+            );
+            return;
+        }
+        self.in_flight = Some(purpose);
     }
 
-    fn next_route(&self, flight: &InFlight) -> Option<usize> {
-        (flight.tried < self.routes.len()).then(|| (flight.route + 1) % self.routes.len())
-    }
-
-    /// Sends a new REGISTER of the same purpose to the next route.
-    fn fail_over(&mut self, rng: &mut impl Random, flight: &InFlight) {
-        let route = self.next_route(flight).expect("checked by the caller");
-        let expires = match flight.purpose {
-            Purpose::Register => self.expires,
-            Purpose::Unregister => 0,
-        };
-        let request = self.build(rng, expires);
-        let target = self.routes[route];
-        self.send(request, flight.purpose, route, target, flight.tried + 1);
-    }
-
-    /// Sends a follow-up (digest answer, larger lifetime) to the route of `flight`.
-    fn resend(&mut self, request: Request, flight: &InFlight) {
-        self.send(
-            request,
-            flight.purpose,
-            flight.route,
-            flight.target,
-            flight.tried,
-        );
-    }
-
-    fn send(
-        &mut self,
-        request: Request,
-        purpose: Purpose,
-        route: usize,
-        target: Route,
-        tried: usize,
-    ) {
-        self.requests.push_back(Outgoing {
-            request: request.clone(),
-            destination: target.destination,
-            transport: target.transport,
-        });
-        self.in_flight = Some(InFlight {
-            request,
-            purpose,
-            route,
-            target,
-            tried,
-        });
-    }
-
-    /// A new REGISTER (RFC 3261 §10.2): same Call-ID and From tag as before, next CSeq,
-    /// credentials for realms that challenged this registration before.
+    /// A new REGISTER (RFC 3261 §10.2): same Call-ID and From tag as before, the next CSeq
+    /// after every one sent. The request client adds credentials for realms that challenged
+    /// this registration before.
     fn build(&mut self, rng: &mut impl Random, expires: u32) -> Request {
         let call_id = self
             .call_id
@@ -783,7 +653,7 @@ impl Registration {
             .from_tag
             .get_or_insert_with(|| rng.token(TAG_LEN))
             .clone();
-        self.cseq += 1;
+        self.cseq = self.cseq.max(self.client.last_cseq().unwrap_or(0)) + 1;
         let mut builder = RequestBuilder::new(Method::Register, self.registrar.clone())
             .from(Address::new(self.aor.clone()).with_tag(&tag))
             .to(Address::new(self.aor.clone()))
@@ -799,9 +669,7 @@ impl Registration {
             };
             builder = builder.raw_header("Supported", options);
         }
-        let mut request = builder.build();
-        self.auth.authorize_again(rng, &mut request);
-        request
+        builder.build()
     }
 
     fn our_contact(&self, expires: u32) -> Contact<'static> {
@@ -875,33 +743,31 @@ impl Registration {
     }
 
     /// Every route failed, or the failure is final for this attempt.
-    #[allow(clippy::too_many_arguments)]
     fn attempt_failed(
         &mut self,
         now: Instant,
         rng: &mut impl Random,
         purpose: Purpose,
-        code: u16,
-        reason: &str,
-        error: String,
-        retry_after: Option<Duration>,
+        failure: RequestFailure,
     ) {
         match purpose {
             Purpose::Register => {
                 self.binding = None;
                 self.refresh_at = None;
-                let retry_after = retry_after.unwrap_or_else(|| self.backoff());
+                let retry_after = failure.retry_after.unwrap_or_else(|| self.backoff());
                 self.failures = self.failures.saturating_add(1);
-                self.events
-                    .push_back(RegistrationEvent::DidFail { error, retry_after });
+                self.events.push_back(RegistrationEvent::DidFail {
+                    error: failure.error,
+                    retry_after,
+                });
                 if self.wanted && self.pending.is_none() {
                     self.schedule_retry(now, retry_after);
                 }
             }
             Purpose::Unregister => {
                 self.events.push_back(RegistrationEvent::DidNotEnd {
-                    code,
-                    reason: reason.to_owned(),
+                    code: failure.code,
+                    reason: failure.reason,
                 });
             }
         }
@@ -933,18 +799,4 @@ impl Registration {
         }
         self.start(now, rng, purpose);
     }
-}
-
-/// `true` when `response` answers `request`: same Call-ID and CSeq.
-fn answers(request: &Request, response: &Response) -> bool {
-    let (req, resp) = (request.headers(), response.headers());
-    let same_call = match (req.single::<CallId<'_>>(), resp.single::<CallId<'_>>()) {
-        (Ok(a), Ok(b)) => a.as_str() == b.as_str(),
-        _ => false,
-    };
-    let same_cseq = match (req.single::<Cseq>(), resp.single::<Cseq>()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    same_call && same_cseq
 }

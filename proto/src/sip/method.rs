@@ -144,6 +144,8 @@ impl StatusCode {
     pub const PROXY_AUTHENTICATION_REQUIRED: Self = Self(407);
     /// 408 Request Timeout.
     pub const REQUEST_TIMEOUT: Self = Self(408);
+    /// 415 Unsupported Media Type.
+    pub const UNSUPPORTED_MEDIA_TYPE: Self = Self(415);
     /// 481 Call/Transaction Does Not Exist.
     pub const CALL_TRANSACTION_DOES_NOT_EXIST: Self = Self(481);
     /// 486 Busy Here.
