@@ -276,7 +276,11 @@ fn messages_fail_over_and_authenticate_over_200_seeds() {
         let mut ids: Vec<&str> = server.delivered.iter().map(|(c, _)| c.as_str()).collect();
         ids.sort_unstable();
         ids.dedup();
-        assert_eq!(ids.len(), server.delivered.len(), "seed {seed}: a duplicate");
+        assert_eq!(
+            ids.len(),
+            server.delivered.len(),
+            "seed {seed}: a duplicate"
+        );
         for outcome in &sender.outcomes {
             match outcome {
                 Ok(call_id) => assert!(
@@ -294,5 +298,9 @@ fn messages_fail_over_and_authenticate_over_200_seeds() {
         assert!(server.challenged >= server.delivered.len(), "seed {seed}");
     }
     // With 20 % loss each way a non-INVITE transaction fails about once in 2,000.
-    assert!(failed <= 3, "{failed} of {} messages failed", 200 * MESSAGES);
+    assert!(
+        failed <= 3,
+        "{failed} of {} messages failed",
+        200 * MESSAGES
+    );
 }

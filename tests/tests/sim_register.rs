@@ -10,7 +10,7 @@ use sipsimple_proto::registration::{
     Credentials, Failure, Registration, RegistrationConfig, RegistrationEvent, Route,
 };
 use sipsimple_proto::sip::auth::Algorithm;
-use sipsimple_proto::sip::headers::{Contact, Expires};
+use sipsimple_proto::sip::headers::{Contact, Expires, MinExpires};
 use sipsimple_proto::sip::{Response, StatusCode};
 use sipsimple_tests::digest::DigestServer;
 use sipsimple_tests::netem::NetConfig;
@@ -20,11 +20,14 @@ const UA: &str = "192.0.2.10:5060";
 const REGISTRAR: &str = "192.0.2.1:5060";
 const PASSWORD: &str = "secret";
 
-/// A registrar: challenges every REGISTER without valid credentials and grants 300 s.
+/// A registrar: challenges every REGISTER without valid credentials, refuses a lifetime
+/// under `min_expires` with 423, and grants 300 s (or `min_expires` when larger).
 struct Registrar {
     addr: SocketAddr,
     endpoint: Endpoint<SeededRandom>,
     digest: DigestServer,
+    min_expires: Option<u32>,
+    too_brief: usize,
     accepted: usize,
     rejected: usize,
 }
@@ -35,8 +38,22 @@ impl Registrar {
             let Event::Request { tx, request, .. } = ev else {
                 continue;
             };
-            let answer = if self.digest.verify(&request) {
+            let asked = request
+                .headers()
+                .first::<Expires>()
+                .and_then(Result::ok)
+                .map_or(3600, |e| e.0);
+            let answer = if !self.digest.verify(&request) {
+                self.rejected += 1;
+                self.digest.challenge(&request, "reg")
+            } else if let Some(min) = self.min_expires.filter(|&m| asked < m) {
+                self.too_brief += 1;
+                Response::for_request(&request, StatusCode::new(423).unwrap())
+                    .with_to_tag("reg")
+                    .with_header(&MinExpires(min))
+            } else {
                 self.accepted += 1;
+                let granted = self.min_expires.unwrap_or(300).max(300).to_string();
                 let contact = request
                     .headers()
                     .first::<Contact<'_>>()
@@ -45,14 +62,11 @@ impl Registrar {
                 if let Some(c) = contact {
                     let mut c = c.into_owned();
                     if let Some(a) = c.address_mut() {
-                        a.params.set("expires", Some("300"));
+                        a.params.set("expires", Some(&granted));
                     }
                     ok = ok.with_header(&c);
                 }
-                ok.with_header(&Expires(300))
-            } else {
-                self.rejected += 1;
-                self.digest.challenge(&request, "reg")
+                ok
             };
             self.endpoint.respond(now, tx, &answer).unwrap();
         }
@@ -187,6 +201,15 @@ fn origin() -> Instant {
 }
 
 fn world(net: NetConfig, seed: u64, algorithm: Algorithm) -> Simulation<Peer> {
+    world_with(net, seed, algorithm, None)
+}
+
+fn world_with(
+    net: NetConfig,
+    seed: u64,
+    algorithm: Algorithm,
+    min_expires: Option<u32>,
+) -> Simulation<Peer> {
     let t0 = origin();
     let mut sim = Simulation::new(t0, net, seed);
     let mut rng = SeededRandom::new(seed ^ 0x5eed);
@@ -203,6 +226,8 @@ fn world(net: NetConfig, seed: u64, algorithm: Algorithm) -> Simulation<Peer> {
             algorithm,
             password: PASSWORD.to_owned(),
         },
+        min_expires,
+        too_brief: 0,
         accepted: 0,
         rejected: 0,
     })));
@@ -292,4 +317,47 @@ fn registration_refreshes_for_an_hour() {
     };
     // Refreshes carry credentials up front: only the first REGISTER was challenged.
     assert_eq!((r.accepted, r.rejected), (14, 1));
+}
+
+#[test]
+fn interval_too_brief_is_followed_through_loss_over_200_seeds() {
+    let net = NetConfig {
+        latency: Duration::from_millis(25),
+        jitter: Duration::from_millis(30),
+        loss: 0.3,
+        duplicate: 0.05,
+        ..NetConfig::default()
+    };
+    for seed in 0..200 {
+        // The UA asks for 600 s; the registrar wants at least 1800.
+        let mut sim = world_with(net, seed, Algorithm::Sha256, Some(1800));
+        sim.run_until(Duration::from_secs(600), |s| ua(s).successes() >= 1);
+        let u = ua(&sim);
+        let granted = u.events.iter().find_map(|(_, e)| match e {
+            RegistrationEvent::DidSucceed { expires, .. } => Some(*expires),
+            _ => None,
+        });
+        assert_eq!(granted, Some(1800), "seed {seed}: {:#?}", u.events);
+        let Peer::Registrar(r) = &sim.nodes[0] else {
+            unreachable!()
+        };
+        assert!(r.too_brief >= 1, "seed {seed}: the 423 was never sent");
+        // After the 423 the UA asks for what the registrar said, and keeps asking for it.
+        sim.run_for(sim.elapsed() + Duration::from_secs(3 * 1800));
+        let u = ua(&sim);
+        let refreshes = u
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, RegistrationEvent::WillRefresh { expires: 1800, .. }))
+            .count();
+        assert!(refreshes >= 3, "seed {seed}: {refreshes} refreshes");
+        // The UA learns Min-Expires once (the registrar may have sent more 423s that were
+        // lost before the UA saw one).
+        let seen = u
+            .events
+            .iter()
+            .filter(|(_, e)| matches!(e, RegistrationEvent::GotAnswer { code: 423, .. }))
+            .count();
+        assert_eq!(seen, 1, "seed {seed}: asked too little again");
+    }
 }
