@@ -1,10 +1,24 @@
 //! sipsimple: a SIP SIMPLE client SDK.
 //!
-//! This crate will wire the sans-IO cores of [`sipsimple_proto`] to the world on smol —
-//! sockets, timers, DNS, storage and the audio engine — behind the middleware API
-//! (`SipApplication`, accounts, sessions, streams, notifications). Today it re-exports the
-//! protocol cores and ships the `sipsimple` command-line tool, whose `check` subcommand
-//! parses and validates SIP messages and SDP bodies.
+//! This crate wires the sans-IO cores of [`sipsimple_proto`] to the world on smol behind the
+//! middleware API of the SIP SIMPLE client SDK. Today:
+//!
+//! - [`SipApplication`]: one engine thread per application with UDP and TCP transports on
+//!   the address it is given, started and stopped with the SDK's `SIPApplication*`
+//!   notifications; MESSAGE (RFC 3428) out with digest authentication and failover, and in
+//!   as `SIPEngineGotMessage`.
+//! - [`notification`]: the [`NotificationCenter`](notification::NotificationCenter) every
+//!   component posts to, observed by name and/or sender.
+//!
+//! Accounts, registration, DNS, TLS, storage and the rest of the middleware follow. The
+//! `sipsimple` command-line tool ships with the crate; its `check` subcommand parses and
+//! validates SIP messages and SDP bodies.
 #![forbid(unsafe_code)]
 
+mod application;
+mod engine;
+pub mod notification;
+
+pub use application::{EngineConfig, SipApplication, StartError, USER_AGENT};
+pub use engine::{MessageDelivery, MessageError, OsRandom};
 pub use sipsimple_proto as proto;

@@ -685,9 +685,36 @@ impl<R: Random> Endpoint<R> {
                 return;
             }
         };
-        let valid = if data.len() > self.config.max_message_size {
+        self.handle_parsed(now, source, transport, connection, message, data.len());
+    }
+
+    /// Handles one message a stream [`Framer`](crate::sip::Framer) already cut and parsed
+    /// (it is not parsed again); `size` is its length on the wire. Otherwise the same as
+    /// [`handle_message`](Self::handle_message).
+    pub fn handle_framed(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        transport: TransportKind,
+        connection: Option<ConnectionId>,
+        message: Message,
+    ) {
+        let size = message.encoded_len();
+        self.handle_parsed(now, source, transport, connection, message, size);
+    }
+
+    fn handle_parsed(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        transport: TransportKind,
+        connection: Option<ConnectionId>,
+        message: Message,
+        size: usize,
+    ) {
+        let valid = if size > self.config.max_message_size {
             Err(crate::sip::ParseError::TooLarge {
-                size: data.len(),
+                size,
                 limit: self.config.max_message_size,
             })
         } else {

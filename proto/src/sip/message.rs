@@ -176,6 +176,17 @@ impl Message {
         }
     }
 
+    /// The length of the serialized message in bytes.
+    pub fn encoded_len(&self) -> usize {
+        match self {
+            Self::Request(r) => r.encoded_len(),
+            // "SIP/2.0 200 " + reason + CRLF, the fields, CRLF, the body.
+            Self::Response(r) => {
+                12 + r.reason().len() + 2 + r.headers().encoded_len() + 2 + r.body().len()
+            }
+        }
+    }
+
     /// Appends the serialized message to `out`.
     pub fn write_to(&self, out: &mut Vec<u8>) {
         match self {
@@ -380,9 +391,10 @@ impl Request {
     }
 
     pub(crate) fn encoded_len(&self) -> usize {
+        // Method, SP, URI, SP, "SIP/2.0", CRLF.
         self.method.as_str().len()
             + self.uri.as_str().len()
-            + 12
+            + 11
             + self.headers.encoded_len()
             + 2
             + self.body.len()
@@ -515,4 +527,20 @@ fn set_body(headers: &mut Headers, slot: &mut Bytes, content_type: Option<&str>,
     }
     headers.set(HeaderName::ContentLength, &body.len().to_string());
     *slot = body;
+}
+
+#[cfg(test)]
+mod encoded_len_tests {
+    use super::Message;
+
+    #[test]
+    fn encoded_len_is_the_serialized_length() {
+        for text in [
+            &b"OPTIONS sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 2\r\n\r\nhi"[..],
+            &b"SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nContent-Length: 0\r\n\r\n"[..],
+        ] {
+            let m = Message::parse(text).unwrap();
+            assert_eq!(m.encoded_len(), m.to_bytes().len());
+        }
+    }
 }

@@ -1,0 +1,587 @@
+//! The engine: the [`Endpoint`] of `sipsimple-proto` wired to UDP and TCP sockets and the
+//! clock, on the application's own executor thread.
+//!
+//! Everything that happens — a datagram, a framed stream message, a connection going up or
+//! down, a command from a handle — arrives as an [`Input`] on one bounded queue; the engine
+//! feeds it to the endpoint and the transaction users, then sends what they want sent. The
+//! socket tasks only move bytes; all protocol state lives in the engine loop.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_channel::{Receiver, Sender};
+use async_io::{Async, Timer};
+use bytes::Bytes;
+use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
+use serde_json::json;
+use sipsimple_proto::endpoint::{
+    ClientTxId, ConnectionId, Endpoint, EndpointConfig, Event, TransportKind,
+};
+use sipsimple_proto::rand::Random;
+use sipsimple_proto::request::message;
+use sipsimple_proto::request::{Failure, Outcome, Outgoing, RequestClient};
+use sipsimple_proto::sip::headers::MediaType;
+use sipsimple_proto::sip::{Frame, Framer, FramerError, Method, Request, Response, StatusCode};
+
+use crate::notification::{NotificationCenter, SenderId};
+
+/// How many inputs may wait for the engine before socket tasks wait in turn.
+const INPUT_QUEUE: usize = 4096;
+/// How many messages may wait for one stream connection's writer.
+const WRITE_QUEUE: usize = 256;
+/// How long a TCP connect may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest datagram read.
+const MAX_DATAGRAM: usize = 65_535;
+
+/// Randomness from the operating system, for branches, tags, Call-IDs and digest cnonces.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn fill(&mut self, buf: &mut [u8]) {
+        // The OS generator only fails on systems without one; nothing can work there.
+        getrandom::fill(buf).expect("the operating system's random number generator");
+    }
+}
+
+/// The outcome of a MESSAGE: the final response that ended it, or the failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageDelivery {
+    /// The status code (2xx on success; 408/503 for a timeout or transport error).
+    pub code: u16,
+    /// The reason phrase.
+    pub reason: String,
+}
+
+/// A MESSAGE that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// The request failed with this final status (or 408/503 without a response).
+    #[error("{error}")]
+    Failed {
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+        /// What went wrong, for people.
+        error: String,
+    },
+    /// The request could not be sent at all.
+    #[error("cannot send: {0}")]
+    NotSent(String),
+    /// The application stopped before the outcome was known.
+    #[error("the application is not running")]
+    NotRunning,
+}
+
+/// A MESSAGE to send: the request and how to reach the next hop.
+#[derive(Debug)]
+pub(crate) struct MessageJob {
+    pub(crate) request: Request,
+    pub(crate) client: RequestClient,
+    pub(crate) reply: Sender<Result<MessageDelivery, MessageError>>,
+}
+
+/// What reaches the engine loop.
+#[derive(Debug)]
+pub(crate) enum Input {
+    SendMessage(Box<MessageJob>),
+    Stop,
+    Datagram {
+        from: SocketAddr,
+        data: Vec<u8>,
+    },
+    Accepted {
+        peer: SocketAddr,
+        stream: Async<TcpStream>,
+    },
+    Connected {
+        id: ConnectionId,
+        stream: Async<TcpStream>,
+    },
+    ConnectFailed {
+        id: ConnectionId,
+    },
+    Framed {
+        id: ConnectionId,
+        peer: SocketAddr,
+        message: sipsimple_proto::sip::Message,
+    },
+    Closed {
+        id: ConnectionId,
+    },
+}
+
+/// The sockets an engine runs on, bound before it starts so that errors reach the caller.
+#[derive(Debug)]
+pub(crate) struct Sockets {
+    pub(crate) udp: Option<UdpSocket>,
+    pub(crate) tcp: Option<TcpListener>,
+}
+
+impl Sockets {
+    pub(crate) fn local(&self, kind: TransportKind) -> Option<SocketAddr> {
+        match kind {
+            TransportKind::Udp => self.udp.as_ref()?.local_addr().ok(),
+            TransportKind::Tcp => self.tcp.as_ref()?.local_addr().ok(),
+            TransportKind::Tls => None,
+        }
+    }
+}
+
+struct PendingMessage {
+    client: RequestClient,
+    reply: Sender<Result<MessageDelivery, MessageError>>,
+}
+
+struct Stream {
+    writer: Sender<Bytes>,
+}
+
+pub(crate) struct Engine {
+    endpoint: Endpoint<OsRandom>,
+    rng: OsRandom,
+    udp: Option<Arc<Async<UdpSocket>>>,
+    tcp_local: Option<SocketAddr>,
+    streams: HashMap<ConnectionId, Stream>,
+    messages: HashMap<ClientTxId, PendingMessage>,
+    center: NotificationCenter,
+    sender: SenderId,
+    inputs: Sender<Input>,
+    executor: Arc<smol::Executor<'static>>,
+}
+
+/// The queue handles use to reach a running engine.
+pub(crate) fn input_queue() -> (Sender<Input>, Receiver<Input>) {
+    async_channel::bounded(INPUT_QUEUE)
+}
+
+impl Engine {
+    pub(crate) fn new(
+        sockets: Sockets,
+        user_agent: &str,
+        center: NotificationCenter,
+        inputs: Sender<Input>,
+        executor: Arc<smol::Executor<'static>>,
+    ) -> io::Result<Self> {
+        let config = EndpointConfig {
+            allow: vec![Method::Options, Method::Message],
+            accept: vec!["text/plain".to_owned(), "message/cpim".to_owned()],
+            user_agent: Some(user_agent.to_owned()),
+            ..EndpointConfig::default()
+        };
+        let mut endpoint = Endpoint::new(config, OsRandom);
+        let local_udp = sockets.local(TransportKind::Udp);
+        let tcp_local = sockets.local(TransportKind::Tcp);
+        if let Some(a) = local_udp {
+            endpoint.add_transport(TransportKind::Udp, a);
+        }
+        if let Some(a) = tcp_local {
+            endpoint.add_transport(TransportKind::Tcp, a);
+        }
+        let udp = match sockets.udp {
+            Some(s) => Some(Arc::new(Async::new(s)?)),
+            None => None,
+        };
+        if let Some(udp) = &udp {
+            executor
+                .spawn(read_datagrams(Arc::clone(udp), inputs.clone()))
+                .detach();
+        }
+        if let Some(listener) = sockets.tcp {
+            let listener = Async::new(listener)?;
+            executor.spawn(accept(listener, inputs.clone())).detach();
+        }
+        Ok(Self {
+            endpoint,
+            rng: OsRandom,
+            udp,
+            tcp_local,
+            streams: HashMap::new(),
+            messages: HashMap::new(),
+            center,
+            sender: SenderId::new("Engine"),
+            inputs,
+            executor,
+        })
+    }
+
+    /// Runs until [`Input::Stop`] or until every handle is gone.
+    pub(crate) async fn run(mut self, inputs: Receiver<Input>) {
+        loop {
+            let deadline = self.endpoint.poll_timeout();
+            let input = match deadline {
+                Some(at) => {
+                    future::or(async { Some(inputs.recv().await) }, async {
+                        Timer::at(at).await;
+                        None
+                    })
+                    .await
+                }
+                None => Some(inputs.recv().await),
+            };
+            let now = Instant::now();
+            match input {
+                Some(Ok(Input::Stop) | Err(_)) => break,
+                Some(Ok(input)) => self.handle(now, input),
+                None => {}
+            }
+            if deadline.is_some_and(|d| d <= now) {
+                self.endpoint.handle_timeout(now);
+            }
+            self.pump(now).await;
+        }
+        for (_, pending) in self.messages.drain() {
+            // The caller may have gone; nothing else to do then.
+            let _ = pending.reply.try_send(Err(MessageError::NotRunning));
+        }
+    }
+
+    fn handle(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::SendMessage(job) => {
+                let MessageJob {
+                    request,
+                    mut client,
+                    reply,
+                } = *job;
+                if let Err(e) = client.send(&mut self.rng, request) {
+                    let _ = reply.try_send(Err(MessageError::NotSent(e.to_string())));
+                    return;
+                }
+                self.dispatch(now, PendingMessage { client, reply });
+            }
+            Input::Datagram { from, data } => {
+                self.endpoint
+                    .handle_message(now, from, TransportKind::Udp, None, &data);
+            }
+            Input::Accepted { peer, stream } => {
+                let id = self
+                    .endpoint
+                    .handle_connection_accepted(peer, TransportKind::Tcp);
+                self.attach(id, peer, stream);
+            }
+            Input::Connected { id, stream } => {
+                let peer = stream
+                    .get_ref()
+                    .peer_addr()
+                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+                self.attach(id, peer, stream);
+                self.endpoint.handle_connection_up(id);
+            }
+            Input::ConnectFailed { id } => self.endpoint.handle_connection_failed(now, id),
+            Input::Framed { id, peer, message } => {
+                self.endpoint
+                    .handle_framed(now, peer, TransportKind::Tcp, Some(id), message);
+            }
+            Input::Closed { id } => {
+                self.streams.remove(&id);
+                self.endpoint.handle_connection_closed(now, id);
+            }
+            Input::Stop => {}
+        }
+    }
+
+    /// Starts the reader and writer of a stream connection.
+    fn attach(&mut self, id: ConnectionId, peer: SocketAddr, stream: Async<TcpStream>) {
+        let stream = Arc::new(stream);
+        let (writer, queue) = async_channel::bounded(WRITE_QUEUE);
+        self.streams.insert(
+            id,
+            Stream {
+                writer: writer.clone(),
+            },
+        );
+        self.executor
+            .spawn(write_stream(Arc::clone(&stream), queue))
+            .detach();
+        self.executor
+            .spawn(read_stream(id, peer, stream, writer, self.inputs.clone()))
+            .detach();
+    }
+
+    /// Sends what the request client of `pending` has queued and remembers it by transaction.
+    fn dispatch(&mut self, now: Instant, mut pending: PendingMessage) {
+        let Some(Outgoing {
+            request,
+            destination,
+            transport,
+        }) = pending.client.poll_request()
+        else {
+            return;
+        };
+        match self
+            .endpoint
+            .send_request(now, request, destination, transport)
+        {
+            Ok(tx) => {
+                self.messages.insert(tx, pending);
+            }
+            Err(e) => {
+                let _ = pending
+                    .reply
+                    .try_send(Err(MessageError::NotSent(e.to_string())));
+            }
+        }
+    }
+
+    /// Drains the endpoint: events to their users, actions to tasks, transmits to sockets.
+    async fn pump(&mut self, now: Instant) {
+        loop {
+            let mut progressed = false;
+            while let Some(event) = self.endpoint.poll_event() {
+                progressed = true;
+                self.event(now, event);
+            }
+            while let Some(action) = self.endpoint.poll_action() {
+                progressed = true;
+                self.action(action);
+            }
+            while let Some(t) = self.endpoint.poll_transmit() {
+                progressed = true;
+                self.transmit(now, t).await;
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn event(&mut self, now: Instant, event: Event) {
+        match event {
+            Event::Request { tx, request, .. } => {
+                let answer = self.incoming(&request);
+                // The transaction may have ended meanwhile (a transport failure); then there
+                // is nobody to answer.
+                let _ = self.endpoint.respond(now, tx, &answer);
+            }
+            Event::Response { tx, response } => {
+                if let Some(mut pending) = self.messages.remove(&tx) {
+                    let outcome = pending.client.handle_response(&mut self.rng, &response);
+                    self.outcome(now, pending, outcome, Some(tx));
+                }
+            }
+            Event::Timeout { tx } => self.failed(now, tx, Failure::Timeout),
+            Event::TransportError { tx } => self.failed(now, tx, Failure::TransportError),
+            _ => {}
+        }
+    }
+
+    fn failed(&mut self, now: Instant, tx: ClientTxId, failure: Failure) {
+        if let Some(mut pending) = self.messages.remove(&tx) {
+            let outcome = pending.client.handle_failure(&mut self.rng, failure);
+            self.outcome(now, pending, outcome, None);
+        }
+    }
+
+    fn outcome(
+        &mut self,
+        now: Instant,
+        pending: PendingMessage,
+        outcome: Option<Outcome>,
+        tx: Option<ClientTxId>,
+    ) {
+        match outcome {
+            // A provisional response: the transaction goes on.
+            None => {
+                if let Some(tx) = tx {
+                    self.messages.insert(tx, pending);
+                }
+            }
+            Some(Outcome::Retrying { .. }) => self.dispatch(now, pending),
+            Some(Outcome::Succeeded { response, .. }) => {
+                let code = response.status().code();
+                let reason = response.reason().to_owned();
+                self.center.post(
+                    "SIPMessageDidSucceed",
+                    self.sender.clone(),
+                    json!({"code": code, "reason": reason}),
+                );
+                let _ = pending.reply.try_send(Ok(MessageDelivery { code, reason }));
+            }
+            Some(Outcome::Failed(f)) => {
+                self.center.post(
+                    "SIPMessageDidFail",
+                    self.sender.clone(),
+                    json!({"code": f.code, "reason": f.reason}),
+                );
+                let _ = pending.reply.try_send(Err(MessageError::Failed {
+                    code: f.code,
+                    reason: f.reason,
+                    error: f.error,
+                }));
+            }
+        }
+    }
+
+    /// The answer to a request the endpoint passed up (MESSAGE is the only one today).
+    fn incoming(&mut self, request: &Request) -> Response {
+        if *request.method() != Method::Message {
+            return Response::for_request(request, StatusCode::NOT_IMPLEMENTED);
+        }
+        let tag = self.rng.token(12);
+        match message::accept(request, &[MediaType::new("*", "*")]) {
+            Ok(m) => {
+                self.center.post(
+                    "SIPEngineGotMessage",
+                    self.sender.clone(),
+                    json!({
+                        "request_uri": request.uri().as_str(),
+                        "from_header": m.sender.to_string(),
+                        "to_header": m.recipient.to_string(),
+                        "content_type": m.content_type.to_string(),
+                        "body": String::from_utf8_lossy(&m.body),
+                    }),
+                );
+                Response::for_request(request, StatusCode::OK).with_to_tag(&tag)
+            }
+            Err(refusal) => refusal.with_to_tag(&tag),
+        }
+    }
+
+    fn action(&mut self, action: sipsimple_proto::endpoint::Action) {
+        let sipsimple_proto::endpoint::Action::Connect {
+            id,
+            destination,
+            transport,
+        } = action
+        else {
+            return;
+        };
+        let inputs = self.inputs.clone();
+        if transport != TransportKind::Tcp || self.tcp_local.is_none() {
+            // TLS is not wired yet; the connection fails and its transactions report it.
+            let _ = inputs.try_send(Input::ConnectFailed { id });
+            return;
+        }
+        self.executor
+            .spawn(async move {
+                let connect = Async::<TcpStream>::connect(destination);
+                let result = future::or(connect, async {
+                    Timer::after(CONNECT_TIMEOUT).await;
+                    Err(io::ErrorKind::TimedOut.into())
+                })
+                .await;
+                let input = match result {
+                    Ok(stream) => Input::Connected { id, stream },
+                    Err(_) => Input::ConnectFailed { id },
+                };
+                let _ = inputs.send(input).await;
+            })
+            .detach();
+    }
+
+    async fn transmit(&mut self, now: Instant, t: sipsimple_proto::endpoint::Transmit) {
+        match (t.transport, t.connection) {
+            (TransportKind::Udp, _) => {
+                if let Some(udp) = &self.udp {
+                    // A datagram that cannot be sent is as good as lost: the transaction
+                    // retransmits or times out.
+                    let _ = udp.send_to(&t.payload, t.destination).await;
+                }
+            }
+            (_, Some(id)) => {
+                let sent = self
+                    .streams
+                    .get(&id)
+                    .is_some_and(|s| s.writer.try_send(t.payload).is_ok());
+                if !sent {
+                    self.streams.remove(&id);
+                    self.endpoint.handle_connection_failed(now, id);
+                }
+            }
+            (_, None) => {}
+        }
+    }
+}
+
+async fn read_datagrams(socket: Arc<Async<UdpSocket>>, inputs: Sender<Input>) {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+            // ICMP errors surface here on some systems; the socket itself stays usable.
+            continue;
+        };
+        // RFC 5626 §4.4.1 keep-alives and stray CRLFs carry no message.
+        if buf[..n].iter().all(|b| b.is_ascii_whitespace()) {
+            continue;
+        }
+        let input = Input::Datagram {
+            from,
+            data: buf[..n].to_vec(),
+        };
+        if inputs.send(input).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn accept(listener: Async<TcpListener>, inputs: Sender<Input>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            // Out of descriptors, say: wait a little instead of spinning.
+            Timer::after(Duration::from_millis(50)).await;
+            continue;
+        };
+        if inputs.send(Input::Accepted { peer, stream }).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn write_stream(stream: Arc<Async<TcpStream>>, queue: Receiver<Bytes>) {
+    let mut writer = &*stream;
+    while let Ok(bytes) = queue.recv().await {
+        if writer.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
+}
+
+async fn read_stream(
+    id: ConnectionId,
+    peer: SocketAddr,
+    stream: Arc<Async<TcpStream>>,
+    writer: Sender<Bytes>,
+    inputs: Sender<Input>,
+) {
+    let mut framer = Framer::new();
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut reader = &*stream;
+    'read: loop {
+        let n = match reader.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        framer.feed(&buf[..n]);
+        while let Some(frame) = framer.next_frame() {
+            match frame {
+                Ok(Frame::Message(message)) => {
+                    if inputs
+                        .send(Input::Framed { id, peer, message })
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                // RFC 5626 §3.5.1: answer a ping with a pong.
+                Ok(Frame::Ping) => {
+                    let _ = writer.try_send(Bytes::from_static(b"\r\n"));
+                }
+                Ok(Frame::Pong) => {}
+                // One unparseable message; the stream stays in step.
+                Err(FramerError::Message(_)) => {}
+                Err(_) => break 'read,
+            }
+        }
+    }
+    writer.close();
+    let _ = inputs.send(Input::Closed { id }).await;
+}
