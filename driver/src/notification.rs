@@ -18,7 +18,7 @@
 //! let observer = center.observe(Some("SIPApplicationDidStart"), None);
 //! center.post("SIPApplicationDidStart", SenderId::new("SIPApplication"), json!({}));
 //! let n = observer.try_recv().expect("posted");
-//! assert_eq!(n.name, "SIPApplicationDidStart");
+//! assert_eq!(&*n.name, "SIPApplicationDidStart");
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
