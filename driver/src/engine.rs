@@ -22,7 +22,7 @@ use sipsimple_proto::endpoint::{
 };
 use sipsimple_proto::rand::Random;
 use sipsimple_proto::request::message;
-use sipsimple_proto::request::{Failure, Outcome, Outgoing, RequestClient};
+use sipsimple_proto::request::{Outcome, Outgoing, RequestClient, TxReport};
 use sipsimple_proto::sip::headers::MediaType;
 use sipsimple_proto::sip::{Frame, Framer, FramerError, Method, Request, Response, StatusCode};
 
@@ -360,22 +360,18 @@ impl Engine {
                 // is nobody to answer.
                 let _ = self.endpoint.respond(now, tx, &answer);
             }
-            Event::Response { tx, response } => {
+            other => {
+                let Some((tx, report)) = TxReport::from_event(&other) else {
+                    return;
+                };
                 if let Some(mut pending) = self.messages.remove(&tx) {
-                    let outcome = pending.client.handle_response(&mut self.rng, &response);
-                    self.outcome(now, pending, outcome, Some(tx));
+                    // A response the client takes no action on keeps the request pending;
+                    // a failure always ends it.
+                    let pending_on = matches!(report, TxReport::Response(_)).then_some(tx);
+                    let outcome = pending.client.handle_report(&mut self.rng, report);
+                    self.outcome(now, pending, outcome, pending_on);
                 }
             }
-            Event::Timeout { tx } => self.failed(now, tx, Failure::Timeout),
-            Event::TransportError { tx } => self.failed(now, tx, Failure::TransportError),
-            _ => {}
-        }
-    }
-
-    fn failed(&mut self, now: Instant, tx: ClientTxId, failure: Failure) {
-        if let Some(mut pending) = self.messages.remove(&tx) {
-            let outcome = pending.client.handle_failure(&mut self.rng, failure);
-            self.outcome(now, pending, outcome, None);
         }
     }
 
@@ -387,7 +383,8 @@ impl Engine {
         tx: Option<ClientTxId>,
     ) {
         match outcome {
-            // A provisional response: the transaction goes on.
+            // A provisional response (the transaction goes on), or a report the client
+            // ignored.
             None => {
                 if let Some(tx) = tx {
                     self.messages.insert(tx, pending);

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use sipsimple_proto::endpoint::{ClientTxId, Endpoint, EndpointConfig, Event, TransportKind};
 use sipsimple_proto::rand::{Random, SeededRandom};
 use sipsimple_proto::request::message;
-use sipsimple_proto::request::{Credentials, Failure, Outcome, RequestClient, Route};
+use sipsimple_proto::request::{Credentials, Outcome, RequestClient, Route, TxReport};
 use sipsimple_proto::sip::auth::Algorithm;
 use sipsimple_proto::sip::headers::{CallId, MediaType};
 use sipsimple_proto::sip::{Address, Response, StatusCode};
@@ -101,16 +101,10 @@ impl Sender {
             let Some(ev) = self.endpoint.poll_event() else {
                 break;
             };
-            let outcome = match ev {
-                Event::Response { tx, response } if Some(tx) == self.in_flight => {
-                    self.client.handle_response(&mut self.rng, &response)
+            let outcome = match TxReport::from_event(&ev) {
+                Some((tx, report)) if Some(tx) == self.in_flight => {
+                    self.client.handle_report(&mut self.rng, report)
                 }
-                Event::Timeout { tx } if Some(tx) == self.in_flight => {
-                    self.client.handle_failure(&mut self.rng, Failure::Timeout)
-                }
-                Event::TransportError { tx } if Some(tx) == self.in_flight => self
-                    .client
-                    .handle_failure(&mut self.rng, Failure::TransportError),
                 _ => None,
             };
             match outcome {

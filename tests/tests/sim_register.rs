@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sipsimple_proto::endpoint::{ClientTxId, Endpoint, EndpointConfig, Event, TransportKind};
 use sipsimple_proto::rand::{Random, SeededRandom};
 use sipsimple_proto::registration::{
-    Credentials, Failure, Registration, RegistrationConfig, RegistrationEvent, Route,
+    Credentials, Registration, RegistrationConfig, RegistrationEvent, Route, TxReport,
 };
 use sipsimple_proto::sip::auth::Algorithm;
 use sipsimple_proto::sip::headers::{Contact, Expires, MinExpires};
@@ -97,23 +97,10 @@ impl Ua {
             let mut progressed = false;
             while let Some(ev) = self.endpoint.poll_event() {
                 progressed = true;
-                match ev {
-                    Event::Response { tx, response } if Some(tx) == self.in_flight => {
-                        self.registration
-                            .handle_response(now, &mut self.rng, &response);
+                if let Some((tx, report)) = TxReport::from_event(&ev) {
+                    if Some(tx) == self.in_flight {
+                        self.registration.handle_report(now, &mut self.rng, report);
                     }
-                    Event::Timeout { tx } if Some(tx) == self.in_flight => {
-                        self.registration
-                            .handle_failure(now, &mut self.rng, Failure::Timeout);
-                    }
-                    Event::TransportError { tx } if Some(tx) == self.in_flight => {
-                        self.registration.handle_failure(
-                            now,
-                            &mut self.rng,
-                            Failure::TransportError,
-                        );
-                    }
-                    _ => {}
                 }
             }
             while let Some(ev) = self.registration.poll_event() {

@@ -93,7 +93,7 @@ use thiserror::Error;
 
 use crate::endpoint::TransportKind;
 use crate::rand::Random;
-pub use crate::request::{Credentials, Failure, Outgoing, Route};
+pub use crate::request::{Credentials, Failure, Outgoing, Route, TxReport};
 use crate::request::{Outcome, RequestClient, RequestFailure, CALL_ID_LEN, TAG_LEN};
 use crate::sip::headers::{Contact, Expires, HeaderName, MinExpires};
 use crate::sip::{Address, Method, Request, RequestBuilder, Response, Scheme, Uri, UriError};
@@ -469,6 +469,15 @@ impl Registration {
         };
         if let Some(outcome) = self.client.handle_failure(rng, failure) {
             self.take_outcome(now, rng, purpose, outcome);
+        }
+    }
+
+    /// Takes what the endpoint said about the REGISTER in flight:
+    /// [`handle_response`](Self::handle_response) or [`handle_failure`](Self::handle_failure).
+    pub fn handle_report(&mut self, now: Instant, rng: &mut impl Random, report: TxReport<'_>) {
+        match report {
+            TxReport::Response(response) => self.handle_response(now, rng, response),
+            TxReport::Failure(failure) => self.handle_failure(now, rng, failure),
         }
     }
 

@@ -81,7 +81,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use crate::endpoint::TransportKind;
+use crate::endpoint::{ClientTxId, Event, TransportKind};
 use crate::rand::Random;
 use crate::sip::auth::DigestClient;
 use crate::sip::headers::{CallId, Cseq, RetryAfter};
@@ -146,6 +146,29 @@ impl Failure {
         match self {
             Self::Timeout => "request timed out",
             Self::TransportError => "transport error",
+        }
+    }
+}
+
+/// What the endpoint said about a client transaction, in the terms a [`RequestClient`]
+/// takes: a response, or the end of the transaction without one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxReport<'a> {
+    /// A response ([`Event::Response`]).
+    Response(&'a Response),
+    /// A timeout or transport error ([`Event::Timeout`], [`Event::TransportError`]).
+    Failure(Failure),
+}
+
+impl<'a> TxReport<'a> {
+    /// The transaction an endpoint event is about and what it says, for the events a
+    /// request client takes; `None` for the others.
+    pub fn from_event(event: &'a Event) -> Option<(ClientTxId, Self)> {
+        match event {
+            Event::Response { tx, response } => Some((*tx, Self::Response(response))),
+            Event::Timeout { tx } => Some((*tx, Self::Failure(Failure::Timeout))),
+            Event::TransportError { tx } => Some((*tx, Self::Failure(Failure::TransportError))),
+            _ => None,
         }
     }
 }
@@ -440,6 +463,19 @@ impl RequestClient {
             response: None,
             route,
         }))
+    }
+
+    /// Takes what the endpoint said about the request in flight:
+    /// [`handle_response`](Self::handle_response) or [`handle_failure`](Self::handle_failure).
+    pub fn handle_report(
+        &mut self,
+        rng: &mut impl Random,
+        report: TxReport<'_>,
+    ) -> Option<Outcome> {
+        match report {
+            TxReport::Response(response) => self.handle_response(rng, response),
+            TxReport::Failure(failure) => self.handle_failure(rng, failure),
+        }
     }
 
     /// The next request to send.
