@@ -461,8 +461,14 @@ impl<R: Random> DnsLookup<R> {
         let what = format!("{service} servers for domain {}", uri.host());
         let mut job = self.job(now, uri, Context::LookupService, Some(service), what);
         match uri.host_kind() {
-            Host::Ipv4(a) => self.succeed_at_once(SocketAddr::new(a.into(), uri.port().unwrap_or(service.default_port()))),
-            Host::Ipv6(a) => self.succeed_at_once(SocketAddr::new(a.into(), uri.port().unwrap_or(service.default_port()))),
+            Host::Ipv4(a) => self.succeed_at_once(SocketAddr::new(
+                a.into(),
+                uri.port().unwrap_or(service.default_port()),
+            )),
+            Host::Ipv6(a) => self.succeed_at_once(SocketAddr::new(
+                a.into(),
+                uri.port().unwrap_or(service.default_port()),
+            )),
             Host::Domain(host) => match valid_domain(host) {
                 Ok(host) => {
                     job.request = Request::Service { host, service };
@@ -686,16 +692,20 @@ impl<R: Random> DnsLookup<R> {
             return;
         }
         let id = (self.rng.next_u64() & 0xffff) as u16;
-        let bytes = match encode_query(id, &ask.name, ask.record_type) {
-            Ok(b) => b,
-            Err(_) => {
-                // A name from an answer that cannot be asked for: nothing to find there.
-                let job = self.job.as_mut().expect("a query is only started for a job");
-                job.cache.insert(&ask.name, ask.record_type, Outcome::NxDomain);
-                return self.advance(now);
-            }
+        let Ok(bytes) = encode_query(id, &ask.name, ask.record_type) else {
+            // A name from an answer that cannot be asked for: nothing to find there.
+            let job = self
+                .job
+                .as_mut()
+                .expect("a query is only started for a job");
+            job.cache
+                .insert(&ask.name, ask.record_type, Outcome::NxDomain);
+            return self.advance(now);
         };
-        let job = self.job.as_mut().expect("a query is only started for a job");
+        let job = self
+            .job
+            .as_mut()
+            .expect("a query is only started for a job");
         let query = Query {
             id,
             name: ask.name,
@@ -722,8 +732,14 @@ impl<R: Random> DnsLookup<R> {
 
     /// The nameserver asked failed with `failure`: ask the next one, or give up on the query.
     fn next_server(&mut self, now: Instant, failure: QueryError) {
-        let job = self.job.as_mut().expect("a query is only in flight for a job");
-        let query = job.query.as_mut().expect("a failure is only for a query in flight");
+        let job = self
+            .job
+            .as_mut()
+            .expect("a query is only in flight for a job");
+        let query = job
+            .query
+            .as_mut()
+            .expect("a failure is only for a query in flight");
         if query.index < query.zone_servers {
             job.dead.push(query.servers[query.index]);
         }
@@ -751,7 +767,10 @@ impl<R: Random> DnsLookup<R> {
 
     /// The query in flight has its final outcome: trace it, remember it, go on.
     fn complete(&mut self, now: Instant, outcome: Outcome, answer: Option<Answer>) {
-        let job = self.job.as_mut().expect("a query is only in flight for a job");
+        let job = self
+            .job
+            .as_mut()
+            .expect("a query is only in flight for a job");
         let query = job.query.take().expect("only a query in flight completes");
         let error = outcome.error();
         let records = match (&outcome, error) {
@@ -843,7 +862,9 @@ fn sip_request(uri: &Uri<'_>, supported: &[TransportKind]) -> Result<SipStart, L
     let param = match uri.transport() {
         Some(p) => Some(match parse_transport(p) {
             Some(t) if secure && t != TransportKind::Tls => {
-                return Err(LookupError::InsecureTransportForSips(p.to_ascii_lowercase()));
+                return Err(LookupError::InsecureTransportForSips(
+                    p.to_ascii_lowercase(),
+                ));
             }
             Some(t) if transports.contains(&t) => t,
             _ => return Err(LookupError::UnsupportedTransport(p.to_ascii_lowercase())),

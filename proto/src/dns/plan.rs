@@ -13,7 +13,9 @@ use crate::rand::Random;
 
 use super::error::QueryError;
 use super::wire::{Answer, Record, RecordData, RecordType};
-use super::{default_port, sip_srv_name, srv, LookupConfig, LookupResult, Route, Service, DNS_PORT};
+use super::{
+    default_port, sip_srv_name, srv, LookupConfig, LookupResult, Route, Service, DNS_PORT,
+};
 
 /// At most this many CNAME links are followed inside one answer.
 const MAX_CNAME_CHAIN: usize = 8;
@@ -381,24 +383,28 @@ impl<'a> Planner<'a> {
             SipMode::Full => {
                 // §4.1: NAPTR records of the supported services whose flag says SRV.
                 let naptr = self.get(host, RecordType::Naptr)?;
-                let mut pointers: Vec<(u16, u16, TransportKind, &str)> = select(host, naptr.records())
-                    .filter_map(|d| match d {
-                        RecordData::Naptr {
-                            order,
-                            preference,
-                            flags,
-                            services,
-                            replacement,
-                            ..
-                        } if flags.eq_ignore_ascii_case("s") && !replacement.is_empty() => {
-                            let t = naptr_transport(services)?;
-                            transports
-                                .contains(&t)
-                                .then_some((*order, *preference, t, replacement.as_str()))
-                        }
-                        _ => None,
-                    })
-                    .collect();
+                let mut pointers: Vec<(u16, u16, TransportKind, &str)> =
+                    select(host, naptr.records())
+                        .filter_map(|d| match d {
+                            RecordData::Naptr {
+                                order,
+                                preference,
+                                flags,
+                                services,
+                                replacement,
+                                ..
+                            } if flags.eq_ignore_ascii_case("s") && !replacement.is_empty() => {
+                                let t = naptr_transport(services)?;
+                                transports.contains(&t).then_some((
+                                    *order,
+                                    *preference,
+                                    t,
+                                    replacement.as_str(),
+                                ))
+                            }
+                            _ => None,
+                        })
+                        .collect();
                 pointers.sort_by_key(|p| (p.0, p.1));
                 let mut groups = Vec::new();
                 for (order, preference, transport, replacement) in pointers {

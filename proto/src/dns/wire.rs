@@ -5,7 +5,9 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use simple_dns::rdata::RData;
-use simple_dns::{Name, Packet, PacketFlag, Question, ResourceRecord, CLASS, QCLASS, QTYPE, RCODE, TYPE};
+use simple_dns::{
+    Name, Packet, PacketFlag, Question, ResourceRecord, CLASS, QCLASS, QTYPE, RCODE, TYPE,
+};
 
 use super::error::AnswerError;
 
@@ -270,7 +272,9 @@ pub fn encode_query(id: u16, name: &str, record_type: RecordType) -> Result<Vec<
         QCLASS::CLASS(CLASS::IN),
         false,
     ));
-    packet.build_bytes_vec().map_err(|_| NameError(name.to_owned()))
+    packet
+        .build_bytes_vec()
+        .map_err(|_| NameError(name.to_owned()))
 }
 
 /// A name that cannot be put in a query.
