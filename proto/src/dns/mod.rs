@@ -431,16 +431,13 @@ impl<R: Random> DnsLookup<R> {
         self.check_idle()?;
         let now = self.clamp(now);
         let what = format!("routes for SIP URI {uri}");
-        let mut job = self.job(now, uri, Context::LookupSipProxy, None, what);
         match sip_request(uri, supported_transports) {
             Ok(SipStart::Done(route)) => {
                 self.events
                     .push_back(Event::DidSucceed(LookupResult::Routes(vec![route])));
             }
             Ok(SipStart::Lookup(request)) => {
-                job.request = request;
-                self.job = Some(job);
-                self.advance(now);
+                self.begin(now, uri, Context::LookupSipProxy, None, what, request);
             }
             Err(e) => self.events.push_back(Event::DidFail(e)),
         }
@@ -459,7 +456,6 @@ impl<R: Random> DnsLookup<R> {
         self.check_idle()?;
         let now = self.clamp(now);
         let what = format!("{service} servers for domain {}", uri.host());
-        let mut job = self.job(now, uri, Context::LookupService, Some(service), what);
         match uri.host_kind() {
             Host::Ipv4(a) => self.succeed_at_once(SocketAddr::new(
                 a.into(),
@@ -471,9 +467,15 @@ impl<R: Random> DnsLookup<R> {
             )),
             Host::Domain(host) => match valid_domain(host) {
                 Ok(host) => {
-                    job.request = Request::Service { host, service };
-                    self.job = Some(job);
-                    self.advance(now);
+                    let request = Request::Service { host, service };
+                    self.begin(
+                        now,
+                        uri,
+                        Context::LookupService,
+                        Some(service),
+                        what,
+                        request,
+                    );
                 }
                 Err(e) => self.events.push_back(Event::DidFail(e)),
             },
@@ -487,7 +489,6 @@ impl<R: Random> DnsLookup<R> {
         self.check_idle()?;
         let now = self.clamp(now);
         let what = format!("XCAP servers for domain {}", uri.host());
-        let mut job = self.job(now, uri, Context::LookupXcapServer, None, what);
         match uri.host_kind() {
             Host::Ipv4(_) | Host::Ipv6(_) => {
                 let e = LookupError::HostIsAddress(uri.host().to_owned());
@@ -495,9 +496,8 @@ impl<R: Random> DnsLookup<R> {
             }
             Host::Domain(host) => match valid_domain(host) {
                 Ok(host) => {
-                    job.request = Request::Xcap { host };
-                    self.job = Some(job);
-                    self.advance(now);
+                    let request = Request::Xcap { host };
+                    self.begin(now, uri, Context::LookupXcapServer, None, what, request);
                 }
                 Err(e) => self.events.push_back(Event::DidFail(e)),
             },
@@ -573,16 +573,8 @@ impl<R: Random> DnsLookup<R> {
         let now = self.clamp(now);
         let Some(job) = &self.job else { return };
         if now >= job.lifetime_deadline {
-            if let Some(query) = &self.job.as_ref().and_then(|j| j.query.as_ref()) {
-                let trace = self.trace(query, None, Some(QueryError::Timeout), now);
-                self.events.push_back(Event::Trace(trace));
-            }
-            let job = self.job.take().expect("checked above");
-            self.events
-                .push_back(Event::DidFail(LookupError::Timeout { what: job.what }));
-            return;
-        }
-        if job.query.as_ref().is_some_and(|q| now >= q.deadline) {
+            self.expire(now);
+        } else if job.query.as_ref().is_some_and(|q| now >= q.deadline) {
             self.next_server(now, QueryError::Timeout);
         }
     }
@@ -629,18 +621,18 @@ impl<R: Random> DnsLookup<R> {
         now
     }
 
-    fn job(
-        &self,
+    /// Starts a lookup that needs DNS.
+    fn begin(
+        &mut self,
         now: Instant,
         uri: &Uri<'_>,
         context: Context,
         service: Option<Service>,
         what: String,
-    ) -> Job {
-        Job {
-            request: Request::Xcap {
-                host: String::new(),
-            },
+        request: Request,
+    ) {
+        self.job = Some(Job {
+            request,
             context,
             service,
             uri: uri.to_string(),
@@ -649,7 +641,19 @@ impl<R: Random> DnsLookup<R> {
             cache: Cache::default(),
             dead: Vec::new(),
             query: None,
+        });
+        self.advance(now);
+    }
+
+    /// The lifetime has run out: the query in flight (if any) and the lookup fail.
+    fn expire(&mut self, now: Instant) {
+        if let Some(query) = self.job.as_ref().and_then(|j| j.query.as_ref()) {
+            let trace = self.trace(query, None, Some(QueryError::Timeout), now);
+            self.events.push_back(Event::Trace(trace));
         }
+        let job = self.job.take().expect("only a running lookup expires");
+        self.events
+            .push_back(Event::DidFail(LookupError::Timeout { what: job.what }));
     }
 
     fn succeed_at_once(&mut self, server: SocketAddr) {
@@ -685,6 +689,13 @@ impl<R: Random> DnsLookup<R> {
     }
 
     fn start_query(&mut self, now: Instant, ask: Ask) {
+        if self
+            .job
+            .as_ref()
+            .is_some_and(|j| now >= j.lifetime_deadline)
+        {
+            return self.expire(now);
+        }
         if ask.servers.is_empty() {
             self.job = None;
             self.events
