@@ -57,9 +57,6 @@ pub enum QueryError {
     /// Every nameserver answered with an error code (the last one is given).
     #[error("all nameservers failed to answer the query ({0})")]
     ServerFailure(ResponseCode),
-    /// The answer was truncated even over TCP.
-    #[error("the DNS answer was truncated")]
-    Truncated,
 }
 
 /// Why [`DnsLookup::handle_answer`](super::DnsLookup::handle_answer) ignored some bytes.
@@ -83,6 +80,9 @@ pub enum AnswerError {
         /// The id of the answer.
         got: u16,
     },
+    /// A truncated answer while the query waits for its answer over TCP.
+    #[error("truncated answer while waiting for the answer over TCP")]
+    Truncated,
     /// The question section does not repeat the question asked.
     #[error("the answer is not for {record_type} {name}")]
     QuestionMismatch {

@@ -526,7 +526,12 @@ impl<R: Random> DnsLookup<R> {
         if !response {
             return AnswerStatus::Ignored(AnswerError::NotAResponse);
         }
-        if truncated && !query.over_tcp {
+        if truncated && query.over_tcp {
+            // A duplicate of the UDP answer, or a broken server: wait for the TCP answer (the
+            // timeout moves on if none comes).
+            return AnswerStatus::Ignored(AnswerError::Truncated);
+        }
+        if truncated {
             // RFC 1035 §4.2.1, RFC 7766 §5: ask the same server again over TCP.
             query.over_tcp = true;
             query.deadline = now + self.config.timeout;
@@ -555,12 +560,7 @@ impl<R: Random> DnsLookup<R> {
             });
         }
         let from_zone = query.index < query.zone_servers;
-        let verdict = if answer.truncated {
-            Err(QueryError::Truncated)
-        } else {
-            classify(&answer, query.record_type, from_zone)
-        };
-        match verdict {
+        match classify(&answer, query.record_type, from_zone) {
             Ok(outcome) => self.complete(now, outcome, Some(answer)),
             Err(failure) => self.next_server(now, failure),
         }

@@ -872,7 +872,8 @@ fn truncated_answers_are_asked_again_over_tcp() {
     assert!(matches!(l.poll_event(), Some(Event::Trace(_))));
     assert!(matches!(l.poll_event(), Some(Event::DidSucceed(_))));
 
-    // Truncated again over TCP: the next nameserver, over UDP.
+    // A truncated answer while waiting over TCP is ignored; the timeout moves on to the next
+    // nameserver, over UDP.
     let mut l = lookup(plain());
     l.lookup_sip_proxy(now, &uri("sip:example.com:5060"), &[Udp])
         .unwrap();
@@ -880,7 +881,12 @@ fn truncated_answers_are_asked_again_over_tcp() {
     let tc = answer_bytes(&udp, RCODE::NoError, &[], &[], PacketFlag::TRUNCATION);
     let _ = l.handle_answer(now, &tc);
     let _tcp = l.poll_transmit().unwrap();
-    let _ = l.handle_answer(now, &tc);
+    assert_eq!(
+        l.handle_answer(now, &tc),
+        AnswerStatus::Ignored(AnswerError::Truncated)
+    );
+    assert!(l.poll_transmit().is_none());
+    l.handle_timeout(now + DEFAULT_TIMEOUT);
     let next = l.poll_transmit().unwrap();
     assert_eq!((next.nameserver, next.retry_over_tcp), (sa(LOCAL2), false));
 }
