@@ -221,3 +221,107 @@ pub fn endpoint(t0: std::time::Instant, data: &[u8]) {
     // session's); all others are gone.
     assert!(client <= clients.len(), "client transactions leaked");
 }
+
+/// Drives a DNS lookup with operations read from `data`. The first byte picks the lookup (a
+/// SIP proxy for one of several URIs, a service, an XCAP server) and whether the NS step
+/// runs; each operation after it is one byte: `0x00..=0x3f` a time step of that many 100 ms;
+/// `0x40..=0x7f` a raw answer of the next `len` bytes; `0x80..=0xbf` the same with the id of
+/// the last query sent; `0xc0..` the last query turned into a response (QR set, the answer
+/// count and RCODE from the operation byte) followed by the next `len` bytes as records.
+/// Oracles: no panic, no deadline in the past, at most one end event per lookup, and no
+/// lookup left running once its lifetime has passed. `t0` is the origin of virtual time.
+pub fn dns_lookup(t0: std::time::Instant, data: &[u8]) {
+    use std::time::Duration;
+
+    use crate::dns::{DnsLookup, Event, LookupConfig, Service};
+    use crate::endpoint::TransportKind;
+    use crate::rand::SeededRandom;
+    use crate::sip::Uri;
+
+    let Some((&kind, mut rest)) = data.split_first() else {
+        return;
+    };
+    let config = LookupConfig {
+        authoritative_first: kind & 0x80 != 0,
+        ipv6: kind & 0x40 != 0,
+        ..LookupConfig::default()
+    };
+    let lifetime = config.lifetime;
+    let nameservers = vec![
+        std::net::SocketAddr::from(([192, 0, 2, 53], 53)),
+        std::net::SocketAddr::from(([192, 0, 2, 54], 53)),
+    ];
+    let mut lookup = DnsLookup::new(config, nameservers, SeededRandom::new(u64::from(kind)));
+    let uris = [
+        "sip:example.com",
+        "sips:example.com",
+        "sip:example.com;transport=tcp",
+        "sip:sip.example.com:5070",
+        "sip:192.0.2.1",
+    ];
+    let uri: Uri<'static> = uris[usize::from(kind & 0x0f) % uris.len()]
+        .parse()
+        .expect("a valid URI");
+    let transports = [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls];
+    let started = match (kind >> 4) & 0x03 {
+        0 | 1 => lookup.lookup_sip_proxy(t0, &uri, &transports),
+        2 => lookup.lookup_service(t0, &uri, Service::Stun),
+        _ => lookup.lookup_xcap_server(t0, &uri),
+    };
+    started.expect("a fresh lookup object is idle");
+    let mut now = t0;
+    let mut last = None;
+    let mut ends = 0;
+    let take = |rest: &mut &[u8]| -> Vec<u8> {
+        let (&len, tail) = rest.split_first().unwrap_or((&0, &[]));
+        let n = usize::from(len).min(tail.len());
+        let (bytes, tail) = tail.split_at(n);
+        *rest = tail;
+        bytes.to_vec()
+    };
+    loop {
+        while let Some(t) = lookup.poll_transmit() {
+            last = Some(t);
+        }
+        while let Some(event) = lookup.poll_event() {
+            if matches!(event, Event::DidSucceed(_) | Event::DidFail(_)) {
+                ends += 1;
+            }
+        }
+        assert!(ends <= 1, "a lookup ended twice");
+        if let Some(deadline) = lookup.poll_timeout() {
+            assert!(deadline >= now, "deadline in the past");
+        }
+        if now >= t0 + lifetime {
+            assert!(!lookup.is_running(), "a lookup outlived its lifetime");
+        }
+        let Some((&op, tail)) = rest.split_first() else {
+            break;
+        };
+        rest = tail;
+        match op {
+            0x00..=0x3f => {
+                now += Duration::from_millis(u64::from(op) * 100);
+                lookup.handle_timeout(now);
+            }
+            0x40..=0xbf => {
+                let mut bytes = take(&mut rest);
+                if let (true, Some(t), true) = (op >= 0x80, &last, bytes.len() >= 2) {
+                    bytes[..2].copy_from_slice(&t.id.to_be_bytes());
+                }
+                let _ = lookup.handle_answer(now, &bytes);
+            }
+            _ => {
+                let records = take(&mut rest);
+                if let Some(t) = &last {
+                    let mut bytes = t.bytes.clone();
+                    bytes[2] |= 0x80;
+                    bytes[3] = op & 0x0f;
+                    bytes[7] = (op >> 4) & 0x03;
+                    bytes.extend_from_slice(&records);
+                    let _ = lookup.handle_answer(now, &bytes);
+                }
+            }
+        }
+    }
+}

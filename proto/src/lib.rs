@@ -7,6 +7,7 @@
 //! - [`sip`]: SIP messages (RFC 3261): parsing, serialization, URIs, typed headers, the stream
 //!   framer for TCP/TLS, builders and multipart bodies.
 //! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
+//! - [`dns`]: DNS lookups of SIP proxies (RFC 3263), MSRP relays, STUN and XCAP servers.
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`registration`]: the REGISTER client (RFC 3261 §10, RFC 5626, RFC 5627): bindings,
@@ -20,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod dialog;
+pub mod dns;
 pub mod endpoint;
 pub mod rand;
 pub mod registration;

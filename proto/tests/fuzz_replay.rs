@@ -77,3 +77,14 @@ fn endpoint_corpus() {
     }
     assert!(replay("endpoint", &["sip", "bench"], run) > 250);
 }
+
+#[test]
+fn dns_lookup_corpus() {
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::dns_lookup(t0, data);
+    }
+    assert!(replay("dns_lookup", &[], run) >= 4);
+}
