@@ -57,7 +57,9 @@
 //! use sipsimple_proto::rand::SeededRandom;
 //!
 //! # fn send(_: SocketAddr, _: &[u8], _tcp: bool) {}
-//! # fn wait_for_answer_until(_: Option<Instant>) -> (Instant, Option<Vec<u8>>) { todo!() }
+//! # fn wait_for_answer_until(deadline: Option<Instant>) -> (Instant, Option<Vec<u8>>) {
+//! #     (deadline.expect("a lookup in progress has a deadline"), None)
+//! # }
 //! # fn run(now: Instant) -> Result<(), Box<dyn std::error::Error>> {
 //! let nameservers = vec!["192.0.2.53:53".parse()?];
 //! let mut lookup = DnsLookup::new(LookupConfig::default(), nameservers, SeededRandom::new(7));
