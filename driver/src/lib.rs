@@ -8,3 +8,6 @@
 #![forbid(unsafe_code)]
 
 pub use sipsimple_proto as proto;
+
+pub mod configuration;
+pub mod storage;
