@@ -572,6 +572,13 @@ mod tests {
     }
 
     #[test]
+    fn the_manager_can_move_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<ConfigurationManager>();
+        send_sync::<SettingsChange>();
+    }
+
+    #[test]
     fn merge_keeps_unknown_keys() {
         let mut target = json!({"sip": {"future": 1, "a": 1}, "other": true});
         merge(&mut target, json!({"sip": {"a": 2}}));

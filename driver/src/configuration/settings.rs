@@ -315,8 +315,10 @@ mod tests {
         settings.sip.tcp_port = 5061;
         settings.sip.tls_port = 5061;
         assert_eq!(settings.validate().unwrap_err().setting, "sip.tls_port");
-        let mut settings = SipSimpleSettings::default();
-        settings.user_agent = "x\r\nVia: evil".into();
+        let settings = SipSimpleSettings {
+            user_agent: "x\r\nVia: evil".into(),
+            ..SipSimpleSettings::default()
+        };
         assert_eq!(settings.validate().unwrap_err().setting, "user_agent");
     }
 }
