@@ -269,14 +269,19 @@ impl LogsSettings {
     }
 }
 
+/// A path setting: non-empty, and UTF-8 since the document is JSON text.
 pub(crate) fn check_path(setting: &str, path: &Option<PathBuf>) -> Result<(), ValidationError> {
-    if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
-        return Err(ValidationError::new(
+    match path {
+        Some(p) if p.as_os_str().is_empty() => Err(ValidationError::new(
             setting,
             "must be a path (or null for none)",
-        ));
+        )),
+        Some(p) if p.to_str().is_none() => Err(ValidationError::new(
+            setting,
+            format!("must be valid UTF-8, not {}", p.display()),
+        )),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -320,5 +325,15 @@ mod tests {
             ..SipSimpleSettings::default()
         };
         assert_eq!(settings.validate().unwrap_err().setting, "user_agent");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_must_be_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+
+        let mut settings = SipSimpleSettings::default();
+        settings.tls.ca_list = Some(std::ffi::OsStr::from_bytes(b"/etc/\xff.pem").into());
+        assert_eq!(settings.validate().unwrap_err().setting, "tls.ca_list");
     }
 }
