@@ -9,15 +9,22 @@
 //!   as `SIPEngineGotMessage`.
 //! - [`notification`]: the [`NotificationCenter`](notification::NotificationCenter) every
 //!   component posts to, observed by name and/or sender.
+//! - [`configuration`]: typed settings (`SipSimpleSettings`, accounts, the Bonjour account)
+//!   with validation, persisted through a [`storage`] backend; each save reports the
+//!   modified keys with their old and new values (`CFGSettingsObjectDidChange`).
+//! - [`storage`]: `FileStorage` (atomic writes, a backup of the last good copy, damaged files
+//!   reported and never replaced) and `MemoryStorage`.
 //!
-//! Accounts, registration, DNS, TLS, storage and the rest of the middleware follow. The
+//! Accounts, registration, DNS in the driver, TLS and the rest of the middleware follow. The
 //! `sipsimple` command-line tool ships with the crate; its `check` subcommand parses and
 //! validates SIP messages and SDP bodies.
 #![forbid(unsafe_code)]
 
 mod application;
+pub mod configuration;
 mod engine;
 pub mod notification;
+pub mod storage;
 
 pub use application::{EngineConfig, SipApplication, StartError, USER_AGENT};
 pub use engine::{MessageDelivery, MessageError, OsRandom};
