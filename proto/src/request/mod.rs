@@ -15,10 +15,10 @@
 //! - Commands: [`RequestClient::send`] a new request, [`RequestClient::retry`] a follow-up on
 //!   the route that answered last (for example after 423 Interval Too Brief).
 //! - Inputs: [`RequestClient::handle_response`] with a response to the request in flight
-//!   ([`Event::Response`](crate::endpoint::Event::Response)) and
+//!   ([`Event::Response`]) and
 //!   [`RequestClient::handle_failure`] when its transaction ended without one
-//!   ([`Event::Timeout`](crate::endpoint::Event::Timeout),
-//!   [`Event::TransportError`](crate::endpoint::Event::TransportError)). Each returns the
+//!   ([`Event::Timeout`],
+//!   [`Event::TransportError`]). Each returns the
 //!   [`Outcome`] of that input.
 //! - Output: [`RequestClient::poll_request`], the next request to hand to
 //!   [`Endpoint::send_request`](crate::endpoint::Endpoint::send_request). At most one is in
