@@ -1,9 +1,10 @@
 //! [`SipApplication`]: starts and stops the engine on its own thread and is the handle through
 //! which everything else is reached.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
 use async_channel::Sender;
@@ -13,34 +14,51 @@ use sipsimple_proto::request::message;
 use sipsimple_proto::request::{Credentials, RequestClient, Route};
 use sipsimple_proto::sip::Address;
 
+use crate::account::{AccountManager, AccountStatus};
+use crate::configuration::{
+    AccountId, ConfigurationError, ConfigurationManager, SettingsChange, SettingsObject,
+    SipSimpleSettings, Transport,
+};
 use crate::engine::{self, Engine, Input, MessageDelivery, MessageError, MessageJob, Sockets};
 use crate::notification::{NotificationCenter, SenderId};
+use crate::storage::Storage;
 
-/// The product name sent in User-Agent and Server headers.
-pub const USER_AGENT: &str = concat!("sipsimple-rs/", env!("CARGO_PKG_VERSION"));
-
-/// Where and how the engine listens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EngineConfig {
-    /// The local address to bind.
-    pub ip: IpAddr,
-    /// The UDP port (0 picks one); `None` disables UDP.
-    pub udp_port: Option<u16>,
-    /// The TCP port (0 picks one); `None` disables TCP.
-    pub tcp_port: Option<u16>,
-    /// The User-Agent product text.
-    pub user_agent: String,
+/// Where the engine listens, beyond what the settings say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartOptions {
+    /// The local address to bind; `None` discovers the address of the interface that
+    /// reaches the outside (loopback when there is none).
+    pub ip: Option<IpAddr>,
 }
 
-impl Default for EngineConfig {
-    /// Loopback, UDP and TCP on ports the system picks.
-    fn default() -> Self {
+impl StartOptions {
+    /// Loopback only, as tests and the demo use.
+    pub fn loopback() -> Self {
         Self {
-            ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
-            udp_port: Some(0),
-            tcp_port: Some(0),
-            user_agent: USER_AGENT.to_owned(),
+            ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
         }
+    }
+}
+
+impl Default for StartOptions {
+    /// The discovered local address.
+    fn default() -> Self {
+        Self { ip: None }
+    }
+}
+
+/// The address of the interface the system would use to reach the outside, found without
+/// sending anything (a UDP socket is connected, never written to); loopback without a route.
+pub fn local_ip() -> IpAddr {
+    let probe = || -> io::Result<IpAddr> {
+        let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+        // TEST-NET-1 (RFC 5737): any routable address gives the outgoing interface.
+        socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9))?;
+        Ok(socket.local_addr()?.ip())
+    };
+    match probe() {
+        Ok(ip) if !ip.is_unspecified() => ip,
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
     }
 }
 
@@ -68,6 +86,9 @@ pub enum StartError {
     /// The engine thread could not start.
     #[error("cannot start the engine thread: {0}")]
     Thread(#[source] io::Error),
+    /// The configuration could not be loaded from the storage.
+    #[error(transparent)]
+    Configuration(#[from] ConfigurationError),
 }
 
 #[derive(Debug, Default)]
@@ -78,9 +99,50 @@ struct State {
     tcp: Option<SocketAddr>,
 }
 
+/// What the handles and the engine thread share.
 #[derive(Debug)]
-struct Inner {
-    center: NotificationCenter,
+pub(crate) struct Shared {
+    pub(crate) center: NotificationCenter,
+    /// The configuration, while running.
+    pub(crate) config: Mutex<Option<ConfigurationManager>>,
+    /// What the engine reports about each active account.
+    pub(crate) accounts: Mutex<BTreeMap<AccountId, AccountStatus>>,
+}
+
+impl Shared {
+    pub(crate) fn config(&self) -> MutexGuard<'_, Option<ConfigurationManager>> {
+        self.config.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn accounts(&self) -> MutexGuard<'_, BTreeMap<AccountId, AccountStatus>> {
+        self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Posts `CFGSettingsObjectDidChange` for `change`; secret values are not posted.
+    pub(crate) fn post_change(&self, change: &SettingsChange) {
+        let modified: serde_json::Map<String, serde_json::Value> = change
+            .modified
+            .iter()
+            .map(|(key, value)| {
+                let (old, new) = if value.is_secret() {
+                    (json!("<redacted>"), json!("<redacted>"))
+                } else {
+                    (value.old.clone(), value.new.clone())
+                };
+                (key.clone(), json!({"old": old, "new": new}))
+            })
+            .collect();
+        self.center.post(
+            SettingsChange::NOTIFICATION,
+            SenderId::new(change.object.to_string()),
+            json!({"modified": modified}),
+        );
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) shared: Arc<Shared>,
     state: Mutex<State>,
 }
 
@@ -90,11 +152,12 @@ struct Inner {
 ///
 /// ```no_run
 /// use std::time::Duration;
-/// use sipsimple::{EngineConfig, SipApplication};
+/// use sipsimple::storage::MemoryStorage;
+/// use sipsimple::SipApplication;
 ///
 /// let app = SipApplication::new();
 /// let events = app.notification_center().observe(None, None);
-/// app.start(EngineConfig::default())?;
+/// app.start(MemoryStorage::new())?;
 /// events.wait_for("SIPApplicationDidStart", Duration::from_secs(5))?;
 /// app.stop();
 /// events.wait_for("SIPApplicationDidEnd", Duration::from_secs(5))?;
@@ -102,7 +165,7 @@ struct Inner {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SipApplication {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl Default for SipApplication {
@@ -116,7 +179,11 @@ impl SipApplication {
     pub fn new() -> Self {
         Self {
             inner: Arc::new(Inner {
-                center: NotificationCenter::new(),
+                shared: Arc::new(Shared {
+                    center: NotificationCenter::new(),
+                    config: Mutex::new(None),
+                    accounts: Mutex::new(BTreeMap::new()),
+                }),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -124,7 +191,51 @@ impl SipApplication {
 
     /// The notification center every component of this application posts to.
     pub fn notification_center(&self) -> &NotificationCenter {
-        &self.inner.center
+        &self.inner.shared.center
+    }
+
+    /// The accounts of this application.
+    pub fn account_manager(&self) -> AccountManager {
+        AccountManager::new(self.clone())
+    }
+
+    /// The global settings as last saved; `None` while stopped.
+    pub fn settings(&self) -> Option<SipSimpleSettings> {
+        self.inner
+            .shared
+            .config()
+            .as_ref()
+            .map(|c| c.settings().clone())
+    }
+
+    /// Saves a settings object and posts `CFGSettingsObjectDidChange` with the modified
+    /// keys when something changed. Transport settings take effect at the next start.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigurationError`] when the object is invalid, the storage fails, or the
+    /// application is not running.
+    pub fn save_settings<T: SettingsObject>(
+        &self,
+        object: &T,
+    ) -> Result<Option<SettingsChange>, ConfigurationError> {
+        let change = {
+            let mut config = self.inner.shared.config();
+            let config = config.as_mut().ok_or(ConfigurationError::NotRunning)?;
+            config.save(object)?
+        };
+        if let Some(change) = &change {
+            self.inner.shared.post_change(change);
+        }
+        Ok(change)
+    }
+
+    /// Sends an input to the engine; `false` when it is not running.
+    pub(crate) fn send_input(&self, input: Input) -> bool {
+        self.state()
+            .inputs
+            .as_ref()
+            .is_some_and(|i| i.try_send(input).is_ok())
     }
 
     /// `true` between [`start`](Self::start) and [`stop`](Self::stop).
@@ -142,41 +253,72 @@ impl SipApplication {
         }
     }
 
-    /// Binds the transports and starts the engine thread. Returns once the thread runs;
-    /// `SIPApplicationWillStart` and then `SIPApplicationDidStart` follow from it.
+    /// Loads the configuration from `storage`, binds the transports its settings name on the
+    /// discovered local address, and starts the engine thread; the enabled accounts then
+    /// activate and register. Returns once the thread runs: `SIPApplicationWillStart` and
+    /// `SIPApplicationDidStart` follow from it.
     ///
     /// # Errors
     ///
-    /// [`StartError`] when running already or a socket cannot be bound; the application can
-    /// then be started again.
-    pub fn start(&self, config: EngineConfig) -> Result<(), StartError> {
+    /// [`StartError`] when running already, the configuration cannot be loaded, or a socket
+    /// cannot be bound; the application can then be started again.
+    pub fn start(&self, storage: impl Storage + 'static) -> Result<(), StartError> {
+        self.start_with(storage, StartOptions::default())
+    }
+
+    /// [`start`](Self::start) with explicit [`StartOptions`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`start`](Self::start).
+    pub fn start_with(
+        &self,
+        storage: impl Storage + 'static,
+        options: StartOptions,
+    ) -> Result<(), StartError> {
         let mut state = self.state();
         if state.inputs.is_some() {
             return Err(StartError::AlreadyRunning);
         }
-        let sockets = bind(&config)?;
+        let config = ConfigurationManager::load(storage)?;
+        let settings = config.settings().clone();
+        let ip = options.ip.unwrap_or_else(local_ip);
+        let sockets = bind(ip, &settings)?;
         let (udp, tcp) = (
             sockets.local(TransportKind::Udp),
             sockets.local(TransportKind::Tcp),
         );
+        let accounts: Vec<_> = config.accounts().cloned().collect();
+        *self.inner.shared.config() = Some(config);
+        self.inner.shared.accounts().clear();
         let (inputs, queue) = engine::input_queue();
-        let center = self.inner.center.clone();
+        let shared = Arc::clone(&self.inner.shared);
         let engine_inputs = inputs.clone();
+        let manager = self.account_manager();
         let thread = std::thread::Builder::new()
             .name("sipsimple-engine".to_owned())
             .spawn(move || {
+                let center = shared.center.clone();
                 let sender = SenderId::new("SIPApplication");
                 center.post("SIPApplicationWillStart", sender.clone(), json!({}));
+                if settings.sip.transport_list.contains(&Transport::Tls) {
+                    center.post(
+                        "SIPApplicationFailedToStartTLS",
+                        sender.clone(),
+                        json!({"error": "TLS is not available in this build"}),
+                    );
+                }
                 let executor = Arc::new(smol::Executor::new());
                 let started = Engine::new(
                     sockets,
-                    &config.user_agent,
-                    center.clone(),
+                    &settings,
+                    Arc::clone(&shared),
                     engine_inputs,
                     Arc::clone(&executor),
                 );
                 match started {
                     Ok(engine) => {
+                        manager.load(&accounts);
                         center.post("SIPApplicationDidStart", sender.clone(), json!({}));
                         smol::block_on(executor.run(engine.run(queue)));
                     }
@@ -188,6 +330,8 @@ impl SipApplication {
                         );
                     }
                 }
+                *shared.config() = None;
+                shared.accounts().clear();
                 center.post("SIPApplicationDidEnd", sender, json!({}));
             })
             .map_err(StartError::Thread)?;
@@ -206,7 +350,7 @@ impl SipApplication {
         let Some(inputs) = self.state().inputs.take() else {
             return;
         };
-        self.inner.center.post(
+        self.inner.shared.center.post(
             "SIPApplicationWillEnd",
             SenderId::new("SIPApplication"),
             json!({}),
@@ -268,7 +412,7 @@ impl SipApplication {
         outcome.recv().await.map_err(|_| MessageError::NotRunning)?
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+    fn state(&self) -> MutexGuard<'_, State> {
         self.inner
             .state
             .lock()
@@ -276,33 +420,32 @@ impl SipApplication {
     }
 }
 
-fn bind(config: &EngineConfig) -> Result<Sockets, StartError> {
-    if config.udp_port.is_none() && config.tcp_port.is_none() {
+fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<Sockets, StartError> {
+    let wants = |t| settings.sip.transport_list.contains(&t);
+    if !wants(Transport::Udp) && !wants(Transport::Tcp) {
         return Err(StartError::NoTransport);
     }
-    let udp = match config.udp_port {
-        Some(port) => {
-            let address = SocketAddr::new(config.ip, port);
-            Some(UdpSocket::bind(address).map_err(|source| StartError::Bind {
-                transport: "UDP",
+    let udp = if wants(Transport::Udp) {
+        let address = SocketAddr::new(ip, settings.sip.udp_port);
+        Some(UdpSocket::bind(address).map_err(|source| StartError::Bind {
+            transport: "UDP",
+            address,
+            source,
+        })?)
+    } else {
+        None
+    };
+    let tcp = if wants(Transport::Tcp) {
+        let address = SocketAddr::new(ip, settings.sip.tcp_port);
+        Some(
+            TcpListener::bind(address).map_err(|source| StartError::Bind {
+                transport: "TCP",
                 address,
                 source,
-            })?)
-        }
-        None => None,
-    };
-    let tcp = match config.tcp_port {
-        Some(port) => {
-            let address = SocketAddr::new(config.ip, port);
-            Some(
-                TcpListener::bind(address).map_err(|source| StartError::Bind {
-                    transport: "TCP",
-                    address,
-                    source,
-                })?,
-            )
-        }
-        None => None,
+            })?,
+        )
+    } else {
+        None
     };
     Ok(Sockets { udp, tcp })
 }

@@ -20,12 +20,14 @@
 //! validates SIP messages and SDP bodies.
 #![forbid(unsafe_code)]
 
+pub mod account;
 mod application;
 pub mod configuration;
 mod engine;
 pub mod notification;
 pub mod storage;
 
-pub use application::{EngineConfig, SipApplication, StartError, USER_AGENT};
+pub use account::{Account, AccountManager};
+pub use application::{local_ip, SipApplication, StartError, StartOptions};
 pub use engine::{MessageDelivery, MessageError, OsRandom};
 pub use sipsimple_proto as proto;

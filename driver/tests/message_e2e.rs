@@ -9,14 +9,28 @@ use sipsimple::notification::Observer;
 use sipsimple::proto::endpoint::TransportKind;
 use sipsimple::proto::request::Route;
 use sipsimple::proto::sip::Address;
-use sipsimple::{EngineConfig, MessageError, SipApplication, StartError};
+use sipsimple::storage::{Document, MemoryStorage};
+use sipsimple::{MessageError, SipApplication, StartError, StartOptions};
 
 const WAIT: Duration = Duration::from_secs(10);
+
+/// A storage whose settings run UDP and TCP only, on ports the system picks.
+fn storage() -> MemoryStorage {
+    storage_with(serde_json::json!({"sip": {"transport_list": ["udp", "tcp"]}}))
+}
+
+fn storage_with(settings: serde_json::Value) -> MemoryStorage {
+    let document = serde_json::json!({ "SIPSimpleSettings": settings });
+    let serde_json::Value::Object(map) = document else {
+        unreachable!()
+    };
+    MemoryStorage::with_document(Document::from_map(map))
+}
 
 fn started() -> (SipApplication, Observer) {
     let app = SipApplication::new();
     let events = app.notification_center().observe(None, None);
-    app.start(EngineConfig::default()).unwrap();
+    app.start_with(storage(), StartOptions::loopback()).unwrap();
     assert_eq!(
         &*events.recv_timeout(WAIT).unwrap().name,
         "SIPApplicationWillStart"
@@ -50,7 +64,7 @@ fn start_stop_and_restart() {
     let (app, events) = started();
     assert!(app.running());
     assert!(matches!(
-        app.start(EngineConfig::default()),
+        app.start_with(storage(), StartOptions::loopback()),
         Err(StartError::AlreadyRunning)
     ));
     app.stop_and_wait();
@@ -60,7 +74,7 @@ fn start_stop_and_restart() {
         .collect();
     assert_eq!(names, ["SIPApplicationWillEnd", "SIPApplicationDidEnd"]);
     // Stopped, it can start again.
-    app.start(EngineConfig::default()).unwrap();
+    app.start_with(storage(), StartOptions::loopback()).unwrap();
     events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
     app.stop_and_wait();
 }
@@ -70,13 +84,10 @@ fn a_port_in_use_is_a_start_error() {
     let (a, _events) = started();
     let taken = a.local_address(TransportKind::Tcp).unwrap();
     let b = SipApplication::new();
-    let err = b
-        .start(EngineConfig {
-            udp_port: None,
-            tcp_port: Some(taken.port()),
-            ..EngineConfig::default()
-        })
-        .unwrap_err();
+    let busy = storage_with(serde_json::json!({
+        "sip": {"transport_list": ["tcp"], "tcp_port": taken.port()}
+    }));
+    let err = b.start_with(busy, StartOptions::loopback()).unwrap_err();
     assert!(
         matches!(
             err,
@@ -170,6 +181,43 @@ fn a_refused_connection_is_a_503() {
     let failed = alice_events.wait_for("SIPMessageDidFail", WAIT).unwrap();
     assert_eq!(failed.get_u64("code"), Some(503));
     alice.stop_and_wait();
+}
+
+#[test]
+fn tls_in_the_transport_list_reports_that_tls_cannot_start() {
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    app.start_with(
+        storage_with(serde_json::json!({"sip": {"transport_list": ["tls", "udp"]}})),
+        StartOptions::loopback(),
+    )
+    .unwrap();
+    let failed = events
+        .wait_for("SIPApplicationFailedToStartTLS", WAIT)
+        .unwrap();
+    assert!(failed.get_str("error").is_some());
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    assert!(app.local_address(TransportKind::Udp).is_some());
+    assert!(app.local_address(TransportKind::Tcp).is_none());
+    app.stop_and_wait();
+}
+
+#[test]
+fn a_damaged_configuration_is_a_start_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("config.json"), b"{ not json").unwrap();
+    let storage = sipsimple::storage::FileStorage::open(dir.path()).unwrap();
+    let app = SipApplication::new();
+    let err = app
+        .start_with(storage, StartOptions::loopback())
+        .unwrap_err();
+    assert!(matches!(err, StartError::Configuration(_)), "{err}");
+    assert!(!app.running());
+    // The damaged file is left as it was.
+    assert_eq!(
+        std::fs::read(dir.path().join("config.json")).unwrap(),
+        b"{ not json"
+    );
 }
 
 #[test]

@@ -62,4 +62,10 @@ pub enum ConfigurationError {
     /// The Bonjour account's id was used for a regular account.
     #[error("{0} is reserved for the Bonjour account")]
     ReservedAccountId(AccountId),
+    /// An account with this id exists already.
+    #[error("the account {0} exists already")]
+    AccountExists(AccountId),
+    /// The configuration is only loaded while the application runs.
+    #[error("the application is not running")]
+    NotRunning,
 }

@@ -348,6 +348,11 @@ impl Registration {
         self.binding.is_some()
     }
 
+    /// `true` while a REGISTER is in flight (a registration, a refresh or the removal).
+    pub fn is_busy(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
     /// Our Contact as the registrar last returned it.
     pub fn contact_header(&self) -> Option<&Contact<'static>> {
         self.binding.as_ref().map(|b| &b.contact)

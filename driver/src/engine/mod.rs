@@ -6,7 +6,9 @@
 //! feeds it to the endpoint and the transaction users, then sends what they want sent. The
 //! socket tasks only move bytes; all protocol state lives in the engine loop.
 
-use std::collections::HashMap;
+mod accounts;
+
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::sync::Arc;
@@ -26,7 +28,9 @@ use sipsimple_proto::request::{Outcome, Outgoing, RequestClient, TxReport};
 use sipsimple_proto::sip::headers::MediaType;
 use sipsimple_proto::sip::{Frame, Framer, FramerError, Method, Request, Response, StatusCode};
 
-use crate::notification::{NotificationCenter, SenderId};
+use crate::application::Shared;
+use crate::configuration::{AccountId, AccountSettings, SipSimpleSettings, Transport};
+use crate::notification::SenderId;
 
 /// How many inputs may wait for the engine before socket tasks wait in turn.
 const INPUT_QUEUE: usize = 4096;
@@ -36,6 +40,8 @@ const WRITE_QUEUE: usize = 256;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_535;
+/// How long a stopping engine waits for its accounts to unregister.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Randomness from the operating system, for branches, tags, Call-IDs and digest cnonces.
 #[derive(Debug, Default, Clone, Copy)]
@@ -91,6 +97,8 @@ pub(crate) struct MessageJob {
 #[derive(Debug)]
 pub(crate) enum Input {
     SendMessage(Box<MessageJob>),
+    Activate(Box<AccountSettings>),
+    Deactivate(AccountId),
     Stop,
     Datagram {
         from: SocketAddr,
@@ -147,10 +155,18 @@ pub(crate) struct Engine {
     endpoint: Endpoint<OsRandom>,
     rng: OsRandom,
     udp: Option<Arc<Async<UdpSocket>>>,
+    udp_local: Option<SocketAddr>,
     tcp_local: Option<SocketAddr>,
+    transport_list: Vec<Transport>,
     streams: HashMap<ConnectionId, Stream>,
     messages: HashMap<ClientTxId, PendingMessage>,
-    center: NotificationCenter,
+    accounts: BTreeMap<AccountId, accounts::ActiveAccount>,
+    /// Accounts leaving to come back with new settings.
+    reactivate: BTreeMap<AccountId, AccountSettings>,
+    /// When a stop was asked for: the loop ends once the accounts are gone or
+    /// [`STOP_GRACE`] has passed.
+    stopping: Option<Instant>,
+    shared: Arc<Shared>,
     sender: SenderId,
     inputs: Sender<Input>,
     executor: Arc<smol::Executor<'static>>,
@@ -164,15 +180,15 @@ pub(crate) fn input_queue() -> (Sender<Input>, Receiver<Input>) {
 impl Engine {
     pub(crate) fn new(
         sockets: Sockets,
-        user_agent: &str,
-        center: NotificationCenter,
+        settings: &SipSimpleSettings,
+        shared: Arc<Shared>,
         inputs: Sender<Input>,
         executor: Arc<smol::Executor<'static>>,
     ) -> io::Result<Self> {
         let config = EndpointConfig {
             allow: vec![Method::Options, Method::Message],
             accept: vec!["text/plain".to_owned(), "message/cpim".to_owned()],
-            user_agent: Some(user_agent.to_owned()),
+            user_agent: Some(settings.user_agent.clone()),
             ..EndpointConfig::default()
         };
         let mut endpoint = Endpoint::new(config, OsRandom);
@@ -201,20 +217,42 @@ impl Engine {
             endpoint,
             rng: OsRandom,
             udp,
+            udp_local: local_udp,
             tcp_local,
+            transport_list: settings.sip.transport_list.clone(),
             streams: HashMap::new(),
             messages: HashMap::new(),
-            center,
+            accounts: BTreeMap::new(),
+            reactivate: BTreeMap::new(),
+            stopping: None,
+            shared,
             sender: SenderId::new("Engine"),
             inputs,
             executor,
         })
     }
 
-    /// Runs until [`Input::Stop`] or until every handle is gone.
+    /// The local address of a running transport.
+    pub(crate) fn local_address(&self, kind: TransportKind) -> Option<SocketAddr> {
+        match kind {
+            TransportKind::Udp => self.udp_local,
+            TransportKind::Tcp => self.tcp_local,
+            TransportKind::Tls => None,
+        }
+    }
+
+    /// Runs until [`Input::Stop`] (once the accounts have unregistered, or after
+    /// [`STOP_GRACE`]) or until every handle is gone.
     pub(crate) async fn run(mut self, inputs: Receiver<Input>) {
         loop {
-            let deadline = self.endpoint.poll_timeout();
+            let deadline = [
+                self.endpoint.poll_timeout(),
+                self.accounts_timeout(),
+                self.stopping.map(|t| t + STOP_GRACE),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let input = match deadline {
                 Some(at) => {
                     future::or(async { Some(inputs.recv().await) }, async {
@@ -227,14 +265,24 @@ impl Engine {
             };
             let now = Instant::now();
             match input {
-                Some(Ok(Input::Stop) | Err(_)) => break,
+                Some(Err(_)) => break,
+                Some(Ok(Input::Stop)) if self.stopping.is_none() => {
+                    self.stopping = Some(now);
+                    self.deactivate_all(now);
+                }
                 Some(Ok(input)) => self.handle(now, input),
                 None => {}
             }
-            if deadline.is_some_and(|d| d <= now) {
+            if self.endpoint.poll_timeout().is_some_and(|d| d <= now) {
                 self.endpoint.handle_timeout(now);
             }
+            self.accounts_handle_timeout(now);
             self.pump(now).await;
+            if let Some(since) = self.stopping {
+                if self.accounts_idle() || now >= since + STOP_GRACE {
+                    break;
+                }
+            }
         }
         for (_, pending) in self.messages.drain() {
             // The caller may have gone; nothing else to do then.
@@ -283,6 +331,12 @@ impl Engine {
                 self.streams.remove(&id);
                 self.endpoint.handle_connection_closed(now, id);
             }
+            Input::Activate(settings) => {
+                if self.stopping.is_none() {
+                    self.activate(now, *settings);
+                }
+            }
+            Input::Deactivate(id) => self.deactivate(now, &id),
             Input::Stop => {}
         }
     }
@@ -370,6 +424,8 @@ impl Engine {
                     let pending_on = matches!(report, TxReport::Response(_)).then_some(tx);
                     let outcome = pending.client.handle_report(&mut self.rng, report);
                     self.outcome(now, pending, outcome, pending_on);
+                } else {
+                    self.account_report(now, tx, report);
                 }
             }
         }
@@ -394,7 +450,7 @@ impl Engine {
             Some(Outcome::Succeeded { response, .. }) => {
                 let code = response.status().code();
                 let reason = response.reason().to_owned();
-                self.center.post(
+                self.shared.center.post(
                     "SIPMessageDidSucceed",
                     self.sender.clone(),
                     json!({"code": code, "reason": reason}),
@@ -402,7 +458,7 @@ impl Engine {
                 let _ = pending.reply.try_send(Ok(MessageDelivery { code, reason }));
             }
             Some(Outcome::Failed(f)) => {
-                self.center.post(
+                self.shared.center.post(
                     "SIPMessageDidFail",
                     self.sender.clone(),
                     json!({"code": f.code, "reason": f.reason}),
@@ -424,7 +480,7 @@ impl Engine {
         let tag = self.rng.token(12);
         match message::accept(request, &[MediaType::new("*", "*")]) {
             Ok(m) => {
-                self.center.post(
+                self.shared.center.post(
                     "SIPEngineGotMessage",
                     self.sender.clone(),
                     json!({

@@ -1,0 +1,423 @@
+//! The engine's side of accounts: activation, the REGISTER client of each account, and the
+//! `SIPAccount*` notifications.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use sipsimple_proto::dns::{self, DnsLookup, LookupConfig, LookupResult};
+use sipsimple_proto::endpoint::{ClientTxId, TransportKind};
+use sipsimple_proto::registration::{
+    Registration, RegistrationConfig, RegistrationEvent, Route, TxReport,
+};
+use sipsimple_proto::request::Outgoing;
+use sipsimple_proto::sip::headers::Contact;
+use sipsimple_proto::sip::Uri;
+
+use super::{Engine, OsRandom};
+use crate::account::{contact_uri, credentials, sender_id, AccountStatus};
+use crate::configuration::{AccountId, AccountSettings, Transport};
+use crate::notification::SenderId;
+
+/// Length of the random user part of an account's Contact URIs.
+const CONTACT_USER_LEN: usize = 8;
+
+/// An account the engine has activated.
+pub(super) struct ActiveAccount {
+    settings: AccountSettings,
+    sender: SenderId,
+    registration: Option<Registration>,
+    in_flight: Option<ClientTxId>,
+    /// Deactivating: the account goes once its registration has ended.
+    leaving: bool,
+}
+
+impl Engine {
+    /// Activates an account, or re-activates it with new settings.
+    pub(super) fn activate(&mut self, now: Instant, settings: AccountSettings) {
+        let id = settings.id().clone();
+        if self.accounts.contains_key(&id) {
+            // New settings: the old registration ends first, then the account starts again.
+            self.deactivate(now, &id);
+            self.reactivate.insert(id.clone(), settings);
+            self.settle(now, &id);
+            return;
+        }
+        let sender = sender_id(&id);
+        self.post("SIPAccountWillActivate", &sender, json!({}));
+        let contact_username = self
+            .shared
+            .accounts()
+            .get(&id)
+            .map(|s| s.contact_username.clone())
+            .unwrap_or_else(|| lowercase_token(CONTACT_USER_LEN));
+        self.shared.accounts().insert(
+            id.clone(),
+            AccountStatus {
+                registered: false,
+                contact_username: contact_username.clone(),
+            },
+        );
+        let mut account = ActiveAccount {
+            settings,
+            sender: sender.clone(),
+            registration: None,
+            in_flight: None,
+            leaving: false,
+        };
+        self.post("SIPAccountDidActivate", &sender, json!({}));
+        if account.settings.sip.register {
+            match self.registration_for(&account.settings, &contact_username) {
+                Ok(mut registration) => {
+                    // Routes exist: `register` cannot fail.
+                    let _ = registration.register(now, &mut self.rng);
+                    account.registration = Some(registration);
+                }
+                Err(error) => self.post(
+                    "SIPAccountRegistrationDidFail",
+                    &sender,
+                    json!({"error": error, "retry_after": Value::Null}),
+                ),
+            }
+        }
+        self.accounts.insert(id.clone(), account);
+        self.drive_account(now, &id);
+    }
+
+    /// Deactivates an account: unregisters it first when it registered.
+    pub(super) fn deactivate(&mut self, now: Instant, id: &AccountId) {
+        self.reactivate.remove(id);
+        let Some(account) = self.accounts.get_mut(id) else {
+            return;
+        };
+        if account.leaving {
+            return;
+        }
+        account.leaving = true;
+        let sender = account.sender.clone();
+        if let Some(registration) = &mut account.registration {
+            // The routes were known when it registered, so `unregister` cannot fail.
+            let _ = registration.unregister(now, &mut self.rng);
+        }
+        self.post("SIPAccountWillDeactivate", &sender, json!({}));
+        self.drive_account(now, id);
+    }
+
+    /// Deactivates every account (at stop).
+    pub(super) fn deactivate_all(&mut self, now: Instant) {
+        let ids: Vec<AccountId> = self.accounts.keys().cloned().collect();
+        for id in ids {
+            self.deactivate(now, &id);
+        }
+    }
+
+    /// `true` when no account is active.
+    pub(super) fn accounts_idle(&self) -> bool {
+        self.accounts.is_empty()
+    }
+
+    /// The earliest deadline of the accounts' registrations.
+    pub(super) fn accounts_timeout(&self) -> Option<Instant> {
+        self.accounts
+            .values()
+            .filter_map(|a| a.registration.as_ref()?.poll_timeout())
+            .min()
+    }
+
+    /// Fires the accounts' due timers.
+    pub(super) fn accounts_handle_timeout(&mut self, now: Instant) {
+        let due: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| {
+                a.registration
+                    .as_ref()
+                    .and_then(Registration::poll_timeout)
+                    .is_some_and(|t| t <= now)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in due {
+            if let Some(r) = self
+                .accounts
+                .get_mut(&id)
+                .and_then(|a| a.registration.as_mut())
+            {
+                r.handle_timeout(now, &mut self.rng);
+            }
+            self.drive_account(now, &id);
+        }
+    }
+
+    /// Hands an endpoint report to the account whose REGISTER it is about; `false` when it
+    /// is nobody's.
+    pub(super) fn account_report(
+        &mut self,
+        now: Instant,
+        tx: ClientTxId,
+        report: TxReport<'_>,
+    ) -> bool {
+        let Some(id) = self
+            .accounts
+            .iter()
+            .find(|(_, a)| a.in_flight == Some(tx))
+            .map(|(id, _)| id.clone())
+        else {
+            return false;
+        };
+        if let Some(r) = self
+            .accounts
+            .get_mut(&id)
+            .and_then(|a| a.registration.as_mut())
+        {
+            r.handle_report(now, &mut self.rng, report);
+        }
+        self.drive_account(now, &id);
+        true
+    }
+
+    /// Sends what an account's registration wants sent and posts what it reports.
+    fn drive_account(&mut self, now: Instant, id: &AccountId) {
+        loop {
+            let Some(account) = self.accounts.get_mut(id) else {
+                return;
+            };
+            let Some(registration) = &mut account.registration else {
+                break;
+            };
+            if let Some(Outgoing {
+                request,
+                destination,
+                transport,
+            }) = registration.poll_request()
+            {
+                match self
+                    .endpoint
+                    .send_request(now, request, destination, transport)
+                {
+                    Ok(tx) => account.in_flight = Some(tx),
+                    Err(_) => {
+                        // No transport of that kind: report it as the transport error it is.
+                        account.in_flight = None;
+                        registration.handle_failure(
+                            now,
+                            &mut self.rng,
+                            sipsimple_proto::request::Failure::TransportError,
+                        );
+                    }
+                }
+                continue;
+            }
+            let Some(event) = registration.poll_event() else {
+                break;
+            };
+            let sender = account.sender.clone();
+            let call_id = registration.call_id().unwrap_or_default().to_owned();
+            self.registration_event(id, &sender, &call_id, event);
+        }
+        self.settle(now, id);
+    }
+
+    /// Removes a leaving account once its registration has ended, and starts it again when
+    /// it left for new settings.
+    fn settle(&mut self, now: Instant, id: &AccountId) {
+        let done = self
+            .accounts
+            .get(id)
+            .is_some_and(|a| a.leaving && a.registration.as_ref().is_none_or(|r| !r.is_busy()));
+        if !done {
+            return;
+        }
+        let account = self.accounts.remove(id).expect("checked above");
+        self.shared.accounts().remove(id);
+        self.post("SIPAccountDidDeactivate", &account.sender, json!({}));
+        if let Some(settings) = self.reactivate.remove(id) {
+            self.activate(now, settings);
+        }
+    }
+
+    fn registration_event(
+        &mut self,
+        id: &AccountId,
+        sender: &SenderId,
+        call_id: &str,
+        event: RegistrationEvent,
+    ) {
+        let registration = json!({"call_id": call_id});
+        match event {
+            RegistrationEvent::WillRegister => {
+                self.post("SIPAccountWillRegister", sender, json!({}));
+            }
+            RegistrationEvent::WillRefresh { .. } => {
+                self.post("SIPAccountRegistrationWillRefresh", sender, json!({}));
+            }
+            RegistrationEvent::DidSucceed {
+                contact_header,
+                contact_header_list,
+                expires,
+                registrar,
+            } => {
+                self.set_registered(id, true);
+                self.post(
+                    "SIPAccountRegistrationDidSucceed",
+                    sender,
+                    json!({
+                        "contact_header": contact_header.to_string(),
+                        "contact_header_list": contact_header_list
+                            .iter()
+                            .map(Contact::to_string)
+                            .collect::<Vec<_>>(),
+                        "expires": expires,
+                        "registrar": route_json(&registrar),
+                    }),
+                );
+            }
+            RegistrationEvent::DidFail { error, retry_after } => {
+                self.set_registered(id, false);
+                self.post(
+                    "SIPAccountRegistrationDidFail",
+                    sender,
+                    json!({"error": error, "retry_after": retry_after.as_secs_f64()}),
+                );
+            }
+            RegistrationEvent::DidEnd => {
+                self.set_registered(id, false);
+                self.post(
+                    "SIPAccountRegistrationDidEnd",
+                    sender,
+                    json!({"registration": registration}),
+                );
+            }
+            RegistrationEvent::DidNotEnd { code, reason } => {
+                self.set_registered(id, false);
+                self.post(
+                    "SIPAccountRegistrationDidNotEnd",
+                    sender,
+                    json!({"code": code, "reason": reason, "registration": registration}),
+                );
+            }
+            RegistrationEvent::GotAnswer {
+                code,
+                reason,
+                registrar,
+            } => self.post(
+                "SIPAccountRegistrationGotAnswer",
+                sender,
+                json!({
+                    "code": code,
+                    "reason": reason,
+                    "registration": registration,
+                    "registrar": route_json(&registrar),
+                }),
+            ),
+            _ => {}
+        }
+    }
+
+    fn set_registered(&self, id: &AccountId, registered: bool) {
+        if let Some(status) = self.shared.accounts().get_mut(id) {
+            status.registered = registered;
+        }
+    }
+
+    /// The REGISTER client of an account: its registrar's routes (the outbound proxy, else
+    /// the domain), our Contact for the first route's transport, the account's credentials.
+    fn registration_for(
+        &self,
+        settings: &AccountSettings,
+        contact_username: &str,
+    ) -> Result<Registration, String> {
+        let routes = self.routes_for(settings)?;
+        let first = routes[0];
+        let local = self
+            .local_address(first.transport)
+            .ok_or_else(|| format!("no local {} transport", first.transport.as_str()))?;
+        let contact = contact_uri(contact_username, local, first.transport)
+            .ok_or_else(|| "cannot build the Contact URI".to_owned())?;
+        let mut config = RegistrationConfig::new(settings.id().uri(), contact);
+        config.expires = settings.sip.register_interval;
+        config.credentials = Some(credentials(settings));
+        config.routes = routes;
+        Registration::new(config).map_err(|e| e.to_string())
+    }
+
+    /// The routes to an account's registrar, for the transports running here in the order
+    /// of `SIPSimpleSettings.sip.transport_list`.
+    fn routes_for(&self, settings: &AccountSettings) -> Result<Vec<Route>, String> {
+        let target: Uri<'static> = match &settings.sip.outbound_proxy {
+            Some(proxy) => proxy
+                .parse()
+                .map_err(|e| format!("bad outbound proxy {proxy}: {e}"))?,
+            None => format!("sip:{}", settings.id().domain())
+                .parse()
+                .map_err(|e| format!("bad domain {}: {e}", settings.id().domain()))?,
+        };
+        let transports: Vec<TransportKind> = self
+            .transport_list
+            .iter()
+            .filter_map(|t| match t {
+                Transport::Udp => Some(TransportKind::Udp),
+                Transport::Tcp => Some(TransportKind::Tcp),
+                Transport::Tls => None,
+            })
+            .filter(|t| self.local_address(*t).is_some())
+            .collect();
+        // A numeric host (or one with an explicit port and a numeric address) resolves
+        // without a query; the lookup machine says so at once.
+        let mut lookup = DnsLookup::new(LookupConfig::default(), Vec::new(), OsRandom);
+        let now = Instant::now();
+        lookup
+            .lookup_sip_proxy(now, &target, &transports)
+            .map_err(|e| e.to_string())?;
+        let mut outcome = None;
+        while let Some(event) = lookup.poll_event() {
+            match event {
+                dns::Event::DidSucceed(LookupResult::Routes(routes)) => outcome = Some(Ok(routes)),
+                dns::Event::DidFail(e) => outcome = Some(Err(e.to_string())),
+                _ => {}
+            }
+        }
+        let routes = match outcome {
+            Some(Ok(routes)) => routes,
+            Some(Err(e)) => return Err(format!("cannot resolve {target}: {e}")),
+            None => {
+                return Err(format!(
+                    "cannot resolve {target}: the registrar must be a numeric address until \
+                     DNS lookups run in the engine"
+                ))
+            }
+        };
+        let routes: Vec<Route> = routes
+            .into_iter()
+            .map(|r| Route {
+                destination: r.socket_addr(),
+                transport: r.transport,
+            })
+            .collect();
+        if routes.is_empty() {
+            return Err(format!("no route to {target} over the running transports"));
+        }
+        Ok(routes)
+    }
+
+    fn post(&self, name: &str, sender: &SenderId, data: Value) {
+        self.shared.center.post(name, sender.clone(), data);
+    }
+}
+
+/// A route as notification data: `{"address", "port", "transport"}`.
+pub(super) fn route_json(route: &Route) -> Value {
+    json!({
+        "address": route.destination.ip().to_string(),
+        "port": route.destination.port(),
+        "transport": route.transport.as_str().to_ascii_lowercase(),
+    })
+}
+
+/// `len` random lowercase letters, as the seed's Contact user parts are.
+fn lowercase_token(len: usize) -> String {
+    use sipsimple_proto::rand::Random;
+    let mut rng = OsRandom;
+    (0..len)
+        .map(|_| char::from(b'a' + (rng.next_u64() % 26) as u8))
+        .collect()
+}

@@ -1,0 +1,358 @@
+//! Accounts against a registrar on a real loopback socket: adding an account registers it
+//! with digest authentication and the `SIPAccount*` notifications; a wrong password fails
+//! with the reason; disabling, deleting and stopping unregister; settings survive a restart
+//! through `FileStorage`.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sipsimple::configuration::{AccountId, AccountSettings};
+use sipsimple::notification::Observer;
+use sipsimple::proto::endpoint::{Endpoint, EndpointConfig, Event, TransportKind};
+use sipsimple::proto::rand::SeededRandom;
+use sipsimple::proto::sip::auth::Algorithm;
+use sipsimple::proto::sip::headers::{Contact, Expires};
+use sipsimple::proto::sip::{Method, Response, StatusCode};
+use sipsimple::storage::{Document, FileStorage, MemoryStorage, Storage};
+use sipsimple::{SipApplication, StartOptions};
+use sipsimple_tests::digest::DigestServer;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A registrar on 127.0.0.1: digest (MD5) for the password `secret`, grants what is asked
+/// (at most 3600 s) and records the lifetime of every accepted REGISTER.
+struct Registrar {
+    addr: SocketAddr,
+    accepted: Arc<Mutex<Vec<u32>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Registrar {
+    fn start() -> Self {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        let addr = socket.local_addr().unwrap();
+        let accepted = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (acc, halt) = (Arc::clone(&accepted), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            let mut config = EndpointConfig::default();
+            config.allow.push(Method::Register);
+            let mut endpoint = Endpoint::new(config, SeededRandom::new(7));
+            endpoint.add_transport(TransportKind::Udp, addr);
+            let digest = DigestServer {
+                realm: "example.com".to_owned(),
+                nonce: "3bd9a0a5c1a2".to_owned(),
+                algorithm: Algorithm::Md5,
+                password: "secret".to_owned(),
+            };
+            let mut buf = vec![0u8; 65_535];
+            while !halt.load(Ordering::Relaxed) {
+                let now = Instant::now();
+                if let Ok((n, from)) = socket.recv_from(&mut buf) {
+                    endpoint.handle_message(now, from, TransportKind::Udp, None, &buf[..n]);
+                }
+                endpoint.handle_timeout(now);
+                while let Some(ev) = endpoint.poll_event() {
+                    let Event::Request { tx, request, .. } = ev else {
+                        continue;
+                    };
+                    let answer = if !digest.verify(&request) {
+                        digest.challenge(&request, "reg")
+                    } else {
+                        let asked = request
+                            .headers()
+                            .first::<Expires>()
+                            .and_then(Result::ok)
+                            .map_or(3600, |e| e.0)
+                            .min(3600);
+                        acc.lock().unwrap().push(asked);
+                        let mut ok =
+                            Response::for_request(&request, StatusCode::OK).with_to_tag("reg");
+                        if asked > 0 {
+                            if let Some(Ok(c)) = request.headers().first::<Contact<'_>>() {
+                                let mut c = c.into_owned();
+                                if let Some(a) = c.address_mut() {
+                                    a.params.set("expires", Some(&asked.to_string()));
+                                }
+                                ok = ok.with_header(&c);
+                            }
+                        }
+                        ok
+                    };
+                    let _ = endpoint.respond(now, tx, &answer);
+                }
+                while let Some(t) = endpoint.poll_transmit() {
+                    let _ = socket.send_to(&t.payload, t.destination);
+                }
+            }
+        });
+        Self {
+            addr,
+            accepted,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn accepted(&self) -> Vec<u32> {
+        self.accepted.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Registrar {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn udp_only() -> Document {
+    let serde_json::Value::Object(map) = serde_json::json!({
+        "SIPSimpleSettings": {"sip": {"transport_list": ["udp"]}}
+    }) else {
+        unreachable!()
+    };
+    Document::from_map(map)
+}
+
+fn start(storage: impl Storage + 'static) -> (SipApplication, Observer) {
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    app.start_with(storage, StartOptions::loopback()).unwrap();
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    (app, events)
+}
+
+fn alice(registrar: &Registrar, password: &str) -> AccountSettings {
+    let mut s = AccountSettings::new(AccountId::new("alice@example.com").unwrap());
+    s.enabled = true;
+    s.auth.password = password.into();
+    s.sip.outbound_proxy = Some(format!("sip:{}", registrar.addr));
+    s.sip.register_interval = 600;
+    s
+}
+
+/// The names of the notifications received until `last` (included).
+fn names_until(events: &Observer, last: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    loop {
+        let n = events.recv_timeout(WAIT).unwrap_or_else(|_| {
+            panic!("no {last}; got {names:?}");
+        });
+        names.push(n.name.to_string());
+        if &*n.name == last {
+            return names;
+        }
+    }
+}
+
+#[test]
+fn an_added_account_registers_with_digest() {
+    let registrar = Registrar::start();
+    let (app, events) = start(MemoryStorage::with_document(udp_only()));
+    let account = app
+        .account_manager()
+        .add_account(alice(&registrar, "secret"))
+        .unwrap();
+    let names = names_until(&events, "SIPAccountRegistrationDidSucceed");
+    assert_eq!(
+        names,
+        [
+            "CFGSettingsObjectDidChange",
+            "SIPAccountManagerDidAddAccount",
+            "SIPAccountWillActivate",
+            "SIPAccountDidActivate",
+            "SIPAccountWillRegister",
+            "SIPAccountRegistrationGotAnswer",
+            "SIPAccountRegistrationGotAnswer",
+            "SIPAccountRegistrationDidSucceed",
+        ]
+    );
+    assert!(account.registered());
+    assert_eq!(registrar.accepted(), [600]);
+    let contact = account.contact(TransportKind::Udp).unwrap();
+    assert_eq!(contact.user().map(str::len), Some(8));
+    assert_eq!(
+        app.account_manager().get_account("alice@example.com"),
+        Some(account.clone())
+    );
+    assert_eq!(
+        app.account_manager().default_account(),
+        Some(account.clone())
+    );
+
+    // Stopping unregisters before the application ends.
+    app.stop();
+    let names = names_until(&events, "SIPApplicationDidEnd");
+    assert_eq!(
+        names,
+        [
+            "SIPApplicationWillEnd",
+            "SIPAccountWillDeactivate",
+            "SIPAccountRegistrationGotAnswer",
+            "SIPAccountRegistrationDidEnd",
+            "SIPAccountDidDeactivate",
+            "SIPApplicationDidEnd",
+        ]
+    );
+    assert_eq!(registrar.accepted(), [600, 0]);
+    app.stop_and_wait();
+}
+
+#[test]
+fn registration_data_follow_the_sdk() {
+    let registrar = Registrar::start();
+    let (app, _events) = start(MemoryStorage::with_document(udp_only()));
+    let account = app
+        .account_manager()
+        .add_account(alice(&registrar, "secret"))
+        .unwrap();
+    let mine = app
+        .notification_center()
+        .observe(None, Some(account.sender_id()));
+    let ok = mine
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    assert_eq!(ok.get_u64("expires"), Some(600));
+    let registrar_data = ok.get("registrar").unwrap();
+    assert_eq!(registrar_data["port"], registrar.addr.port());
+    assert_eq!(registrar_data["transport"], "udp");
+    let contact = ok.get_str("contact_header").unwrap();
+    assert!(contact.contains(&account.contact(TransportKind::Udp).unwrap().to_string()));
+    assert_eq!(
+        ok.get("contact_header_list")
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    app.stop_and_wait();
+}
+
+#[test]
+fn a_wrong_password_fails_with_the_reason() {
+    let registrar = Registrar::start();
+    let (app, _events) = start(MemoryStorage::with_document(udp_only()));
+    let account = app
+        .account_manager()
+        .add_account(alice(&registrar, "wrong"))
+        .unwrap();
+    let mine = app
+        .notification_center()
+        .observe(None, Some(account.sender_id()));
+    let failed = mine
+        .wait_for("SIPAccountRegistrationDidFail", WAIT)
+        .unwrap();
+    let error = failed.get_str("error").unwrap();
+    assert!(error.contains("authentication failed"), "{error}");
+    assert!(failed.get("retry_after").unwrap().as_f64().unwrap() > 0.0);
+    assert!(!account.registered());
+    assert!(registrar.accepted().is_empty());
+    app.stop_and_wait();
+}
+
+#[test]
+fn disabling_unregisters_and_enabling_registers_again() {
+    let registrar = Registrar::start();
+    let (app, events) = start(MemoryStorage::with_document(udp_only()));
+    let account = app
+        .account_manager()
+        .add_account(alice(&registrar, "secret"))
+        .unwrap();
+    events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    let mut settings = account.settings().unwrap();
+    settings.enabled = false;
+    account.save(&settings).unwrap();
+    let changed = events.wait_for("CFGSettingsObjectDidChange", WAIT).unwrap();
+    assert_eq!(changed.sender.as_str(), "alice@example.com");
+    assert_eq!(changed.get("modified").unwrap()["enabled"]["new"], false);
+    events.wait_for("SIPAccountDidDeactivate", WAIT).unwrap();
+    assert!(!account.registered());
+    assert_eq!(registrar.accepted(), [600, 0]);
+
+    settings.enabled = true;
+    settings.sip.register_interval = 900;
+    account.save(&settings).unwrap();
+    events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    assert_eq!(registrar.accepted(), [600, 0, 900]);
+
+    // Deleting unregisters and removes the account.
+    account.delete().unwrap();
+    let names = names_until(&events, "SIPAccountDidDeactivate");
+    assert!(names.contains(&"SIPAccountManagerDidRemoveAccount".to_owned()));
+    assert!(names.contains(&"SIPAccountRegistrationDidEnd".to_owned()));
+    assert!(!app.account_manager().has_account("alice@example.com"));
+    assert_eq!(registrar.accepted(), [600, 0, 900, 0]);
+    app.stop_and_wait();
+}
+
+#[test]
+fn accounts_survive_a_restart_through_file_storage() {
+    let registrar = Registrar::start();
+    let dir = tempfile::tempdir().unwrap();
+    let storage = FileStorage::open(dir.path()).unwrap();
+    storage.save(&udp_only()).unwrap();
+    let (app, events) = start(storage);
+    app.account_manager()
+        .add_account(alice(&registrar, "secret"))
+        .unwrap();
+    events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    app.stop_and_wait();
+
+    // The accounts are loaded while the application starts, before it says it did.
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    app.start_with(
+        FileStorage::open(dir.path()).unwrap(),
+        StartOptions::loopback(),
+    )
+    .unwrap();
+    let added = events
+        .wait_for("SIPAccountManagerDidAddAccount", WAIT)
+        .unwrap();
+    assert_eq!(added.get_str("account"), Some("alice@example.com"));
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    assert_eq!(registrar.accepted(), [600, 0, 600]);
+    let account = app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    assert!(account.registered());
+    assert_eq!(account.credentials().unwrap().username, "alice");
+    app.stop_and_wait();
+}
+
+#[test]
+fn an_unresolvable_registrar_fails_clearly() {
+    let (app, events) = start(MemoryStorage::with_document(udp_only()));
+    let mut settings = AccountSettings::new(AccountId::new("bob@example.com").unwrap());
+    settings.enabled = true;
+    app.account_manager().add_account(settings).unwrap();
+    let failed = events
+        .wait_for("SIPAccountRegistrationDidFail", WAIT)
+        .unwrap();
+    assert!(
+        failed.get_str("error").unwrap().contains("example.com"),
+        "{failed}"
+    );
+    app.stop_and_wait();
+}
