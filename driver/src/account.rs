@@ -29,12 +29,12 @@
 use serde_json::json;
 use sipsimple_proto::endpoint::TransportKind;
 use sipsimple_proto::request::Credentials;
-use sipsimple_proto::sip::Uri;
+use sipsimple_proto::sip::{Address, NameAddr, Uri};
 
 use crate::configuration::{AccountId, AccountSettings, ConfigurationError};
-use crate::engine::Input;
+use crate::engine::{Input, MessageDelivery, MessageError};
 use crate::notification::SenderId;
-use crate::SipApplication;
+use crate::{routing, SipApplication};
 
 /// What the engine reports about an active account.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -260,6 +260,52 @@ impl Account {
             .clone();
         let local = self.app.local_address(transport)?;
         contact_uri(&user, local, transport)
+    }
+
+    /// Sends a MESSAGE (RFC 3428, page mode) from this account to `to` (a SIP URI or a
+    /// name-addr such as `"Bob" <sip:bob@example.com>`): From is the account's address with
+    /// its display name, the next hop is the outbound proxy or the recipient's host, and
+    /// challenges are answered with the account's credentials. Resolves to the final outcome;
+    /// `SIPMessageDidSucceed` or `SIPMessageDidFail` is posted as well.
+    ///
+    /// # Errors
+    ///
+    /// [`MessageError`] when the recipient is not a valid address, no route is found, the
+    /// message is refused or times out, or the application is not running.
+    pub async fn send_message(
+        &self,
+        to: &str,
+        content_type: &str,
+        body: impl Into<bytes::Bytes>,
+    ) -> Result<MessageDelivery, MessageError> {
+        let settings = self.settings().ok_or(MessageError::NotRunning)?;
+        let to = Address::parse(to)
+            .map_err(|e| MessageError::NotSent(format!("bad recipient {to:?}: {e}")))?
+            .into_owned();
+        let global = self.app.settings().ok_or(MessageError::NotRunning)?;
+        let target = routing::next_hop(&settings, Some(to.uri())).map_err(MessageError::NotSent)?;
+        let transports = routing::transports(&global.sip.transport_list, |t| {
+            self.app.local_address(t).is_some()
+        });
+        let routes =
+            routing::resolve_numeric(&target, &transports).map_err(MessageError::NotSent)?;
+        let from = Address {
+            addr: match &settings.display_name {
+                Some(name) => NameAddr::with_display_name(self.uri(), name),
+                None => NameAddr::new(self.uri()),
+            },
+            params: Default::default(),
+        };
+        self.app
+            .send_message(
+                from,
+                to,
+                content_type,
+                body,
+                routes,
+                Some(credentials(&settings)),
+            )
+            .await
     }
 
     /// Saves `settings` (which must keep this account's id), posts

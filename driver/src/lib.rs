@@ -25,6 +25,7 @@ mod application;
 pub mod configuration;
 mod engine;
 pub mod notification;
+mod routing;
 pub mod storage;
 
 pub use account::{Account, AccountManager};

@@ -356,3 +356,36 @@ fn an_unresolvable_registrar_fails_clearly() {
     );
     app.stop_and_wait();
 }
+
+#[test]
+fn an_account_sends_a_message_through_its_outbound_proxy() {
+    let (bob, bob_events) = start(MemoryStorage::with_document(udp_only()));
+    let bob_udp = bob.local_address(TransportKind::Udp).unwrap();
+    let (alice_app, _events) = start(MemoryStorage::with_document(udp_only()));
+    let mut settings = AccountSettings::new(AccountId::new("alice@example.com").unwrap());
+    settings.enabled = true;
+    settings.display_name = Some("Alice Liddell".to_owned());
+    settings.sip.register = false;
+    settings.sip.outbound_proxy = Some(format!("sip:{bob_udp}"));
+    let alice = alice_app.account_manager().add_account(settings).unwrap();
+    let delivery = smol::block_on(alice.send_message(
+        "\"Bob\" <sip:bob@example.com>",
+        "text/plain",
+        "Down the rabbit hole",
+    ))
+    .unwrap();
+    assert_eq!(delivery.code, 200);
+    let got = bob_events.wait_for("SIPEngineGotMessage", WAIT).unwrap();
+    assert_eq!(got.get_str("body"), Some("Down the rabbit hole"));
+    let from = got.get_str("from_header").unwrap();
+    assert!(
+        from.contains("Alice Liddell") && from.contains("sip:alice@example.com"),
+        "{from}"
+    );
+    assert!(matches!(
+        smol::block_on(alice.send_message("not an address", "text/plain", "x")),
+        Err(sipsimple::MessageError::NotSent(_))
+    ));
+    alice_app.stop_and_wait();
+    bob.stop_and_wait();
+}

@@ -4,18 +4,16 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use sipsimple_proto::dns::{self, DnsLookup, LookupConfig, LookupResult};
-use sipsimple_proto::endpoint::{ClientTxId, TransportKind};
+use sipsimple_proto::endpoint::ClientTxId;
 use sipsimple_proto::registration::{
     Registration, RegistrationConfig, RegistrationEvent, Route, TxReport,
 };
 use sipsimple_proto::request::Outgoing;
 use sipsimple_proto::sip::headers::Contact;
-use sipsimple_proto::sip::Uri;
 
 use super::{Engine, OsRandom};
 use crate::account::{contact_uri, credentials, sender_id, AccountStatus};
-use crate::configuration::{AccountId, AccountSettings, Transport};
+use crate::configuration::{AccountId, AccountSettings};
 use crate::notification::SenderId;
 
 /// Length of the random user part of an account's Contact URIs.
@@ -340,63 +338,12 @@ impl Engine {
         Registration::new(config).map_err(|e| e.to_string())
     }
 
-    /// The routes to an account's registrar, for the transports running here in the order
-    /// of `SIPSimpleSettings.sip.transport_list`.
+    /// The routes to an account's registrar: its outbound proxy, else its domain.
     fn routes_for(&self, settings: &AccountSettings) -> Result<Vec<Route>, String> {
-        let target: Uri<'static> = match &settings.sip.outbound_proxy {
-            Some(proxy) => proxy
-                .parse()
-                .map_err(|e| format!("bad outbound proxy {proxy}: {e}"))?,
-            None => format!("sip:{}", settings.id().domain())
-                .parse()
-                .map_err(|e| format!("bad domain {}: {e}", settings.id().domain()))?,
-        };
-        let transports: Vec<TransportKind> = self
-            .transport_list
-            .iter()
-            .filter_map(|t| match t {
-                Transport::Udp => Some(TransportKind::Udp),
-                Transport::Tcp => Some(TransportKind::Tcp),
-                Transport::Tls => None,
-            })
-            .filter(|t| self.local_address(*t).is_some())
-            .collect();
-        // A numeric host (or one with an explicit port and a numeric address) resolves
-        // without a query; the lookup machine says so at once.
-        let mut lookup = DnsLookup::new(LookupConfig::default(), Vec::new(), OsRandom);
-        let now = Instant::now();
-        lookup
-            .lookup_sip_proxy(now, &target, &transports)
-            .map_err(|e| e.to_string())?;
-        let mut outcome = None;
-        while let Some(event) = lookup.poll_event() {
-            match event {
-                dns::Event::DidSucceed(LookupResult::Routes(routes)) => outcome = Some(Ok(routes)),
-                dns::Event::DidFail(e) => outcome = Some(Err(e.to_string())),
-                _ => {}
-            }
-        }
-        let routes = match outcome {
-            Some(Ok(routes)) => routes,
-            Some(Err(e)) => return Err(format!("cannot resolve {target}: {e}")),
-            None => {
-                return Err(format!(
-                    "cannot resolve {target}: the registrar must be a numeric address until \
-                     DNS lookups run in the engine"
-                ))
-            }
-        };
-        let routes: Vec<Route> = routes
-            .into_iter()
-            .map(|r| Route {
-                destination: r.socket_addr(),
-                transport: r.transport,
-            })
-            .collect();
-        if routes.is_empty() {
-            return Err(format!("no route to {target} over the running transports"));
-        }
-        Ok(routes)
+        let target = crate::routing::next_hop(settings, None)?;
+        let transports =
+            crate::routing::transports(&self.transport_list, |t| self.local_address(t).is_some());
+        crate::routing::resolve_numeric(&target, &transports)
     }
 
     fn post(&self, name: &str, sender: &SenderId, data: Value) {
