@@ -2,14 +2,31 @@
 
 mod cli;
 
+use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 /// SIP SIMPLE client SDK command-line tool.
+///
+/// Accounts and settings live in a configuration directory (--config-dir, default
+/// ~/.sipsimple). Start with `sipsimple account add alice@example.com --password P`, then
+/// `sipsimple register --once` and `sipsimple message bob@example.com "Hello"`.
+///
+/// Exit status: 0 on success, 1 when the network or the server said no (a failed
+/// registration, an undelivered message, an invalid SIP message for `check`), 2 for bad
+/// arguments, a damaged configuration or an unreadable file.
 #[derive(Debug, Parser)]
-#[command(name = "sipsimple", version, about, long_about = None)]
+#[command(name = "sipsimple", version, about, long_about)]
 struct Args {
+    /// The configuration directory (default: ~/.sipsimple).
+    #[arg(long, global = true, value_name = "DIR")]
+    config_dir: Option<PathBuf>,
+    /// The local address to use (default: the address of the interface that reaches the
+    /// outside, or loopback).
+    #[arg(long, global = true, value_name = "IP")]
+    bind: Option<IpAddr>,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,11 +40,33 @@ enum Command {
     /// keep-alives. With --sdp, each file is an SDP body. Exit status: 0 when everything is
     /// valid, 1 when something is not, 2 when a file cannot be read.
     Check(cli::check::CheckArgs),
+    /// Add, list, change, show and delete accounts.
+    Account(cli::account::AccountArgs),
+    /// Register an account with its registrar and report the outcome.
+    ///
+    /// Starts the SIP stack on this machine's address with the transports of the settings,
+    /// registers the enabled accounts and reports how the chosen one (--account, else the
+    /// default) did. With --once it unregisters and exits at once: status 0 when registered,
+    /// 1 with the reason when not. Without it, it stays registered until Enter is pressed.
+    Register(cli::register::RegisterArgs),
+    /// Send an instant message (SIP MESSAGE, RFC 3428) from an account.
+    ///
+    /// The message goes through the account's outbound proxy, else to the recipient's host,
+    /// answering authentication challenges with the account's credentials. Status 0 when the
+    /// recipient's side accepted it, 1 with the reason when not.
+    Message(cli::message::MessageArgs),
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match args.command {
-        Command::Check(a) => cli::check::run(&a),
+    let place = cli::common::Place {
+        config_dir: args.config_dir.clone(),
+        bind: args.bind,
+    };
+    match &args.command {
+        Command::Check(a) => cli::check::run(a),
+        Command::Account(a) => cli::account::run(a, place.config_dir.as_ref()),
+        Command::Register(a) => cli::register::run(a, &place),
+        Command::Message(a) => cli::message::run(a, &place),
     }
 }
