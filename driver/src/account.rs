@@ -297,13 +297,14 @@ impl Account {
             params: Default::default(),
         };
         self.app
-            .send_message(
+            .send_message_via(
                 from,
                 to,
                 content_type,
                 body,
                 routes,
                 Some(credentials(&settings)),
+                Some(target.host().to_owned()),
             )
             .await
     }

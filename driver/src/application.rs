@@ -22,6 +22,7 @@ use crate::configuration::{
 use crate::engine::{self, Engine, Input, MessageDelivery, MessageError, MessageJob, Sockets};
 use crate::notification::{NotificationCenter, SenderId};
 use crate::storage::Storage;
+use crate::tls::TlsContext;
 
 /// Where the engine listens, beyond what the settings say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +98,7 @@ struct State {
     thread: Option<JoinHandle<()>>,
     udp: Option<SocketAddr>,
     tcp: Option<SocketAddr>,
+    tls: Option<SocketAddr>,
 }
 
 /// What the handles and the engine thread share.
@@ -249,7 +251,7 @@ impl SipApplication {
         match transport {
             TransportKind::Udp => state.udp,
             TransportKind::Tcp => state.tcp,
-            TransportKind::Tls => None,
+            TransportKind::Tls => state.tls,
         }
     }
 
@@ -283,10 +285,11 @@ impl SipApplication {
         let config = ConfigurationManager::load(storage)?;
         let settings = config.settings().clone();
         let ip = options.ip.unwrap_or_else(local_ip);
-        let sockets = bind(ip, &settings)?;
-        let (udp, tcp) = (
+        let (sockets, tls_error) = bind(ip, &settings)?;
+        let (udp, tcp, tls) = (
             sockets.local(TransportKind::Udp),
             sockets.local(TransportKind::Tcp),
+            sockets.local(TransportKind::Tls),
         );
         let accounts: Vec<_> = config.accounts().cloned().collect();
         *self.inner.shared.config() = Some(config);
@@ -301,11 +304,11 @@ impl SipApplication {
                 let center = shared.center.clone();
                 let sender = SenderId::new("SIPApplication");
                 center.post("SIPApplicationWillStart", sender.clone(), json!({}));
-                if settings.sip.transport_list.contains(&Transport::Tls) {
+                if let Some(error) = tls_error {
                     center.post(
                         "SIPApplicationFailedToStartTLS",
                         sender.clone(),
-                        json!({"error": "TLS is not available in this build"}),
+                        json!({"error": error}),
                     );
                 }
                 let executor = Arc::new(smol::Executor::new());
@@ -340,6 +343,7 @@ impl SipApplication {
             thread: Some(thread),
             udp,
             tcp,
+            tls,
         };
         Ok(())
     }
@@ -389,6 +393,27 @@ impl SipApplication {
         routes: Vec<Route>,
         credentials: Option<Credentials>,
     ) -> Result<MessageDelivery, MessageError> {
+        self.send_message_via(from, to, content_type, body, routes, credentials, None)
+            .await
+    }
+
+    /// [`send_message`](Self::send_message) where the routes came from resolving a URI with
+    /// host `server_name`: a TLS server must present a certificate for that name.
+    ///
+    /// # Errors
+    ///
+    /// As for [`send_message`](Self::send_message).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_message_via(
+        &self,
+        from: Address<'_>,
+        to: Address<'_>,
+        content_type: &str,
+        body: impl Into<bytes::Bytes>,
+        routes: Vec<Route>,
+        credentials: Option<Credentials>,
+        server_name: Option<String>,
+    ) -> Result<MessageDelivery, MessageError> {
         let inputs = self
             .state()
             .inputs
@@ -403,6 +428,7 @@ impl SipApplication {
         let job = MessageJob {
             request,
             client,
+            server_name,
             reply,
         };
         inputs
@@ -420,11 +446,11 @@ impl SipApplication {
     }
 }
 
-fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<Sockets, StartError> {
+/// Binds the transports the settings name. TLS that cannot start (a bad CA or certificate
+/// file, its port taken) is not fatal: the reason comes back to be posted as
+/// `SIPApplicationFailedToStartTLS`, as the SDK does.
+fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<(Sockets, Option<String>), StartError> {
     let wants = |t| settings.sip.transport_list.contains(&t);
-    if !wants(Transport::Udp) && !wants(Transport::Tcp) {
-        return Err(StartError::NoTransport);
-    }
     let udp = if wants(Transport::Udp) {
         let address = SocketAddr::new(ip, settings.sip.udp_port);
         Some(UdpSocket::bind(address).map_err(|source| StartError::Bind {
@@ -447,5 +473,20 @@ fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<Sockets, StartError>
     } else {
         None
     };
-    Ok(Sockets { udp, tcp })
+    let (tls, tls_error) = if wants(Transport::Tls) {
+        let address = SocketAddr::new(ip, settings.sip.tls_port);
+        match TlsContext::from_settings(settings) {
+            Ok(context) => match TcpListener::bind(address) {
+                Ok(listener) => (Some((listener, context)), None),
+                Err(e) => (None, Some(format!("cannot bind TLS on {address}: {e}"))),
+            },
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, None)
+    };
+    if udp.is_none() && tcp.is_none() && tls.is_none() {
+        return Err(StartError::NoTransport);
+    }
+    Ok((Sockets { udp, tcp, tls }, tls_error))
 }

@@ -27,6 +27,7 @@ mod engine;
 pub mod notification;
 mod routing;
 pub mod storage;
+pub mod tls;
 
 pub use account::{Account, AccountManager};
 pub use application::{local_ip, SipApplication, StartError, StartOptions};

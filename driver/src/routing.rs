@@ -41,7 +41,7 @@ pub(crate) fn transports(
         .filter_map(|t| match t {
             Transport::Udp => Some(TransportKind::Udp),
             Transport::Tcp => Some(TransportKind::Tcp),
-            Transport::Tls => None,
+            Transport::Tls => Some(TransportKind::Tls),
         })
         .filter(|t| running(*t))
         .collect()

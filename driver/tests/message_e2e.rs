@@ -184,25 +184,6 @@ fn a_refused_connection_is_a_503() {
 }
 
 #[test]
-fn tls_in_the_transport_list_reports_that_tls_cannot_start() {
-    let app = SipApplication::new();
-    let events = app.notification_center().observe(None, None);
-    app.start_with(
-        storage_with(serde_json::json!({"sip": {"transport_list": ["tls", "udp"]}})),
-        StartOptions::loopback(),
-    )
-    .unwrap();
-    let failed = events
-        .wait_for("SIPApplicationFailedToStartTLS", WAIT)
-        .unwrap();
-    assert!(failed.get_str("error").is_some());
-    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
-    assert!(app.local_address(TransportKind::Udp).is_some());
-    assert!(app.local_address(TransportKind::Tcp).is_none());
-    app.stop_and_wait();
-}
-
-#[test]
 fn a_damaged_configuration_is_a_start_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.json"), b"{ not json").unwrap();

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use sipsimple_proto::endpoint::ClientTxId;
+use sipsimple_proto::endpoint::{ClientTxId, TransportKind};
 use sipsimple_proto::registration::{
     Registration, RegistrationConfig, RegistrationEvent, Route, TxReport,
 };
@@ -320,7 +320,7 @@ impl Engine {
     /// The REGISTER client of an account: its registrar's routes (the outbound proxy, else
     /// the domain), our Contact for the first route's transport, the account's credentials.
     fn registration_for(
-        &self,
+        &mut self,
         settings: &AccountSettings,
         contact_username: &str,
     ) -> Result<Registration, String> {
@@ -339,11 +339,17 @@ impl Engine {
     }
 
     /// The routes to an account's registrar: its outbound proxy, else its domain.
-    fn routes_for(&self, settings: &AccountSettings) -> Result<Vec<Route>, String> {
+    fn routes_for(&mut self, settings: &AccountSettings) -> Result<Vec<Route>, String> {
         let target = crate::routing::next_hop(settings, None)?;
         let transports =
             crate::routing::transports(&self.transport_list, |t| self.local_address(t).is_some());
-        crate::routing::resolve_numeric(&target, &transports)
+        let routes = crate::routing::resolve_numeric(&target, &transports)?;
+        for route in &routes {
+            if route.transport == TransportKind::Tls {
+                self.expect_tls_name(route.destination, target.host());
+            }
+        }
+        Ok(routes)
     }
 
     fn post(&self, name: &str, sender: &SenderId, data: Value) {

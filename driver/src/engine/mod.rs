@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use async_channel::{Receiver, Sender};
 use async_io::{Async, Timer};
 use bytes::Bytes;
+use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
 use serde_json::json;
 use sipsimple_proto::endpoint::{
@@ -31,12 +32,13 @@ use sipsimple_proto::sip::{Frame, Framer, FramerError, Method, Request, Response
 use crate::application::Shared;
 use crate::configuration::{AccountId, AccountSettings, SipSimpleSettings, Transport};
 use crate::notification::SenderId;
+use crate::tls::{self, TlsContext};
 
 /// How many inputs may wait for the engine before socket tasks wait in turn.
 const INPUT_QUEUE: usize = 4096;
 /// How many messages may wait for one stream connection's writer.
 const WRITE_QUEUE: usize = 256;
-/// How long a TCP connect may take.
+/// How long a TCP connect, and then a TLS handshake, may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest datagram read.
 const MAX_DATAGRAM: usize = 65_535;
@@ -90,6 +92,8 @@ pub enum MessageError {
 pub(crate) struct MessageJob {
     pub(crate) request: Request,
     pub(crate) client: RequestClient,
+    /// The host of the URI the routes came from: the name TLS servers must prove.
+    pub(crate) server_name: Option<String>,
     pub(crate) reply: Sender<Result<MessageDelivery, MessageError>>,
 }
 
@@ -106,11 +110,13 @@ pub(crate) enum Input {
     },
     Accepted {
         peer: SocketAddr,
-        stream: Async<TcpStream>,
+        transport: TransportKind,
+        stream: Box<dyn Stream>,
     },
     Connected {
         id: ConnectionId,
-        stream: Async<TcpStream>,
+        peer: SocketAddr,
+        stream: Box<dyn Stream>,
     },
     ConnectFailed {
         id: ConnectionId,
@@ -118,6 +124,7 @@ pub(crate) enum Input {
     Framed {
         id: ConnectionId,
         peer: SocketAddr,
+        transport: TransportKind,
         message: sipsimple_proto::sip::Message,
     },
     Closed {
@@ -125,11 +132,24 @@ pub(crate) enum Input {
     },
 }
 
+/// A byte stream a SIP connection runs on: TCP, or TLS over TCP.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
+
+impl std::fmt::Debug for dyn Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stream")
+    }
+}
+
 /// The sockets an engine runs on, bound before it starts so that errors reach the caller.
 #[derive(Debug)]
 pub(crate) struct Sockets {
     pub(crate) udp: Option<UdpSocket>,
     pub(crate) tcp: Option<TcpListener>,
+    /// The TLS listener and the configurations of both sides.
+    pub(crate) tls: Option<(TcpListener, TlsContext)>,
 }
 
 impl Sockets {
@@ -137,7 +157,7 @@ impl Sockets {
         match kind {
             TransportKind::Udp => self.udp.as_ref()?.local_addr().ok(),
             TransportKind::Tcp => self.tcp.as_ref()?.local_addr().ok(),
-            TransportKind::Tls => None,
+            TransportKind::Tls => self.tls.as_ref()?.0.local_addr().ok(),
         }
     }
 }
@@ -147,7 +167,7 @@ struct PendingMessage {
     reply: Sender<Result<MessageDelivery, MessageError>>,
 }
 
-struct Stream {
+struct Connection {
     writer: Sender<Bytes>,
 }
 
@@ -157,8 +177,14 @@ pub(crate) struct Engine {
     udp: Option<Arc<Async<UdpSocket>>>,
     udp_local: Option<SocketAddr>,
     tcp_local: Option<SocketAddr>,
+    tls_local: Option<SocketAddr>,
+    tls: Option<TlsContext>,
+    /// The name each TLS destination must prove, from the URI that led to it.
+    tls_names: HashMap<SocketAddr, rustls::pki_types::ServerName<'static>>,
     transport_list: Vec<Transport>,
-    streams: HashMap<ConnectionId, Stream>,
+    streams: HashMap<ConnectionId, Connection>,
+    /// Connections being opened, with their transport.
+    connecting: HashMap<ConnectionId, TransportKind>,
     messages: HashMap<ClientTxId, PendingMessage>,
     accounts: BTreeMap<AccountId, accounts::ActiveAccount>,
     /// Accounts leaving to come back with new settings.
@@ -194,11 +220,15 @@ impl Engine {
         let mut endpoint = Endpoint::new(config, OsRandom);
         let local_udp = sockets.local(TransportKind::Udp);
         let tcp_local = sockets.local(TransportKind::Tcp);
+        let tls_local = sockets.local(TransportKind::Tls);
         if let Some(a) = local_udp {
             endpoint.add_transport(TransportKind::Udp, a);
         }
         if let Some(a) = tcp_local {
             endpoint.add_transport(TransportKind::Tcp, a);
+        }
+        if let Some(a) = tls_local {
+            endpoint.add_transport(TransportKind::Tls, a);
         }
         let udp = match sockets.udp {
             Some(s) => Some(Arc::new(Async::new(s)?)),
@@ -211,14 +241,41 @@ impl Engine {
         }
         if let Some(listener) = sockets.tcp {
             let listener = Async::new(listener)?;
-            executor.spawn(accept(listener, inputs.clone())).detach();
+            executor
+                .spawn(accept(
+                    listener,
+                    None,
+                    Arc::clone(&executor),
+                    inputs.clone(),
+                ))
+                .detach();
         }
+        let tls = match sockets.tls {
+            Some((listener, context)) => {
+                let listener = Async::new(listener)?;
+                let acceptor = futures_rustls::TlsAcceptor::from(Arc::clone(&context.server));
+                executor
+                    .spawn(accept(
+                        listener,
+                        Some(acceptor),
+                        Arc::clone(&executor),
+                        inputs.clone(),
+                    ))
+                    .detach();
+                Some(context)
+            }
+            None => None,
+        };
         Ok(Self {
             endpoint,
             rng: OsRandom,
             udp,
             udp_local: local_udp,
             tcp_local,
+            tls_local,
+            tls,
+            tls_names: HashMap::new(),
+            connecting: HashMap::new(),
             transport_list: settings.sip.transport_list.clone(),
             streams: HashMap::new(),
             messages: HashMap::new(),
@@ -237,7 +294,14 @@ impl Engine {
         match kind {
             TransportKind::Udp => self.udp_local,
             TransportKind::Tcp => self.tcp_local,
-            TransportKind::Tls => None,
+            TransportKind::Tls => self.tls_local,
+        }
+    }
+
+    /// Remembers the name a TLS destination must prove (the host of the URI it came from).
+    pub(crate) fn expect_tls_name(&mut self, destination: SocketAddr, host: &str) {
+        if let Some(name) = tls::server_name(host) {
+            self.tls_names.insert(destination, name);
         }
     }
 
@@ -296,8 +360,20 @@ impl Engine {
                 let MessageJob {
                     request,
                     mut client,
+                    server_name,
                     reply,
                 } = *job;
+                if let Some(host) = &server_name {
+                    let tls: Vec<SocketAddr> = client
+                        .routes()
+                        .iter()
+                        .filter(|r| r.transport == TransportKind::Tls)
+                        .map(|r| r.destination)
+                        .collect();
+                    for destination in tls {
+                        self.expect_tls_name(destination, host);
+                    }
+                }
                 if let Err(e) = client.send(&mut self.rng, request) {
                     let _ = reply.try_send(Err(MessageError::NotSent(e.to_string())));
                     return;
@@ -308,24 +384,31 @@ impl Engine {
                 self.endpoint
                     .handle_message(now, from, TransportKind::Udp, None, &data);
             }
-            Input::Accepted { peer, stream } => {
-                let id = self
-                    .endpoint
-                    .handle_connection_accepted(peer, TransportKind::Tcp);
-                self.attach(id, peer, stream);
+            Input::Accepted {
+                peer,
+                transport,
+                stream,
+            } => {
+                let id = self.endpoint.handle_connection_accepted(peer, transport);
+                self.attach(id, peer, transport, stream);
             }
-            Input::Connected { id, stream } => {
-                let peer = stream
-                    .get_ref()
-                    .peer_addr()
-                    .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-                self.attach(id, peer, stream);
+            Input::Connected { id, peer, stream } => {
+                let transport = self.connecting.remove(&id).unwrap_or(TransportKind::Tcp);
+                self.attach(id, peer, transport, stream);
                 self.endpoint.handle_connection_up(id);
             }
-            Input::ConnectFailed { id } => self.endpoint.handle_connection_failed(now, id),
-            Input::Framed { id, peer, message } => {
+            Input::ConnectFailed { id } => {
+                self.connecting.remove(&id);
+                self.endpoint.handle_connection_failed(now, id);
+            }
+            Input::Framed {
+                id,
+                peer,
+                transport,
+                message,
+            } => {
                 self.endpoint
-                    .handle_framed(now, peer, TransportKind::Tcp, Some(id), message);
+                    .handle_framed(now, peer, transport, Some(id), message);
             }
             Input::Closed { id } => {
                 self.streams.remove(&id);
@@ -342,20 +425,33 @@ impl Engine {
     }
 
     /// Starts the reader and writer of a stream connection.
-    fn attach(&mut self, id: ConnectionId, peer: SocketAddr, stream: Async<TcpStream>) {
-        let stream = Arc::new(stream);
+    fn attach(
+        &mut self,
+        id: ConnectionId,
+        peer: SocketAddr,
+        transport: TransportKind,
+        stream: Box<dyn Stream>,
+    ) {
+        let (reader, writer_half) = futures_lite::io::split(stream);
         let (writer, queue) = async_channel::bounded(WRITE_QUEUE);
         self.streams.insert(
             id,
-            Stream {
+            Connection {
                 writer: writer.clone(),
             },
         );
         self.executor
-            .spawn(write_stream(Arc::clone(&stream), queue))
+            .spawn(write_stream(writer_half, queue))
             .detach();
         self.executor
-            .spawn(read_stream(id, peer, stream, writer, self.inputs.clone()))
+            .spawn(read_stream(
+                id,
+                peer,
+                transport,
+                reader,
+                writer,
+                self.inputs.clone(),
+            ))
             .detach();
     }
 
@@ -507,21 +603,41 @@ impl Engine {
             return;
         };
         let inputs = self.inputs.clone();
-        if transport != TransportKind::Tcp || self.tcp_local.is_none() {
-            // TLS is not wired yet; the connection fails and its transactions report it.
-            let _ = inputs.try_send(Input::ConnectFailed { id });
-            return;
-        }
+        let tls = match transport {
+            TransportKind::Tcp if self.tcp_local.is_some() => None,
+            TransportKind::Tls => match &self.tls {
+                Some(context) => {
+                    let name = self
+                        .tls_names
+                        .get(&destination)
+                        .cloned()
+                        .unwrap_or_else(|| {
+                            rustls::pki_types::ServerName::IpAddress(destination.ip().into())
+                        });
+                    Some((
+                        futures_rustls::TlsConnector::from(Arc::clone(&context.client)),
+                        name,
+                    ))
+                }
+                None => {
+                    let _ = inputs.try_send(Input::ConnectFailed { id });
+                    return;
+                }
+            },
+            _ => {
+                let _ = inputs.try_send(Input::ConnectFailed { id });
+                return;
+            }
+        };
+        self.connecting.insert(id, transport);
         self.executor
             .spawn(async move {
-                let connect = Async::<TcpStream>::connect(destination);
-                let result = future::or(connect, async {
-                    Timer::after(CONNECT_TIMEOUT).await;
-                    Err(io::ErrorKind::TimedOut.into())
-                })
-                .await;
-                let input = match result {
-                    Ok(stream) => Input::Connected { id, stream },
+                let input = match connect(destination, tls).await {
+                    Ok(stream) => Input::Connected {
+                        id,
+                        peer: destination,
+                        stream,
+                    },
                     Err(_) => Input::ConnectFailed { id },
                 };
                 let _ = inputs.send(input).await;
@@ -574,39 +690,104 @@ async fn read_datagrams(socket: Arc<Async<UdpSocket>>, inputs: Sender<Input>) {
     }
 }
 
-async fn accept(listener: Async<TcpListener>, inputs: Sender<Input>) {
+/// Opens a TCP connection, with a TLS handshake on it when `tls` says so, within
+/// [`CONNECT_TIMEOUT`].
+async fn connect(
+    destination: SocketAddr,
+    tls: Option<(
+        futures_rustls::TlsConnector,
+        rustls::pki_types::ServerName<'static>,
+    )>,
+) -> io::Result<Box<dyn Stream>> {
+    let attempt = async {
+        let tcp = Async::<TcpStream>::connect(destination).await?;
+        let stream: Box<dyn Stream> = match tls {
+            Some((connector, name)) => Box::new(
+                connector
+                    .connect(name, tcp)
+                    .await
+                    .map_err(tls::handshake_error)?,
+            ),
+            None => Box::new(tcp),
+        };
+        Ok(stream)
+    };
+    future::or(attempt, async {
+        Timer::after(CONNECT_TIMEOUT).await;
+        Err(io::ErrorKind::TimedOut.into())
+    })
+    .await
+}
+
+async fn accept(
+    listener: Async<TcpListener>,
+    tls: Option<futures_rustls::TlsAcceptor>,
+    executor: Arc<smol::Executor<'static>>,
+    inputs: Sender<Input>,
+) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             // Out of descriptors, say: wait a little instead of spinning.
             Timer::after(Duration::from_millis(50)).await;
             continue;
         };
-        if inputs.send(Input::Accepted { peer, stream }).await.is_err() {
-            return;
-        }
+        let Some(acceptor) = &tls else {
+            let input = Input::Accepted {
+                peer,
+                transport: TransportKind::Tcp,
+                stream: Box::new(stream),
+            };
+            if inputs.send(input).await.is_err() {
+                return;
+            }
+            continue;
+        };
+        // The handshake runs on its own, so that a slow peer holds up nobody else.
+        let (acceptor, inputs) = (acceptor.clone(), inputs.clone());
+        executor
+            .spawn(async move {
+                let handshake = async { acceptor.accept(stream).await.ok() };
+                let done = future::or(handshake, async {
+                    Timer::after(CONNECT_TIMEOUT).await;
+                    None
+                })
+                .await;
+                if let Some(stream) = done {
+                    let _ = inputs
+                        .send(Input::Accepted {
+                            peer,
+                            transport: TransportKind::Tls,
+                            stream: Box::new(stream),
+                        })
+                        .await;
+                }
+            })
+            .detach();
     }
 }
 
-async fn write_stream(stream: Arc<Async<TcpStream>>, queue: Receiver<Bytes>) {
-    let mut writer = &*stream;
+async fn write_stream(
+    mut writer: futures_lite::io::WriteHalf<Box<dyn Stream>>,
+    queue: Receiver<Bytes>,
+) {
     while let Ok(bytes) = queue.recv().await {
-        if writer.write_all(&bytes).await.is_err() {
+        if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
             break;
         }
     }
-    let _ = stream.get_ref().shutdown(std::net::Shutdown::Write);
+    let _ = writer.close().await;
 }
 
 async fn read_stream(
     id: ConnectionId,
     peer: SocketAddr,
-    stream: Arc<Async<TcpStream>>,
+    transport: TransportKind,
+    mut reader: futures_lite::io::ReadHalf<Box<dyn Stream>>,
     writer: Sender<Bytes>,
     inputs: Sender<Input>,
 ) {
     let mut framer = Framer::new();
     let mut buf = vec![0u8; 16 * 1024];
-    let mut reader = &*stream;
     'read: loop {
         let n = match reader.read(&mut buf).await {
             Ok(0) | Err(_) => break,
@@ -616,11 +797,13 @@ async fn read_stream(
         while let Some(frame) = framer.next_frame() {
             match frame {
                 Ok(Frame::Message(message)) => {
-                    if inputs
-                        .send(Input::Framed { id, peer, message })
-                        .await
-                        .is_err()
-                    {
+                    let input = Input::Framed {
+                        id,
+                        peer,
+                        transport,
+                        message,
+                    };
+                    if inputs.send(input).await.is_err() {
                         return;
                     }
                 }
