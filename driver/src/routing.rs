@@ -38,10 +38,10 @@ pub(crate) fn transports(
     running: impl Fn(TransportKind) -> bool,
 ) -> Vec<TransportKind> {
     list.iter()
-        .filter_map(|t| match t {
-            Transport::Udp => Some(TransportKind::Udp),
-            Transport::Tcp => Some(TransportKind::Tcp),
-            Transport::Tls => Some(TransportKind::Tls),
+        .map(|t| match t {
+            Transport::Udp => TransportKind::Udp,
+            Transport::Tcp => TransportKind::Tcp,
+            Transport::Tls => TransportKind::Tls,
         })
         .filter(|t| running(*t))
         .collect()
