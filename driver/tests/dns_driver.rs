@@ -525,6 +525,37 @@ fn truncated_udp_answer_is_asked_again_over_tcp() {
 }
 
 #[test]
+fn refused_tcp_retry_moves_on_after_the_timeout() {
+    // Truncates over UDP and has no TCP listener: the retry's connection is refused.
+    let mut truncating = example_zone();
+    truncating.truncate_udp = true;
+    let (socket, tcp) = bind_pair();
+    drop(tcp);
+    let broken = socket.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    serve_udp(socket, stop.clone(), move |socket, from, query| {
+        if let Some((bytes, _)) = truncating.answer(query, false) {
+            let _ = socket.send_to(&bytes, from);
+        }
+    });
+    let server = FakeServer::start(example_zone());
+    let center = NotificationCenter::new();
+    let mut lookup = DnsLookup::with_nameservers(center.clone(), vec![broken, server.addr]);
+    lookup.set_authoritative_first(false);
+    let timeout = Duration::from_millis(200);
+    let started = Instant::now();
+    let xcap =
+        smol::block_on(lookup.lookup_xcap_server(&uri("sip:example.com"), timeout, LIFETIME));
+    stop.store(true, Ordering::SeqCst);
+    assert_eq!(
+        xcap,
+        Ok(vec!["https://xcap.example.com/xcap-root".to_owned()])
+    );
+    assert_eq!(server.log(), ["udp TXT xcap.example.com"]);
+    assert!(started.elapsed() >= timeout, "{:?}", started.elapsed());
+}
+
+#[test]
 fn nxdomain_fails_with_a_clear_error() {
     let server = FakeServer::start(Zone::default());
     let center = NotificationCenter::new();
