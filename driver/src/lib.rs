@@ -14,8 +14,11 @@
 //!   modified keys with their old and new values (`CFGSettingsObjectDidChange`).
 //! - [`storage`]: `FileStorage` (atomic writes, a backup of the last good copy, damaged files
 //!   reported and never replaced) and `MemoryStorage`.
+//! - [`dns`]: the `DnsManager` (system nameservers, probing, fallback) and `DnsLookup` (RFC
+//!   3263 SIP proxies, MSRP relays, STUN and XCAP servers over UDP and TCP), with the SDK's
+//!   `DNSLookup*`, `DNSResolverDidInitialize` and `DNSNameserversDidChange` notifications.
 //!
-//! Accounts, registration, DNS in the driver, TLS and the rest of the middleware follow. The
+//! Accounts, registration, TLS and the rest of the middleware follow. The
 //! `sipsimple` command-line tool ships with the crate; its `check` subcommand parses and
 //! validates SIP messages and SDP bodies.
 #![forbid(unsafe_code)]
@@ -23,6 +26,7 @@
 pub mod account;
 mod application;
 pub mod configuration;
+pub mod dns;
 mod engine;
 pub mod notification;
 mod routing;
