@@ -35,7 +35,8 @@ if [[ ! -e $POLICY ]]; then
 	chmod +x "$POLICY"
 	ADDED_POLICY=1
 fi
-trap '[[ $ADDED_POLICY == 1 ]] && rm -f "$POLICY"' EXIT
+remove_policy() { if [[ $ADDED_POLICY == 1 ]]; then rm -f "$POLICY"; fi; }
+trap remove_policy EXIT
 if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
 	"${APT[@]}" update
 fi

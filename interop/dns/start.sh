@@ -15,7 +15,7 @@ PORT="$INTEROP_DNS_PORT"
 q() { dig @127.0.0.1 -p "$PORT" +short +time=1 +tries=1 "$@" 2>/dev/null; }
 running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
-SIG="$PORT $(cat "$HERE/unbound.conf.in" "$HERE"/*.zone | md5sum | cut -c1-12)"
+SIG="$PORT $(cat "$HERE/unbound.conf.in" "$HERE"/*.zone "$0" | md5sum | cut -c1-12)"
 if running && [[ "$(cat "$DIR/started-with" 2>/dev/null)" == "$SIG" ]] \
 	&& [[ -n "$(q sipsimple.test SOA)" ]]; then
 	echo "unbound already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$PORT"

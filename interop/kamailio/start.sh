@@ -21,7 +21,7 @@ probe() { python3 "$HERE/sip_probe.py" "$@" 127.0.0.1 "$INTEROP_SIP_PORT"; }
 running() { [[ -f $PIDFILE ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 
 # Everything that shapes the running instance; the same signature means nothing to do.
-SIG="$INTEROP_SIP_PORT $INTEROP_TLS_PORT $INTEROP_DOMAIN [$INTEROP_USERS] $INTEROP_PASSWORD ${KAM_DEBUG:-0} $(cat "$HERE/kamailio.cfg.in" | md5sum | cut -c1-12)"
+SIG="$INTEROP_SIP_PORT $INTEROP_TLS_PORT $INTEROP_DOMAIN [$INTEROP_USERS] $INTEROP_PASSWORD ${KAM_DEBUG:-0} $(cat "$HERE/kamailio.cfg.in" "$0" | md5sum | cut -c1-12)"
 if running && [[ "$(cat "$DIR/started-with" 2>/dev/null)" == "$SIG" ]] && probe --timeout 1; then
 	echo "kamailio already running (pid $(cat "$PIDFILE")) on 127.0.0.1:$INTEROP_SIP_PORT"
 	exit 0
@@ -36,13 +36,15 @@ sed -e "s|@SIP_PORT@|$INTEROP_SIP_PORT|g" -e "s|@TLS_PORT@|$INTEROP_TLS_PORT|g" 
 	"$HERE/kamailio.cfg.in" > "$DIR/kamailio.cfg"
 
 # db_text: one file per table, first line = column spec, then `:`-separated rows. auth_db
-# checks the table version, hence the `version` table.
+# checks the table version, hence the `version` table. Columns are NOT NULL unless marked
+# `null`, and an empty field is a null: one bad row and db_text refuses the whole table --
+# at the first query, not at startup (hence the REGISTER check below).
 {
 	echo "id(int,auto) table_name(string) table_version(int) "
 	echo "0:subscriber:7"
 } > "$DIR/db/version"
 {
-	echo "id(int,auto) username(string) domain(string) password(string) ha1(string) ha1b(string) "
+	echo "id(int,auto) username(string) domain(string) password(string) ha1(string,null) ha1b(string,null) "
 	id=0
 	for u in $INTEROP_USERS; do
 		for d in "$INTEROP_DOMAIN" 127.0.0.1; do
@@ -90,13 +92,17 @@ for _ in $(seq 1 50); do
 	running || break
 	sleep 0.2
 done
+# OPTIONS over UDP and TCP; a digest-authenticated REGISTER (+ unREGISTER) of the first
+# user proves the subscriber table loads; the TLS port completes a handshake with the cert.
+FIRST_USER="${INTEROP_USERS%% *}"
 if [[ $up == 1 ]] && probe --tcp --timeout 2 \
+	&& probe --register "$FIRST_USER@$INTEROP_DOMAIN:$INTEROP_PASSWORD" --timeout 2 \
 	&& echo | openssl s_client -connect "127.0.0.1:$INTEROP_TLS_PORT" -CAfile "$DIR/tls.crt" \
 		-verify_return_error -verify_ip 127.0.0.1 > "$DIR/tls-check.log" 2>&1; then
 	echo "kamailio running (pid $(cat "$PIDFILE")): SIP udp+tcp 127.0.0.1:$INTEROP_SIP_PORT, TLS 127.0.0.1:$INTEROP_TLS_PORT, domain $INTEROP_DOMAIN, log $LOG"
 	exit 0
 fi
-echo "kamailio did not come up (UDP/TCP OPTIONS or TLS handshake failed); last log lines:" >&2
+echo "kamailio did not come up (OPTIONS over UDP/TCP, digest REGISTER or TLS handshake failed); last log lines:" >&2
 tail -n 30 "$LOG" >&2
 [[ -s $DIR/tls-check.log ]] && tail -n 5 "$DIR/tls-check.log" >&2
 "$HERE/stop.sh" >&2 || true
