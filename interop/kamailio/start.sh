@@ -86,6 +86,7 @@ setsid kamailio -f "$DIR/kamailio.cfg" -DD -E -m 64 -M 8 "${DEFS[@]}" > "$LOG" 2
 echo $! > "$PIDFILE"
 echo "$SIG" > "$DIR/started-with"
 
+rm -f "$DIR/tls-check.log"
 up=0
 for _ in $(seq 1 50); do
 	if probe --timeout 0.5 2>/dev/null; then up=1; break; fi
