@@ -17,9 +17,13 @@ use sipsimple::proto::dns::{
     self, DnsLookup, Event, LookupConfig, LookupError, LookupResult, Service,
 };
 use sipsimple::proto::endpoint::TransportKind::{self, Tcp, Tls, Udp};
+use sipsimple::proto::endpoint::{ClientTxId, Endpoint, EndpointConfig, Event as EndpointEvent};
 use sipsimple::proto::rand::SeededRandom;
+use sipsimple::proto::registration::{
+    Failure, Registration, RegistrationConfig, RegistrationEvent,
+};
 use sipsimple::proto::request::{Credentials, Route};
-use sipsimple::proto::sip::{Address, Uri};
+use sipsimple::proto::sip::{Address, Method, Response, StatusCode, Uri};
 use sipsimple::{EngineConfig, MessageDelivery, MessageError, SipApplication};
 
 /// How long any one operation may take before the test calls it a hang.
@@ -480,6 +484,222 @@ fn a_message_goes_to_kamailio_through_the_naptr_srv_routes() {
         &app,
         &format!("sip:bob@{}", domain()),
         routes,
+        credentials("alice", &password()),
+    );
+    assert_failed(&result, &[404]);
+    app.stop_and_wait();
+}
+
+// ---------------------------------------------------------------------------------------
+// A registered user agent built from the sans-IO cores (the driver has no accounts yet):
+// `Registration` + `Endpoint` over a blocking UDP socket, answering MESSAGE with 200.
+
+/// What the user agent thread reports.
+#[derive(Debug)]
+enum UaReport {
+    Registered { expires: u32 },
+    GotMessage { body: String },
+    Unregistered,
+}
+
+struct RawUa {
+    socket: UdpSocket,
+    endpoint: Endpoint<SeededRandom>,
+    registration: Registration,
+    rng: SeededRandom,
+    in_flight: Option<ClientTxId>,
+}
+
+impl RawUa {
+    fn new(user: &str) -> Self {
+        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let local = socket.local_addr().unwrap();
+        let mut endpoint = Endpoint::new(EndpointConfig::default(), SeededRandom::new(11));
+        endpoint.add_transport(Udp, local);
+        let mut config = RegistrationConfig::new(
+            uri(&format!("sip:{user}@{}", domain())),
+            uri(&format!("sip:{user}@{local}")),
+        );
+        config.expires = 60;
+        config.credentials = credentials(user, &password());
+        config.routes = vec![kamailio(Udp)];
+        Self {
+            socket,
+            endpoint,
+            registration: Registration::new(config).unwrap(),
+            rng: SeededRandom::new(12),
+            in_flight: None,
+        }
+    }
+
+    /// One turn: sends what the machines want sent, waits up to 50 ms for a datagram (or a
+    /// deadline), feeds it. Returns the registration's events and the MESSAGE bodies answered.
+    fn turn(&mut self) -> (Vec<RegistrationEvent>, Vec<String>) {
+        let now = Instant::now();
+        while let Some(out) = self.registration.poll_request() {
+            let tx = self
+                .endpoint
+                .send_request(now, out.request, out.destination, out.transport)
+                .unwrap();
+            self.in_flight = Some(tx);
+        }
+        while let Some(t) = self.endpoint.poll_transmit() {
+            self.socket.send_to(&t.payload, t.destination).unwrap();
+        }
+        let events: Vec<RegistrationEvent> =
+            std::iter::from_fn(|| self.registration.poll_event()).collect();
+        let deadline = [
+            self.endpoint.poll_timeout(),
+            self.registration.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let mut wait = Duration::from_millis(50);
+        if let Some(d) = deadline {
+            wait = wait.min(d.saturating_duration_since(now));
+        }
+        self.socket
+            .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+            .unwrap();
+        let mut buf = vec![0u8; 65535];
+        match self.socket.recv_from(&mut buf) {
+            Ok((n, source)) => {
+                self.endpoint
+                    .handle_message(Instant::now(), source, Udp, None, &buf[..n]);
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionRefused => {}
+            Err(e) => panic!("recv_from: {e}"),
+        }
+        let now = Instant::now();
+        self.endpoint.handle_timeout(now);
+        self.registration.handle_timeout(now, &mut self.rng);
+        let mut bodies = Vec::new();
+        while let Some(event) = self.endpoint.poll_event() {
+            match event {
+                EndpointEvent::Response { tx, response } if Some(tx) == self.in_flight => {
+                    if response.status().code() >= 200 {
+                        self.in_flight = None;
+                    }
+                    self.registration
+                        .handle_response(now, &mut self.rng, &response);
+                }
+                EndpointEvent::Timeout { tx } if Some(tx) == self.in_flight => {
+                    self.in_flight = None;
+                    self.registration
+                        .handle_failure(now, &mut self.rng, Failure::Timeout);
+                }
+                EndpointEvent::TransportError { tx } if Some(tx) == self.in_flight => {
+                    self.in_flight = None;
+                    self.registration
+                        .handle_failure(now, &mut self.rng, Failure::TransportError);
+                }
+                EndpointEvent::Request { tx, request, .. } => {
+                    let code = if *request.method() == Method::Message {
+                        bodies.push(String::from_utf8_lossy(request.body()).into_owned());
+                        StatusCode::OK
+                    } else {
+                        StatusCode::NOT_IMPLEMENTED
+                    };
+                    let response = Response::for_request(&request, code).with_to_tag("raw-ua");
+                    self.endpoint.respond(now, tx, &response).unwrap();
+                }
+                _ => {}
+            }
+        }
+        (events, bodies)
+    }
+}
+
+/// Runs a user agent for `user` on its own thread: registers with kamailio, answers MESSAGE
+/// until `stop` says so, then unregisters. Everything it sees goes to the returned receiver.
+fn spawn_ua(
+    user: &'static str,
+) -> (
+    std::sync::mpsc::Receiver<UaReport>,
+    std::sync::mpsc::Sender<()>,
+    std::thread::JoinHandle<()>,
+) {
+    let (report, reports) = std::sync::mpsc::channel();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let mut ua = RawUa::new(user);
+        ua.registration
+            .register(Instant::now(), &mut ua.rng)
+            .unwrap();
+        let give_up = Instant::now() + 4 * WAIT;
+        let mut unregistering = false;
+        while Instant::now() < give_up {
+            if !unregistering && stopped.try_recv().is_ok() {
+                ua.registration
+                    .unregister(Instant::now(), &mut ua.rng)
+                    .unwrap();
+                unregistering = true;
+            }
+            let (events, bodies) = ua.turn();
+            for body in bodies {
+                let _ = report.send(UaReport::GotMessage { body });
+            }
+            for event in events {
+                match event {
+                    RegistrationEvent::DidSucceed { expires, .. } => {
+                        let _ = report.send(UaReport::Registered { expires });
+                    }
+                    RegistrationEvent::DidEnd => {
+                        let _ = report.send(UaReport::Unregistered);
+                        return;
+                    }
+                    RegistrationEvent::DidFail { error, .. } => {
+                        panic!("{user}: registration failed: {error}")
+                    }
+                    RegistrationEvent::DidNotEnd { code, reason } => {
+                        panic!("{user}: unregistration failed: {code} {reason}")
+                    }
+                    _ => {}
+                }
+            }
+        }
+        panic!("{user}: the user agent ran out of time");
+    });
+    (reports, stop, thread)
+}
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn a_message_reaches_a_registered_user_through_kamailio() {
+    let (reports, stop, thread) = spawn_ua("carol");
+    let registered = reports.recv_timeout(WAIT).expect("carol registers");
+    assert!(
+        matches!(registered, UaReport::Registered { expires } if expires > 0 && expires <= 60),
+        "{registered:?}"
+    );
+    let app = started();
+    let to = format!("sip:carol@{}", domain());
+    for transport in [Udp, Tcp] {
+        let delivery = message(
+            &app,
+            &to,
+            vec![kamailio(transport)],
+            credentials("alice", &password()),
+        )
+        .unwrap_or_else(|e| panic!("{transport:?}: {e:?}"));
+        assert_eq!(delivery.code, 200, "{transport:?}");
+        let got = reports.recv_timeout(WAIT).expect("carol gets the MESSAGE");
+        assert!(
+            matches!(&got, UaReport::GotMessage { body } if body == "hello kamailio"),
+            "{got:?}"
+        );
+    }
+    // Unregistered, carol is unknown again.
+    stop.send(()).unwrap();
+    let end = reports.recv_timeout(WAIT).expect("carol unregisters");
+    assert!(matches!(end, UaReport::Unregistered), "{end:?}");
+    thread.join().unwrap();
+    let result = message(
+        &app,
+        &to,
+        vec![kamailio(Udp)],
         credentials("alice", &password()),
     );
     assert_failed(&result, &[404]);
