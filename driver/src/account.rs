@@ -287,8 +287,10 @@ impl Account {
         let transports = routing::transports(&global.sip.transport_list, |t| {
             self.app.local_address(t).is_some()
         });
-        let routes =
-            routing::resolve_numeric(&target, &transports).map_err(MessageError::NotSent)?;
+        let host = target.host().to_owned();
+        let routes = routing::resolve(self.app.inner.shared.lookup(), target, transports)
+            .await
+            .map_err(MessageError::NotSent)?;
         let from = Address {
             addr: match &settings.display_name {
                 Some(name) => NameAddr::with_display_name(self.uri(), name),
@@ -304,7 +306,7 @@ impl Account {
                 body,
                 routes,
                 Some(credentials(&settings)),
-                Some(target.host().to_owned()),
+                Some(host),
             )
             .await
     }

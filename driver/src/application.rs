@@ -19,17 +19,22 @@ use crate::configuration::{
     AccountId, ConfigurationError, ConfigurationManager, SettingsChange, SettingsObject,
     SipSimpleSettings, Transport,
 };
+use crate::dns::{DnsLookup, DnsManager};
 use crate::engine::{self, Engine, Input, MessageDelivery, MessageError, MessageJob, Sockets};
 use crate::notification::{NotificationCenter, SenderId};
+use crate::routing::Resolver;
 use crate::storage::Storage;
 use crate::tls::TlsContext;
 
 /// Where the engine listens, beyond what the settings say.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StartOptions {
     /// The local address to bind; `None` discovers the address of the interface that
     /// reaches the outside (loopback when there is none).
     pub ip: Option<IpAddr>,
+    /// The nameservers to ask; `None` lets a [`DnsManager`] choose among the system's
+    /// (resolv.conf), probing them, with its fallback list.
+    pub nameservers: Option<Vec<SocketAddr>>,
 }
 
 impl StartOptions {
@@ -37,14 +42,8 @@ impl StartOptions {
     pub fn loopback() -> Self {
         Self {
             ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            nameservers: None,
         }
-    }
-}
-
-impl Default for StartOptions {
-    /// The discovered local address.
-    fn default() -> Self {
-        Self { ip: None }
     }
 }
 
@@ -62,6 +61,9 @@ pub fn local_ip() -> IpAddr {
         _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
     }
 }
+
+/// How often the system nameservers are probed again (a network change may bring others).
+const DNS_PROBE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Why [`SipApplication::start`] failed.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +111,8 @@ pub(crate) struct Shared {
     pub(crate) config: Mutex<Option<ConfigurationManager>>,
     /// What the engine reports about each active account.
     pub(crate) accounts: Mutex<BTreeMap<AccountId, AccountStatus>>,
+    /// The nameservers lookups ask, while running.
+    pub(crate) resolver: Mutex<Option<Resolver>>,
 }
 
 impl Shared {
@@ -118,6 +122,16 @@ impl Shared {
 
     pub(crate) fn accounts(&self) -> MutexGuard<'_, BTreeMap<AccountId, AccountStatus>> {
         self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn resolver(&self) -> MutexGuard<'_, Option<Resolver>> {
+        self.resolver.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A DNS lookup on the application's nameservers; `None` while stopped.
+    pub(crate) fn lookup(&self) -> Option<DnsLookup> {
+        let resolver = self.resolver().clone()?;
+        Some(resolver.lookup(self.center.clone()))
     }
 
     /// Posts `CFGSettingsObjectDidChange` for `change`; secret values are not posted.
@@ -185,6 +199,7 @@ impl SipApplication {
                     center: NotificationCenter::new(),
                     config: Mutex::new(None),
                     accounts: Mutex::new(BTreeMap::new()),
+                    resolver: Mutex::new(None),
                 }),
                 state: Mutex::new(State::default()),
             }),
@@ -194,6 +209,21 @@ impl SipApplication {
     /// The notification center every component of this application posts to.
     pub fn notification_center(&self) -> &NotificationCenter {
         &self.inner.shared.center
+    }
+
+    /// A DNS lookup on this application's nameservers, posting its `DNSLookup*`
+    /// notifications here; `None` while stopped.
+    pub fn dns_lookup(&self) -> Option<DnsLookup> {
+        self.inner.shared.lookup()
+    }
+
+    /// The DNS manager choosing this application's nameservers, unless fixed ones were given
+    /// at start; `None` while stopped.
+    pub fn dns_manager(&self) -> Option<DnsManager> {
+        match &*self.inner.shared.resolver() {
+            Some(Resolver::Manager(m)) => Some(m.clone()),
+            _ => None,
+        }
     }
 
     /// The accounts of this application.
@@ -293,11 +323,22 @@ impl SipApplication {
         );
         let accounts: Vec<_> = config.accounts().cloned().collect();
         *self.inner.shared.config() = Some(config);
+        let manager = match &options.nameservers {
+            Some(servers) => {
+                *self.inner.shared.resolver() = Some(Resolver::Fixed(servers.clone()));
+                None
+            }
+            None => {
+                let manager = DnsManager::new(self.inner.shared.center.clone());
+                *self.inner.shared.resolver() = Some(Resolver::Manager(manager.clone()));
+                Some(manager)
+            }
+        };
         self.inner.shared.accounts().clear();
         let (inputs, queue) = engine::input_queue();
         let shared = Arc::clone(&self.inner.shared);
         let engine_inputs = inputs.clone();
-        let manager = self.account_manager();
+        let account_manager = self.account_manager();
         let thread = std::thread::Builder::new()
             .name("sipsimple-engine".to_owned())
             .spawn(move || {
@@ -321,7 +362,15 @@ impl SipApplication {
                 );
                 match started {
                     Ok(engine) => {
-                        manager.load(&accounts);
+                        if let Some(dns) = &manager {
+                            // The first probe runs in the background: until it answers,
+                            // lookups ask the nameservers resolv.conf lists.
+                            let dns = dns.clone();
+                            executor
+                                .spawn(async move { dns.run(DNS_PROBE_INTERVAL).await })
+                                .detach();
+                        }
+                        account_manager.load(&accounts);
                         center.post("SIPApplicationDidStart", sender.clone(), json!({}));
                         smol::block_on(executor.run(engine.run(queue)));
                     }
@@ -333,7 +382,11 @@ impl SipApplication {
                         );
                     }
                 }
+                if let Some(dns) = &manager {
+                    dns.stop();
+                }
                 *shared.config() = None;
+                *shared.resolver() = None;
                 shared.accounts().clear();
                 center.post("SIPApplicationDidEnd", sender, json!({}));
             })

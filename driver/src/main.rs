@@ -2,7 +2,7 @@
 
 mod cli;
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,6 +27,9 @@ struct Args {
     /// outside, or loopback).
     #[arg(long, global = true, value_name = "IP")]
     bind: Option<IpAddr>,
+    /// A nameserver to ask instead of the system's (repeat for several).
+    #[arg(long, global = true, value_name = "IP:PORT")]
+    nameserver: Vec<SocketAddr>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let place = cli::common::Place {
         config_dir: args.config_dir.clone(),
         bind: args.bind,
+        nameservers: args.nameserver.clone(),
     };
     match &args.command {
         Command::Check(a) => cli::check::run(a),

@@ -245,7 +245,15 @@ fn accounts_survive_a_restart_through_file_storage() {
 
 #[test]
 fn an_unresolvable_registrar_fails_clearly() {
-    let (app, events) = start(MemoryStorage::with_document(udp_only()));
+    // No nameserver at all: the lookup of example.com fails at once.
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    let options = StartOptions {
+        nameservers: Some(Vec::new()),
+        ..StartOptions::loopback()
+    };
+    app.start_with(MemoryStorage::with_document(udp_only()), options)
+        .unwrap();
     let mut settings = AccountSettings::new(AccountId::new("bob@example.com").unwrap());
     settings.enabled = true;
     app.account_manager().add_account(settings).unwrap();
@@ -256,6 +264,7 @@ fn an_unresolvable_registrar_fails_clearly() {
         failed.get_str("error").unwrap().contains("example.com"),
         "{failed}"
     );
+    assert_eq!(failed.get("retry_after").unwrap().as_f64(), Some(60.0));
     app.stop_and_wait();
 }
 

@@ -24,7 +24,8 @@ use sipsimple::proto::registration::{
 };
 use sipsimple::proto::request::{Credentials, Route};
 use sipsimple::proto::sip::{Address, Method, Response, StatusCode, Uri};
-use sipsimple::{EngineConfig, MessageDelivery, MessageError, SipApplication};
+use sipsimple::storage::{Document, MemoryStorage};
+use sipsimple::{MessageDelivery, MessageError, SipApplication, StartOptions};
 
 /// How long any one operation may take before the test calls it a hang.
 const WAIT: Duration = Duration::from_secs(20);
@@ -351,9 +352,27 @@ fn xcap_roots_from_txt_keep_only_http_and_https() {
 // ---------------------------------------------------------------------------------------
 // kamailio: MESSAGE through the proxy, with digest authentication.
 
+/// Settings with UDP and TCP on ports the system picks; lookups ask the test nameserver.
+fn options() -> (MemoryStorage, StartOptions) {
+    let serde_json::Value::Object(map) = serde_json::json!({
+        "SIPSimpleSettings": {"sip": {"transport_list": ["udp", "tcp"]}}
+    }) else {
+        unreachable!()
+    };
+    let options = StartOptions {
+        nameservers: Some(vec![dns_server()]),
+        ..StartOptions::loopback()
+    };
+    (
+        MemoryStorage::with_document(Document::from_map(map)),
+        options,
+    )
+}
+
 fn started() -> SipApplication {
     let app = SipApplication::new();
-    app.start(EngineConfig::default()).unwrap();
+    let (storage, options) = options();
+    app.start_with(storage, options).unwrap();
     app
 }
 
@@ -704,4 +723,162 @@ fn a_message_reaches_a_registered_user_through_kamailio() {
     );
     assert_failed(&result, &[404]);
     app.stop_and_wait();
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts of the driver against kamailio: registration over every transport and through
+// DNS, a wrong password, and MESSAGE between two registered accounts.
+
+/// An application with these transports, trusting kamailio's certificate, asking the test
+/// nameserver.
+fn application(transports: &[&str]) -> (SipApplication, sipsimple::notification::Observer) {
+    let ca = format!(
+        "{}/kamailio/ca.crt",
+        env_or("INTEROP_RUN_DIR", "/tmp/sipsimple-interop")
+    );
+    let serde_json::Value::Object(map) = serde_json::json!({
+        "SIPSimpleSettings": {
+            "sip": {"transport_list": transports},
+            "tls": {"ca_list": ca},
+        }
+    }) else {
+        unreachable!()
+    };
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    let options = StartOptions {
+        nameservers: Some(vec![dns_server()]),
+        ..StartOptions::loopback()
+    };
+    app.start_with(
+        MemoryStorage::with_document(Document::from_map(map)),
+        options,
+    )
+    .unwrap();
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    (app, events)
+}
+
+fn account_settings(
+    user: &str,
+    password: &str,
+    proxy: Option<String>,
+) -> sipsimple::configuration::AccountSettings {
+    let id = sipsimple::configuration::AccountId::new(format!("{user}@{}", domain())).unwrap();
+    let mut settings = sipsimple::configuration::AccountSettings::new(id);
+    settings.enabled = true;
+    settings.auth.password = password.into();
+    settings.sip.outbound_proxy = proxy;
+    settings
+}
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn an_account_registers_over_udp_tcp_and_tls_and_unregisters() {
+    for (transport, port) in [
+        ("udp", sip_port()),
+        ("tcp", sip_port()),
+        ("tls", tls_port()),
+    ] {
+        let (app, events) = application(&[transport]);
+        let proxy = format!("sip:127.0.0.1:{port};transport={transport}");
+        let account = app
+            .account_manager()
+            .add_account(account_settings("alice", &password(), Some(proxy)))
+            .unwrap();
+        let ok = events
+            .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+            .unwrap_or_else(|e| panic!("{transport}: {e}"));
+        assert!(account.registered(), "{transport}");
+        assert_eq!(ok.get("registrar").unwrap()["transport"], transport);
+        assert_eq!(ok.get("registrar").unwrap()["port"], port);
+        let contact = ok.get_str("contact_header").unwrap();
+        assert!(contact.contains("127.0.0.1"), "{transport}: {contact}");
+        assert!(ok.get_u64("expires").unwrap() > 0);
+        app.stop();
+        let ended = events
+            .wait_for("SIPAccountRegistrationDidEnd", WAIT)
+            .unwrap_or_else(|e| panic!("{transport}: no unregistration: {e}"));
+        assert_eq!(ended.sender, account.sender_id());
+        app.stop_and_wait();
+    }
+}
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn a_wrong_password_fails_the_registration_with_the_code() {
+    let (app, events) = application(&["udp"]);
+    let proxy = format!("sip:127.0.0.1:{}", sip_port());
+    app.account_manager()
+        .add_account(account_settings("alice", "not-the-password", Some(proxy)))
+        .unwrap();
+    let failed = events
+        .wait_for("SIPAccountRegistrationDidFail", WAIT)
+        .unwrap();
+    assert_eq!(failed.get_u64("code"), Some(401), "{failed}");
+    assert!(
+        failed
+            .get_str("error")
+            .unwrap()
+            .contains("authentication failed"),
+        "{failed}"
+    );
+    assert!(failed.get("retry_after").unwrap().as_f64().unwrap() > 0.0);
+    app.stop_and_wait();
+}
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn an_account_finds_its_registrar_through_naptr_and_srv() {
+    let (app, events) = application(&["tcp", "udp"]);
+    let account = app
+        .account_manager()
+        .add_account(account_settings("dave", &password(), None))
+        .unwrap();
+    let ok = events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    // NAPTR prefers TLS, which does not run here; TCP comes next, at the SRV's port.
+    assert_eq!(ok.get("registrar").unwrap()["transport"], "tcp");
+    assert_eq!(ok.get("registrar").unwrap()["port"], sip_port());
+    assert!(account.registered());
+    app.stop_and_wait();
+}
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn two_registered_accounts_exchange_a_message_through_kamailio() {
+    let (bob_app, bob_events) = application(&["udp"]);
+    bob_app
+        .account_manager()
+        .add_account(account_settings(
+            "bob",
+            &password(),
+            Some(format!("sip:127.0.0.1:{}", sip_port())),
+        ))
+        .unwrap();
+    bob_events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    let (alice_app, alice_events) = application(&["tcp"]);
+    let alice = alice_app
+        .account_manager()
+        .add_account(account_settings(
+            "alice",
+            &password(),
+            Some(format!("sip:127.0.0.1:{};transport=tcp", sip_port())),
+        ))
+        .unwrap();
+    alice_events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    let to = format!("sip:bob@{}", domain());
+    let delivery =
+        smol::block_on(alice.send_message(&to, "text/plain", "Hello through kamailio")).unwrap();
+    assert_eq!(delivery.code, 200);
+    let got = bob_events.wait_for("SIPEngineGotMessage", WAIT).unwrap();
+    assert_eq!(got.get_str("body"), Some("Hello through kamailio"));
+    assert!(got.get_str("from_header").unwrap().contains("alice@"));
+    alice_app.stop_and_wait();
+    bob_app.stop_and_wait();
 }

@@ -54,10 +54,20 @@ sed -e "s|@SIP_PORT@|$INTEROP_SIP_PORT|g" -e "s|@TLS_PORT@|$INTEROP_TLS_PORT|g" 
 	done
 } > "$DIR/db/subscriber"
 
-# TLS: a fresh self-signed certificate for the domain and 127.0.0.1, no client certificates.
-openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$INTEROP_DOMAIN" \
-	-addext "subjectAltName=DNS:$INTEROP_DOMAIN,DNS:localhost,IP:127.0.0.1" \
-	-keyout "$DIR/tls.key" -out "$DIR/tls.crt" 2>/dev/null
+# TLS: a fresh test CA (ca.crt, what clients trust) and a server certificate it signs for
+# the domain and 127.0.0.1 (tls.crt). A self-signed certificate will not do: openssl's
+# defaults mark it CA:TRUE, and strict clients (rustls/webpki) refuse a CA certificate as a
+# server's. No client certificates.
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=sipsimple interop CA" \
+	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
+	-keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=$INTEROP_DOMAIN" \
+	-keyout "$DIR/tls.key" -out "$DIR/tls.csr" 2>/dev/null
+printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+	"extendedKeyUsage=serverAuth" "subjectAltName=DNS:$INTEROP_DOMAIN,DNS:localhost,IP:127.0.0.1" \
+	> "$DIR/tls.ext"
+openssl x509 -req -in "$DIR/tls.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -CAcreateserial \
+	-days 30 -extfile "$DIR/tls.ext" -out "$DIR/tls.crt" 2>/dev/null
 cat > "$DIR/tls.cfg" <<TLS
 [server:default]
 method = TLSv1.2+
@@ -98,7 +108,7 @@ done
 FIRST_USER="${INTEROP_USERS%% *}"
 if [[ $up == 1 ]] && probe --tcp --timeout 2 \
 	&& probe --register "$FIRST_USER@$INTEROP_DOMAIN:$INTEROP_PASSWORD" --timeout 2 \
-	&& echo | openssl s_client -connect "127.0.0.1:$INTEROP_TLS_PORT" -CAfile "$DIR/tls.crt" \
+	&& echo | openssl s_client -connect "127.0.0.1:$INTEROP_TLS_PORT" -CAfile "$DIR/ca.crt" \
 		-verify_return_error -verify_ip 127.0.0.1 > "$DIR/tls-check.log" 2>&1; then
 	echo "kamailio running (pid $(cat "$PIDFILE")): SIP udp+tcp 127.0.0.1:$INTEROP_SIP_PORT, TLS 127.0.0.1:$INTEROP_TLS_PORT, domain $INTEROP_DOMAIN, log $LOG"
 	exit 0

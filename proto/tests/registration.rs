@@ -254,7 +254,10 @@ fn digest_challenge_then_rejection() {
 
     h.respond(h.at(1), &challenge(&retry.request));
     let events = h.events();
-    let Some(RegistrationEvent::DidFail { error, retry_after }) = events.last() else {
+    let Some(RegistrationEvent::DidFail {
+        error, retry_after, ..
+    }) = events.last()
+    else {
         panic!("{events:?}");
     };
     assert!(error.contains("authentication"), "{error}");
@@ -331,6 +334,7 @@ fn all_routes_time_out_then_retry_with_backoff() {
     assert_eq!(
         events.last(),
         Some(&RegistrationEvent::DidFail {
+            code: 503,
             error: "transport error".to_owned(),
             retry_after: Duration::from_secs(60),
         })

@@ -1,7 +1,7 @@
 //! What the subcommands share: the configuration directory, loading it, starting an
 //! application on it, and printing notifications.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -18,6 +18,8 @@ pub(crate) struct Place {
     pub(crate) config_dir: Option<PathBuf>,
     /// `--bind`.
     pub(crate) bind: Option<IpAddr>,
+    /// `--nameserver`, repeated.
+    pub(crate) nameservers: Vec<SocketAddr>,
 }
 
 /// Exit status for a failure the protocol reported (a refused registration or message).
@@ -63,7 +65,10 @@ impl Running {
     pub(crate) fn start(place: &Place, verbose: bool) -> Result<Self, String> {
         let app = SipApplication::new();
         let events = app.notification_center().observe(None, None);
-        let options = StartOptions { ip: place.bind };
+        let options = StartOptions {
+            ip: place.bind,
+            nameservers: (!place.nameservers.is_empty()).then(|| place.nameservers.clone()),
+        };
         app.start_with(storage(place.config_dir.as_ref())?, options)
             .map_err(|e| e.to_string())?;
         let running = Self {

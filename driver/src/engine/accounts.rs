@@ -1,7 +1,7 @@
 //! The engine's side of accounts: activation, the REGISTER client of each account, and the
 //! `SIPAccount*` notifications.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use sipsimple_proto::endpoint::{ClientTxId, TransportKind};
@@ -11,13 +11,15 @@ use sipsimple_proto::registration::{
 use sipsimple_proto::request::Outgoing;
 use sipsimple_proto::sip::headers::Contact;
 
-use super::{Engine, OsRandom};
+use super::{Engine, Input, OsRandom};
 use crate::account::{contact_uri, credentials, sender_id, AccountStatus};
 use crate::configuration::{AccountId, AccountSettings};
 use crate::notification::SenderId;
 
 /// Length of the random user part of an account's Contact URIs.
 const CONTACT_USER_LEN: usize = 8;
+/// How long an account waits to look its registrar up again after a failed lookup.
+const RESOLVE_RETRY: Duration = Duration::from_secs(60);
 
 /// An account the engine has activated.
 pub(super) struct ActiveAccount {
@@ -27,6 +29,11 @@ pub(super) struct ActiveAccount {
     in_flight: Option<ClientTxId>,
     /// Deactivating: the account goes once its registration has ended.
     leaving: bool,
+    /// Counts the registrar lookups started, so that a late answer to an older one is
+    /// recognised and dropped.
+    lookups: u64,
+    /// When to look the registrar up again after a failed lookup.
+    resolve_at: Option<Instant>,
 }
 
 impl Engine {
@@ -55,30 +62,117 @@ impl Engine {
                 contact_username: contact_username.clone(),
             },
         );
-        let mut account = ActiveAccount {
-            settings,
-            sender: sender.clone(),
-            registration: None,
-            in_flight: None,
-            leaving: false,
-        };
+        let register = settings.sip.register;
+        self.accounts.insert(
+            id.clone(),
+            ActiveAccount {
+                settings,
+                sender: sender.clone(),
+                registration: None,
+                in_flight: None,
+                leaving: false,
+                lookups: 0,
+                resolve_at: None,
+            },
+        );
         self.post("SIPAccountDidActivate", &sender, json!({}));
-        if account.settings.sip.register {
-            match self.registration_for(&account.settings, &contact_username) {
-                Ok(mut registration) => {
-                    // Routes exist: `register` cannot fail.
-                    let _ = registration.register(now, &mut self.rng);
+        if register {
+            self.find_registrar(now, &id);
+        }
+    }
+
+    /// Looks the registrar up (its outbound proxy, else its domain): at once for a numeric
+    /// host, else through DNS, whose answer comes back as [`Input::RegistrarResolved`].
+    fn find_registrar(&mut self, now: Instant, id: &AccountId) {
+        let Some(account) = self.accounts.get_mut(id) else {
+            return;
+        };
+        account.resolve_at = None;
+        account.lookups += 1;
+        let lookup = account.lookups;
+        let target = match crate::routing::next_hop(&account.settings, None) {
+            Ok(t) => t,
+            Err(error) => {
+                self.registrar_resolved(now, id, lookup, Err(error));
+                return;
+            }
+        };
+        let transports =
+            crate::routing::transports(&self.transport_list, |t| self.local_address(t).is_some());
+        let host = target.host().to_owned();
+        if crate::routing::is_numeric(&target) {
+            let routes = crate::routing::resolve_numeric(&target, &transports);
+            self.registrar_resolved(now, id, lookup, routes.map(|r| (r, host)));
+            return;
+        }
+        let dns = self.shared.lookup();
+        let inputs = self.inputs.clone();
+        let id = id.clone();
+        self.executor
+            .spawn(async move {
+                let routes = crate::routing::resolve(dns, target, transports).await;
+                let _ = inputs
+                    .send(Input::RegistrarResolved {
+                        id,
+                        lookup,
+                        routes: routes.map(|r| (r, host)),
+                    })
+                    .await;
+            })
+            .detach();
+    }
+
+    /// The registrar's routes (and the host they came from), or why there are none: the
+    /// account registers, or says it failed and looks again later.
+    pub(super) fn registrar_resolved(
+        &mut self,
+        now: Instant,
+        id: &AccountId,
+        lookup: u64,
+        routes: Result<(Vec<Route>, String), String>,
+    ) {
+        let Some(account) = self.accounts.get(id) else {
+            return;
+        };
+        if account.lookups != lookup || account.leaving || account.registration.is_some() {
+            return;
+        }
+        let sender = account.sender.clone();
+        let contact_username = self
+            .shared
+            .accounts()
+            .get(id)
+            .map(|s| s.contact_username.clone())
+            .unwrap_or_default();
+        let settings = account.settings.clone();
+        let built = routes.and_then(|(routes, host)| {
+            for route in &routes {
+                if route.transport == TransportKind::Tls {
+                    self.expect_tls_name(route.destination, &host);
+                }
+            }
+            self.registration_for(&settings, &contact_username, routes)
+        });
+        match built {
+            Ok(mut registration) => {
+                // Routes exist: `register` cannot fail.
+                let _ = registration.register(now, &mut self.rng);
+                if let Some(account) = self.accounts.get_mut(id) {
                     account.registration = Some(registration);
                 }
-                Err(error) => self.post(
+                self.drive_account(now, id);
+            }
+            Err(error) => {
+                if let Some(account) = self.accounts.get_mut(id) {
+                    account.resolve_at = Some(now + RESOLVE_RETRY);
+                }
+                self.post(
                     "SIPAccountRegistrationDidFail",
                     &sender,
-                    json!({"error": error, "retry_after": Value::Null}),
-                ),
+                    json!({"error": error, "retry_after": RESOLVE_RETRY.as_secs_f64()}),
+                );
             }
         }
-        self.accounts.insert(id.clone(), account);
-        self.drive_account(now, &id);
     }
 
     /// Deactivates an account: unregisters it first when it registered.
@@ -113,16 +207,31 @@ impl Engine {
         self.accounts.is_empty()
     }
 
-    /// The earliest deadline of the accounts' registrations.
+    /// The earliest deadline of the accounts' registrations and lookups.
     pub(super) fn accounts_timeout(&self) -> Option<Instant> {
         self.accounts
             .values()
-            .filter_map(|a| a.registration.as_ref()?.poll_timeout())
+            .flat_map(|a| {
+                [
+                    a.registration.as_ref().and_then(Registration::poll_timeout),
+                    a.resolve_at.filter(|_| !a.leaving),
+                ]
+            })
+            .flatten()
             .min()
     }
 
     /// Fires the accounts' due timers.
     pub(super) fn accounts_handle_timeout(&mut self, now: Instant) {
+        let lookups: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| !a.leaving && a.resolve_at.is_some_and(|t| t <= now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in lookups {
+            self.find_registrar(now, &id);
+        }
         let due: Vec<AccountId> = self
             .accounts
             .iter()
@@ -269,12 +378,17 @@ impl Engine {
                     }),
                 );
             }
-            RegistrationEvent::DidFail { error, retry_after } => {
+            RegistrationEvent::DidFail {
+                code,
+                error,
+                retry_after,
+            } => {
                 self.set_registered(id, false);
+                // `code` is beyond the SDK's data: the status behind `error`.
                 self.post(
                     "SIPAccountRegistrationDidFail",
                     sender,
-                    json!({"error": error, "retry_after": retry_after.as_secs_f64()}),
+                    json!({"error": error, "retry_after": retry_after.as_secs_f64(), "code": code}),
                 );
             }
             RegistrationEvent::DidEnd => {
@@ -317,15 +431,15 @@ impl Engine {
         }
     }
 
-    /// The REGISTER client of an account: its registrar's routes (the outbound proxy, else
-    /// the domain), our Contact for the first route's transport, the account's credentials.
+    /// The REGISTER client of an account: our Contact for the first route's transport, the
+    /// account's credentials and lifetime.
     fn registration_for(
-        &mut self,
+        &self,
         settings: &AccountSettings,
         contact_username: &str,
+        routes: Vec<Route>,
     ) -> Result<Registration, String> {
-        let routes = self.routes_for(settings)?;
-        let first = routes[0];
+        let first = *routes.first().ok_or("no route to the registrar")?;
         let local = self
             .local_address(first.transport)
             .ok_or_else(|| format!("no local {} transport", first.transport.as_str()))?;
@@ -336,20 +450,6 @@ impl Engine {
         config.credentials = Some(credentials(settings));
         config.routes = routes;
         Registration::new(config).map_err(|e| e.to_string())
-    }
-
-    /// The routes to an account's registrar: its outbound proxy, else its domain.
-    fn routes_for(&mut self, settings: &AccountSettings) -> Result<Vec<Route>, String> {
-        let target = crate::routing::next_hop(settings, None)?;
-        let transports =
-            crate::routing::transports(&self.transport_list, |t| self.local_address(t).is_some());
-        let routes = crate::routing::resolve_numeric(&target, &transports)?;
-        for route in &routes {
-            if route.transport == TransportKind::Tls {
-                self.expect_tls_name(route.destination, target.host());
-            }
-        }
-        Ok(routes)
     }
 
     fn post(&self, name: &str, sender: &SenderId, data: Value) {

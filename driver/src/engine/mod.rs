@@ -103,6 +103,11 @@ pub(crate) enum Input {
     SendMessage(Box<MessageJob>),
     Activate(Box<AccountSettings>),
     Deactivate(AccountId),
+    RegistrarResolved {
+        id: AccountId,
+        lookup: u64,
+        routes: Result<(Vec<sipsimple_proto::request::Route>, String), String>,
+    },
     Stop,
     Datagram {
         from: SocketAddr,
@@ -420,6 +425,9 @@ impl Engine {
                 }
             }
             Input::Deactivate(id) => self.deactivate(now, &id),
+            Input::RegistrarResolved { id, lookup, routes } => {
+                self.registrar_resolved(now, &id, lookup, routes);
+            }
             Input::Stop => {}
         }
     }

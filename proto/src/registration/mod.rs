@@ -195,6 +195,10 @@ pub enum RegistrationEvent {
     /// The registration failed on every route; it is retried after `retry_after` unless
     /// [`Registration::unregister`] is called.
     DidFail {
+        /// The status code of the failure: the registrar's final response, 408 for a
+        /// timeout, 503 for a transport error (RFC 3261 §8.1.3.1), 200 when a 2xx granted
+        /// no lifetime.
+        code: u16,
         /// What went wrong.
         error: String,
         /// When the retry is due, from now.
@@ -735,6 +739,7 @@ impl Registration {
             let retry_after = self.backoff();
             self.schedule_retry(now, retry_after);
             self.events.push_back(RegistrationEvent::DidFail {
+                code: 200,
                 error: "registrar granted no lifetime".to_owned(),
                 retry_after,
             });
@@ -771,6 +776,7 @@ impl Registration {
                 let retry_after = failure.retry_after.unwrap_or_else(|| self.backoff());
                 self.failures = self.failures.saturating_add(1);
                 self.events.push_back(RegistrationEvent::DidFail {
+                    code: failure.code,
                     error: failure.error,
                     retry_after,
                 });
