@@ -27,7 +27,8 @@ struct Args {
     /// outside, or loopback).
     #[arg(long, global = true, value_name = "IP")]
     bind: Option<IpAddr>,
-    /// A nameserver to ask instead of the system's (repeat for several).
+    /// A nameserver to ask instead of the system's (repeat for several); it is asked
+    /// directly, without looking for the zone's own nameservers first.
     #[arg(long, global = true, value_name = "IP:PORT")]
     nameserver: Vec<SocketAddr>,
     #[command(subcommand)]
@@ -58,6 +59,12 @@ enum Command {
     /// answering authentication challenges with the account's credentials. Status 0 when the
     /// recipient's side accepted it, 1 with the reason when not.
     Message(cli::message::MessageArgs),
+    /// Find the SIP servers of a URI (RFC 3263: NAPTR, SRV, A/AAAA), or its MSRP relays,
+    /// STUN servers or XCAP roots.
+    ///
+    /// Asks the system's nameservers, or those given with --nameserver. Prints one result
+    /// per line in order of preference; status 0 when something was found, 1 when not.
+    Lookup(cli::lookup::LookupArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +79,6 @@ fn main() -> ExitCode {
         Command::Account(a) => cli::account::run(a, place.config_dir.as_ref()),
         Command::Register(a) => cli::register::run(a, &place),
         Command::Message(a) => cli::message::run(a, &place),
+        Command::Lookup(a) => cli::lookup::run(a, &place),
     }
 }

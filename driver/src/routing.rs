@@ -20,7 +20,7 @@ use crate::notification::NotificationCenter;
 pub(crate) enum Resolver {
     /// The system's, as the manager chose them.
     Manager(DnsManager),
-    /// A fixed list.
+    /// A fixed list, asked directly (no NS-first step).
     Fixed(Vec<SocketAddr>),
 }
 
@@ -29,7 +29,13 @@ impl Resolver {
     pub(crate) fn lookup(&self, center: NotificationCenter) -> DnsLookup {
         match self {
             Self::Manager(m) => DnsLookup::new(center, m),
-            Self::Fixed(servers) => DnsLookup::with_nameservers(center, servers.clone()),
+            // Nameservers given by hand are asked, not the zone's own (which NS-first would
+            // reach on port 53 only).
+            Self::Fixed(servers) => {
+                let mut lookup = DnsLookup::with_nameservers(center, servers.clone());
+                lookup.set_authoritative_first(false);
+                lookup
+            }
         }
     }
 }

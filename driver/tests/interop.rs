@@ -882,3 +882,32 @@ fn two_registered_accounts_exchange_a_message_through_kamailio() {
     alice_app.stop_and_wait();
     bob_app.stop_and_wait();
 }
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn the_lookup_command_prints_the_routes_in_order() {
+    let nameserver = dns_server().to_string();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sipsimple"))
+            .args(args)
+            .args(["--nameserver", &nameserver])
+            .output()
+            .unwrap()
+    };
+    let o = run(&["lookup", &domain(), "--transports", "tcp,udp"]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<String> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        lines.first().map(String::as_str),
+        Some(format!("tcp  sip:127.0.0.1:{};transport=tcp", sip_port()).as_str())
+    );
+    assert!(lines.iter().any(|l| l.starts_with("udp ")));
+    let o = run(&["lookup", &domain(), "--service", "xcap"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 2);
+    let o = run(&["lookup", &format!("nowhere.{}", domain())]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -3,5 +3,6 @@
 pub(crate) mod account;
 pub(crate) mod check;
 pub(crate) mod common;
+pub(crate) mod lookup;
 pub(crate) mod message;
 pub(crate) mod register;
