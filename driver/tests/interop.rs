@@ -911,3 +911,36 @@ fn the_lookup_command_prints_the_routes_in_order() {
     let o = run(&["lookup", &format!("nowhere.{}", domain())]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+#[ignore = "needs the interop servers: see interop/README.md"]
+fn an_account_refreshes_its_registration_before_it_expires() {
+    let (app, events) = application(&["udp"]);
+    let mut settings = account_settings(
+        "carol",
+        &password(),
+        Some(format!("sip:127.0.0.1:{}", sip_port())),
+    );
+    // The shortest lifetime the settings allow; refreshed 5 s before it ends.
+    settings.sip.register_interval = 30;
+    let account = app.account_manager().add_account(settings).unwrap();
+    let first = events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    assert_eq!(first.get_u64("expires"), Some(30));
+    let started = Instant::now();
+    events
+        .wait_for("SIPAccountRegistrationWillRefresh", Duration::from_secs(40))
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        (Duration::from_secs(20)..Duration::from_secs(30)).contains(&waited),
+        "refreshed after {waited:?}"
+    );
+    let again = events
+        .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+        .unwrap();
+    assert_eq!(again.get_u64("expires"), Some(30));
+    assert!(account.registered());
+    app.stop_and_wait();
+}

@@ -215,3 +215,43 @@ fn sending_while_stopped_is_an_error() {
     .unwrap_err();
     assert_eq!(err, MessageError::NotRunning);
 }
+
+#[test]
+fn message_over_ipv6_loopback() {
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        // No IPv6 on this host: nothing to prove here.
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let v6 = StartOptions {
+        ip: Some("::1".parse().unwrap()),
+        ..StartOptions::loopback()
+    };
+    let alice = SipApplication::new();
+    let bob = SipApplication::new();
+    let bob_events = bob.notification_center().observe(None, None);
+    alice.start_with(storage(), v6.clone()).unwrap();
+    bob.start_with(storage(), v6).unwrap();
+    bob_events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    for transport in [TransportKind::Udp, TransportKind::Tcp] {
+        let to = bob.local_address(transport).unwrap();
+        assert!(to.is_ipv6());
+        let delivery = smol::block_on(alice.send_message(
+            addr("sip:alice@example.com"),
+            addr("sip:bob@example.com"),
+            "text/plain",
+            "over IPv6",
+            vec![Route {
+                destination: to,
+                transport,
+            }],
+            None,
+        ))
+        .unwrap();
+        assert_eq!(delivery.code, 200, "{transport:?}");
+        let got = bob_events.wait_for("SIPEngineGotMessage", WAIT).unwrap();
+        assert_eq!(got.get_str("body"), Some("over IPv6"));
+    }
+    alice.stop_and_wait();
+    bob.stop_and_wait();
+}
