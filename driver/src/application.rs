@@ -20,7 +20,9 @@ use crate::configuration::{
     SipSimpleSettings, Transport,
 };
 use crate::dns::{DnsLookup, DnsManager};
-use crate::engine::{self, Engine, Input, MessageDelivery, MessageError, MessageJob, Sockets};
+use crate::engine::{
+    self, Engine, Input, KeepAlive, MessageDelivery, MessageError, MessageJob, Sockets,
+};
 use crate::notification::{NotificationCenter, SenderId};
 use crate::routing::Resolver;
 use crate::storage::Storage;
@@ -35,6 +37,8 @@ pub struct StartOptions {
     /// The nameservers to ask; `None` lets a [`DnsManager`] choose among the system's
     /// (resolv.conf), probing them, with its fallback list.
     pub nameservers: Option<Vec<SocketAddr>>,
+    /// Keep-alive intervals and the idle time after which connections close.
+    pub keepalive: KeepAlive,
 }
 
 impl StartOptions {
@@ -43,6 +47,7 @@ impl StartOptions {
         Self {
             ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             nameservers: None,
+            keepalive: KeepAlive::default(),
         }
     }
 }
@@ -339,6 +344,7 @@ impl SipApplication {
         let shared = Arc::clone(&self.inner.shared);
         let engine_inputs = inputs.clone();
         let account_manager = self.account_manager();
+        let keepalive = options.keepalive;
         let thread = std::thread::Builder::new()
             .name("sipsimple-engine".to_owned())
             .spawn(move || {
@@ -357,6 +363,7 @@ impl SipApplication {
                     sockets,
                     &settings,
                     Arc::clone(&shared),
+                    keepalive,
                     engine_inputs,
                     Arc::clone(&executor),
                 );

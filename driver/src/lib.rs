@@ -35,5 +35,5 @@ pub mod tls;
 
 pub use account::{Account, AccountManager};
 pub use application::{local_ip, SipApplication, StartError, StartOptions};
-pub use engine::{MessageDelivery, MessageError, OsRandom};
+pub use engine::{KeepAlive, MessageDelivery, MessageError, OsRandom};
 pub use sipsimple_proto as proto;

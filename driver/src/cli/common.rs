@@ -68,6 +68,7 @@ impl Running {
         let options = StartOptions {
             ip: place.bind,
             nameservers: (!place.nameservers.is_empty()).then(|| place.nameservers.clone()),
+            ..StartOptions::default()
         };
         app.start_with(storage(place.config_dir.as_ref())?, options)
             .map_err(|e| e.to_string())?;

@@ -364,6 +364,7 @@ impl Engine {
                 registrar,
             } => {
                 self.set_registered(id, true);
+                self.keep_alive(Instant::now(), id, registrar);
                 self.post(
                     "SIPAccountRegistrationDidSucceed",
                     sender,
@@ -384,6 +385,7 @@ impl Engine {
                 retry_after,
             } => {
                 self.set_registered(id, false);
+                self.forget_flow(id);
                 // `code` is beyond the SDK's data: the status behind `error`.
                 self.post(
                     "SIPAccountRegistrationDidFail",
@@ -393,6 +395,7 @@ impl Engine {
             }
             RegistrationEvent::DidEnd => {
                 self.set_registered(id, false);
+                self.forget_flow(id);
                 self.post(
                     "SIPAccountRegistrationDidEnd",
                     sender,
@@ -401,6 +404,7 @@ impl Engine {
             }
             RegistrationEvent::DidNotEnd { code, reason } => {
                 self.set_registered(id, false);
+                self.forget_flow(id);
                 self.post(
                     "SIPAccountRegistrationDidNotEnd",
                     sender,

@@ -148,6 +148,45 @@ impl std::fmt::Debug for dyn Stream {
     }
 }
 
+/// A TCP connection whose close shuts its sending side down, so that the peer sees the end
+/// (async-io's own close only flushes).
+#[derive(Debug)]
+pub(crate) struct Tcp(Async<TcpStream>);
+
+impl AsyncRead for Tcp {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Tcp {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(self.0.get_ref().shutdown(std::net::Shutdown::Write))
+    }
+}
+
 /// The sockets an engine runs on, bound before it starts so that errors reach the caller.
 #[derive(Debug)]
 pub(crate) struct Sockets {
@@ -174,7 +213,39 @@ struct PendingMessage {
 
 struct Connection {
     writer: Sender<Bytes>,
+    peer: SocketAddr,
+    transport: TransportKind,
+    /// When a message last went or came over it.
+    last_active: Instant,
 }
+
+/// How often the engine keeps flows alive and how long an unused connection stays open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeepAlive {
+    /// How often a registered account's UDP registrar gets a CRLF keep-alive, which keeps
+    /// NAT bindings open (RFC 5626 §4.4.1 without STUN).
+    pub udp: Duration,
+    /// How often a registered account's TCP or TLS connection gets a CRLF ping (RFC 5626
+    /// §4.4.1), which keeps it and its NAT binding open.
+    pub stream: Duration,
+    /// How long a TCP or TLS connection without a message either way stays open.
+    pub idle: Duration,
+}
+
+impl Default for KeepAlive {
+    /// 30 s for UDP, 90 s for TCP/TLS (RFC 5626 §4.4.1 suggests 95–120 s for connections
+    /// and less for UDP), 5 minutes of idleness.
+    fn default() -> Self {
+        Self {
+            udp: Duration::from_secs(30),
+            stream: Duration::from_secs(90),
+            idle: Duration::from_secs(300),
+        }
+    }
+}
+
+/// The RFC 5626 keep-alive ping.
+const PING: &[u8] = b"\r\n\r\n";
 
 pub(crate) struct Engine {
     endpoint: Endpoint<OsRandom>,
@@ -190,6 +261,12 @@ pub(crate) struct Engine {
     streams: HashMap<ConnectionId, Connection>,
     /// Connections being opened, with their transport.
     connecting: HashMap<ConnectionId, TransportKind>,
+    keepalive: KeepAlive,
+    /// The registrar of each registered account, kept alive.
+    flows: BTreeMap<AccountId, sipsimple_proto::request::Route>,
+    udp_ping_at: Option<Instant>,
+    stream_ping_at: Option<Instant>,
+    idle_check_at: Option<Instant>,
     messages: HashMap<ClientTxId, PendingMessage>,
     accounts: BTreeMap<AccountId, accounts::ActiveAccount>,
     /// Accounts leaving to come back with new settings.
@@ -213,6 +290,7 @@ impl Engine {
         sockets: Sockets,
         settings: &SipSimpleSettings,
         shared: Arc<Shared>,
+        keepalive: KeepAlive,
         inputs: Sender<Input>,
         executor: Arc<smol::Executor<'static>>,
     ) -> io::Result<Self> {
@@ -281,6 +359,11 @@ impl Engine {
             tls,
             tls_names: HashMap::new(),
             connecting: HashMap::new(),
+            keepalive,
+            flows: BTreeMap::new(),
+            udp_ping_at: None,
+            stream_ping_at: None,
+            idle_check_at: None,
             transport_list: settings.sip.transport_list.clone(),
             streams: HashMap::new(),
             messages: HashMap::new(),
@@ -318,6 +401,9 @@ impl Engine {
                 self.endpoint.poll_timeout(),
                 self.accounts_timeout(),
                 self.stopping.map(|t| t + STOP_GRACE),
+                self.udp_ping_at,
+                self.stream_ping_at,
+                self.idle_check_at,
             ]
             .into_iter()
             .flatten()
@@ -346,6 +432,7 @@ impl Engine {
                 self.endpoint.handle_timeout(now);
             }
             self.accounts_handle_timeout(now);
+            self.housekeeping(now).await;
             self.pump(now).await;
             if let Some(since) = self.stopping {
                 if self.accounts_idle() || now >= since + STOP_GRACE {
@@ -412,6 +499,9 @@ impl Engine {
                 transport,
                 message,
             } => {
+                if let Some(c) = self.streams.get_mut(&id) {
+                    c.last_active = now;
+                }
                 self.endpoint
                     .handle_framed(now, peer, transport, Some(id), message);
             }
@@ -446,8 +536,14 @@ impl Engine {
             id,
             Connection {
                 writer: writer.clone(),
+                peer,
+                transport,
+                last_active: Instant::now(),
             },
         );
+        if self.idle_check_at.is_none() {
+            self.idle_check_at = Some(Instant::now() + self.keepalive.idle);
+        }
         self.executor
             .spawn(write_stream(writer_half, queue))
             .detach();
@@ -653,6 +749,81 @@ impl Engine {
             .detach();
     }
 
+    /// Starts keeping a registered account's flow to its registrar alive.
+    pub(crate) fn keep_alive(
+        &mut self,
+        now: Instant,
+        id: &AccountId,
+        registrar: sipsimple_proto::request::Route,
+    ) {
+        if registrar.transport == TransportKind::Udp {
+            self.udp_ping_at.get_or_insert(now + self.keepalive.udp);
+        } else {
+            self.stream_ping_at
+                .get_or_insert(now + self.keepalive.stream);
+        }
+        self.flows.insert(id.clone(), registrar);
+    }
+
+    /// Stops keeping an account's flow alive.
+    pub(crate) fn forget_flow(&mut self, id: &AccountId) {
+        self.flows.remove(id);
+    }
+
+    /// Sends the keep-alives that are due and closes connections idle for too long.
+    async fn housekeeping(&mut self, now: Instant) {
+        if self.udp_ping_at.is_some_and(|t| t <= now) {
+            let targets: Vec<SocketAddr> = self
+                .flows
+                .values()
+                .filter(|r| r.transport == TransportKind::Udp)
+                .map(|r| r.destination)
+                .collect();
+            if let Some(udp) = &self.udp {
+                for target in &targets {
+                    // A lost keep-alive costs nothing; the next one follows.
+                    let _ = udp.send_to(PING, *target).await;
+                }
+            }
+            self.udp_ping_at = (!targets.is_empty()).then(|| now + self.keepalive.udp);
+        }
+        if self.stream_ping_at.is_some_and(|t| t <= now) {
+            let targets: Vec<(SocketAddr, TransportKind)> = self
+                .flows
+                .values()
+                .filter(|r| r.transport != TransportKind::Udp)
+                .map(|r| (r.destination, r.transport))
+                .collect();
+            for (peer, transport) in &targets {
+                for c in self.streams.values_mut() {
+                    if c.peer == *peer && c.transport == *transport {
+                        c.last_active = now;
+                        // A full queue means messages are going out anyway.
+                        let _ = c.writer.try_send(Bytes::from_static(PING));
+                    }
+                }
+            }
+            self.stream_ping_at = (!targets.is_empty()).then(|| now + self.keepalive.stream);
+        }
+        if self.idle_check_at.is_some_and(|t| t <= now) {
+            let idle = self.keepalive.idle;
+            for c in self.streams.values() {
+                if now.saturating_duration_since(c.last_active) >= idle {
+                    // The writer shuts the connection down; the reader then reports it
+                    // closed, and the endpoint forgets it.
+                    c.writer.close();
+                }
+            }
+            let next = self
+                .streams
+                .values()
+                .filter(|c| !c.writer.is_closed())
+                .map(|c| c.last_active + idle)
+                .min();
+            self.idle_check_at = next.map(|t| t.max(now + Duration::from_millis(10)));
+        }
+    }
+
     async fn transmit(&mut self, now: Instant, t: sipsimple_proto::endpoint::Transmit) {
         match (t.transport, t.connection) {
             (TransportKind::Udp, _) => {
@@ -663,10 +834,10 @@ impl Engine {
                 }
             }
             (_, Some(id)) => {
-                let sent = self
-                    .streams
-                    .get(&id)
-                    .is_some_and(|s| s.writer.try_send(t.payload).is_ok());
+                let sent = self.streams.get_mut(&id).is_some_and(|s| {
+                    s.last_active = now;
+                    s.writer.try_send(t.payload).is_ok()
+                });
                 if !sent {
                     self.streams.remove(&id);
                     self.endpoint.handle_connection_failed(now, id);
@@ -708,7 +879,7 @@ async fn connect(
     )>,
 ) -> io::Result<Box<dyn Stream>> {
     let attempt = async {
-        let tcp = Async::<TcpStream>::connect(destination).await?;
+        let tcp = Tcp(Async::<TcpStream>::connect(destination).await?);
         let stream: Box<dyn Stream> = match tls {
             Some((connector, name)) => Box::new(
                 connector
@@ -739,6 +910,7 @@ async fn accept(
             Timer::after(Duration::from_millis(50)).await;
             continue;
         };
+        let stream = Tcp(stream);
         let Some(acceptor) = &tls else {
             let input = Input::Accepted {
                 peer,
