@@ -1,6 +1,7 @@
 //! TLS for SIP (RFC 3261 §26.2.1, RFC 5922 for the names checked) with rustls: the client
-//! side verifies servers against the system roots plus the configured CA file; the server
-//! side presents the configured certificate, or one made for this run when none is set.
+//! side verifies servers against the system roots plus the configured CA file and, when a
+//! certificate is configured, presents it to servers that ask; the server side presents the
+//! configured certificate, or one made for this run when none is set.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -80,11 +81,15 @@ impl TlsContext {
         let provider = Arc::new(default_provider());
         let client = ClientConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let (chain, key) = match &settings.tls.certificate {
-            Some(path) => read_identity(path)?,
-            None => self_signed()?,
+            .with_root_certificates(roots);
+        // The configured certificate also identifies us to servers that ask for one.
+        let (client, (chain, key)) = match &settings.tls.certificate {
+            Some(path) => {
+                let (chain, key) = read_identity(path)?;
+                let client = client.with_client_auth_cert(chain.clone(), key.clone_key())?;
+                (client, (chain, key))
+            }
+            None => (client.with_no_client_auth(), self_signed()?),
         };
         let server = ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?

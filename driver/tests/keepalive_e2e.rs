@@ -171,3 +171,46 @@ fn an_unused_connection_is_closed() {
     );
     app.stop_and_wait();
 }
+
+#[test]
+fn a_closed_registrar_connection_brings_a_new_registration() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("sip:{};transport=tcp", listener.local_addr().unwrap());
+    let app = start(KeepAlive::default(), &["tcp"]);
+    let events = app.notification_center().observe(None, None);
+    account(&app, proxy);
+    // Serve one REGISTER per connection, then close it: the account must come back.
+    listener.set_nonblocking(true).unwrap();
+    for round in 0..3 {
+        let deadline = Instant::now() + WAIT;
+        let mut conn = loop {
+            match listener.accept() {
+                Ok((conn, _)) => break conn,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => panic!("round {round}: no new connection: {e}"),
+            }
+        };
+        conn.set_nonblocking(false).unwrap();
+        conn.set_read_timeout(Some(WAIT)).unwrap();
+        let mut framer = Framer::new();
+        let mut buf = [0u8; 16 * 1024];
+        'serve: loop {
+            let n = conn.read(&mut buf).unwrap();
+            assert!(n > 0, "round {round}: closed before registering");
+            framer.feed(&buf[..n]);
+            while let Some(frame) = framer.next_frame() {
+                if let Ok(Frame::Message(Message::Request(r))) = frame {
+                    conn.write_all(&ok(&r)).unwrap();
+                    break 'serve;
+                }
+            }
+        }
+        events
+            .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        drop(conn);
+    }
+    app.stop();
+}

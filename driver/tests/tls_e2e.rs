@@ -169,3 +169,107 @@ fn without_a_certificate_a_self_signed_one_is_used() {
     assert!(app.local_address(TransportKind::Tls).is_some());
     app.stop_and_wait();
 }
+
+/// A TLS server that demands a client certificate from the test CA: answers one MESSAGE
+/// with 200 and says whether the client presented a certificate; `None` when the handshake
+/// failed.
+fn demanding_server(dir: &Path) -> (std::net::SocketAddr, std::thread::JoinHandle<Option<bool>>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::io::{Read, Write};
+
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(dir.join("ca.pem")).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        std::sync::Arc::new(roots),
+        std::sync::Arc::clone(&provider),
+    )
+    .build()
+    .unwrap();
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(dir.join("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.join("server.pem")).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(chain, key)
+            .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let thread = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(WAIT)).unwrap();
+        let conn = rustls::ServerConnection::new(config).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        let mut framer = sipsimple::proto::sip::Framer::new();
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            let n = match tls.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => n,
+            };
+            framer.feed(&buf[..n]);
+            if let Some(Ok(sipsimple::proto::sip::Frame::Message(
+                sipsimple::proto::sip::Message::Request(r),
+            ))) = framer.next_frame()
+            {
+                let presented = tls.conn.peer_certificates().is_some_and(|c| !c.is_empty());
+                let ok = sipsimple::proto::sip::Response::for_request(
+                    &r,
+                    sipsimple::proto::sip::StatusCode::OK,
+                )
+                .with_to_tag("srv");
+                tls.write_all(&ok.to_bytes()).unwrap();
+                tls.flush().unwrap();
+                return Some(presented);
+            }
+        }
+    });
+    (addr, thread)
+}
+
+fn send_to(app: &SipApplication, to: std::net::SocketAddr) -> Result<u16, MessageError> {
+    let mut settings = AccountSettings::new(AccountId::new("alice@example.com").unwrap());
+    settings.enabled = true;
+    settings.sip.register = false;
+    settings.sip.outbound_proxy = Some(format!("sip:{to};transport=tls"));
+    let account = app.account_manager().add_account(settings).unwrap();
+    smol::block_on(account.send_message("sip:bob@example.com", "text/plain", "who am I?"))
+        .map(|d| d.code)
+}
+
+#[test]
+fn the_configured_certificate_identifies_the_client() {
+    let dir = tempfile::tempdir().unwrap();
+    certificates(dir.path(), &["127.0.0.1"]);
+    let (to, server) = demanding_server(dir.path());
+    let (alice, _events) = start(serde_json::json!({
+        "sip": {"transport_list": ["tls"]},
+        "tls": {"ca_list": dir.path().join("ca.pem"), "certificate": dir.path().join("server.pem")},
+    }));
+    assert_eq!(send_to(&alice, to), Ok(200));
+    assert_eq!(server.join().unwrap(), Some(true));
+    alice.stop_and_wait();
+
+    // Without a certificate, the server refuses the handshake.
+    let (to, server) = demanding_server(dir.path());
+    let (alice, _events) = start(serde_json::json!({
+        "sip": {"transport_list": ["tls"]},
+        "tls": {"ca_list": dir.path().join("ca.pem")},
+    }));
+    let result = send_to(&alice, to);
+    assert!(
+        matches!(result, Err(MessageError::Failed { code: 503, .. })),
+        "{result:?}"
+    );
+    assert_eq!(server.join().unwrap(), None);
+    alice.stop_and_wait();
+}

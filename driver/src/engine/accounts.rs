@@ -194,6 +194,36 @@ impl Engine {
         self.drive_account(now, id);
     }
 
+    /// A connection to `peer` closed: the accounts registered through it register again at
+    /// once, over a new connection, so that requests for them can reach them.
+    pub(super) fn flow_closed(
+        &mut self,
+        now: Instant,
+        peer: std::net::SocketAddr,
+        transport: TransportKind,
+    ) {
+        let ids: Vec<AccountId> = self
+            .flows
+            .iter()
+            .filter(|(_, r)| r.destination == peer && r.transport == transport)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            self.forget_flow(&id);
+            let Some(account) = self.accounts.get_mut(&id) else {
+                continue;
+            };
+            if account.leaving {
+                continue;
+            }
+            if let Some(registration) = &mut account.registration {
+                // The routes are known, so `register` cannot fail.
+                let _ = registration.register(now, &mut self.rng);
+            }
+            self.drive_account(now, &id);
+        }
+    }
+
     /// Deactivates every account (at stop).
     pub(super) fn deactivate_all(&mut self, now: Instant) {
         let ids: Vec<AccountId> = self.accounts.keys().cloned().collect();

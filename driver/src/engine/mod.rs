@@ -506,8 +506,11 @@ impl Engine {
                     .handle_framed(now, peer, transport, Some(id), message);
             }
             Input::Closed { id } => {
-                self.streams.remove(&id);
+                let closed = self.streams.remove(&id);
                 self.endpoint.handle_connection_closed(now, id);
+                if let Some(c) = closed {
+                    self.flow_closed(now, c.peer, c.transport);
+                }
             }
             Input::Activate(settings) => {
                 if self.stopping.is_none() {
