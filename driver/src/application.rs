@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 
@@ -25,11 +25,12 @@ use crate::engine::{
 };
 use crate::notification::{NotificationCenter, SenderId};
 use crate::routing::Resolver;
+use crate::runtime::{Runtime, SmolRuntime};
 use crate::storage::Storage;
 use crate::tls::TlsContext;
 
 /// Where the engine listens, beyond what the settings say.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct StartOptions {
     /// The local address to bind; `None` discovers the address of the interface that
     /// reaches the outside (loopback when there is none).
@@ -39,6 +40,9 @@ pub struct StartOptions {
     pub nameservers: Option<Vec<SocketAddr>>,
     /// Keep-alive intervals and the idle time after which connections close.
     pub keepalive: KeepAlive,
+    /// The runtime to run on; `None` gives the application its own [`SmolRuntime`] (real
+    /// time, real sockets). Tests pass a [`VirtualRuntime`](crate::runtime::VirtualRuntime).
+    pub runtime: Option<Arc<dyn Runtime>>,
 }
 
 impl StartOptions {
@@ -48,6 +52,7 @@ impl StartOptions {
             ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
             nameservers: None,
             keepalive: KeepAlive::default(),
+            runtime: None,
         }
     }
 }
@@ -320,7 +325,11 @@ impl SipApplication {
         let config = ConfigurationManager::load(storage)?;
         let settings = config.settings().clone();
         let ip = options.ip.unwrap_or_else(local_ip);
-        let (sockets, tls_error) = bind(ip, &settings)?;
+        let runtime: Arc<dyn Runtime> = options
+            .runtime
+            .clone()
+            .unwrap_or_else(|| Arc::new(SmolRuntime::new()));
+        let (sockets, tls_error) = bind(&*runtime, ip, &settings)?;
         let (udp, tcp, tls) = (
             sockets.local(TransportKind::Udp),
             sockets.local(TransportKind::Tcp),
@@ -358,14 +367,13 @@ impl SipApplication {
                         json!({"error": error}),
                     );
                 }
-                let executor = Arc::new(smol::Executor::new());
                 let started = Engine::new(
                     sockets,
                     &settings,
                     Arc::clone(&shared),
                     keepalive,
                     engine_inputs,
-                    Arc::clone(&executor),
+                    Arc::clone(&runtime),
                 );
                 match started {
                     Ok(engine) => {
@@ -373,13 +381,13 @@ impl SipApplication {
                             // The first probe runs in the background: until it answers,
                             // lookups ask the nameservers resolv.conf lists.
                             let dns = dns.clone();
-                            executor
-                                .spawn(async move { dns.run(DNS_PROBE_INTERVAL).await })
-                                .detach();
+                            runtime.spawn(Box::pin(async move {
+                                dns.run(DNS_PROBE_INTERVAL).await;
+                            }));
                         }
                         account_manager.load(&accounts);
                         center.post("SIPApplicationDidStart", sender.clone(), json!({}));
-                        smol::block_on(executor.run(engine.run(queue)));
+                        runtime.run(Box::pin(engine.run(queue)));
                     }
                     Err(e) => {
                         center.post(
@@ -509,26 +517,36 @@ impl SipApplication {
 /// Binds the transports the settings name. TLS that cannot start (a bad CA or certificate
 /// file, its port taken) is not fatal: the reason comes back to be posted as
 /// `SIPApplicationFailedToStartTLS`, as the SDK does.
-fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<(Sockets, Option<String>), StartError> {
+fn bind(
+    runtime: &dyn Runtime,
+    ip: IpAddr,
+    settings: &SipSimpleSettings,
+) -> Result<(Sockets, Option<String>), StartError> {
     let wants = |t| settings.sip.transport_list.contains(&t);
     let udp = if wants(Transport::Udp) {
         let address = SocketAddr::new(ip, settings.sip.udp_port);
-        Some(UdpSocket::bind(address).map_err(|source| StartError::Bind {
-            transport: "UDP",
-            address,
-            source,
-        })?)
+        Some(
+            runtime
+                .bind_udp(address)
+                .map_err(|source| StartError::Bind {
+                    transport: "UDP",
+                    address,
+                    source,
+                })?,
+        )
     } else {
         None
     };
     let tcp = if wants(Transport::Tcp) {
         let address = SocketAddr::new(ip, settings.sip.tcp_port);
         Some(
-            TcpListener::bind(address).map_err(|source| StartError::Bind {
-                transport: "TCP",
-                address,
-                source,
-            })?,
+            runtime
+                .listen_tcp(address)
+                .map_err(|source| StartError::Bind {
+                    transport: "TCP",
+                    address,
+                    source,
+                })?,
         )
     } else {
         None
@@ -536,7 +554,7 @@ fn bind(ip: IpAddr, settings: &SipSimpleSettings) -> Result<(Sockets, Option<Str
     let (tls, tls_error) = if wants(Transport::Tls) {
         let address = SocketAddr::new(ip, settings.sip.tls_port);
         match TlsContext::from_settings(settings) {
-            Ok(context) => match TcpListener::bind(address) {
+            Ok(context) => match runtime.listen_tcp(address) {
                 Ok(listener) => (Some((listener, context)), None),
                 Err(e) => (None, Some(format!("cannot bind TLS on {address}: {e}"))),
             },

@@ -30,6 +30,7 @@ pub mod dns;
 mod engine;
 pub mod notification;
 mod routing;
+pub mod runtime;
 pub mod storage;
 pub mod tls;
 

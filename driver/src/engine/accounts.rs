@@ -108,18 +108,16 @@ impl Engine {
         let dns = self.shared.lookup();
         let inputs = self.inputs.clone();
         let id = id.clone();
-        self.executor
-            .spawn(async move {
-                let routes = crate::routing::resolve(dns, target, transports).await;
-                let _ = inputs
-                    .send(Input::RegistrarResolved {
-                        id,
-                        lookup,
-                        routes: routes.map(|r| (r, host)),
-                    })
-                    .await;
-            })
-            .detach();
+        self.runtime.spawn(Box::pin(async move {
+            let routes = crate::routing::resolve(dns, target, transports).await;
+            let _ = inputs
+                .send(Input::RegistrarResolved {
+                    id,
+                    lookup,
+                    routes: routes.map(|r| (r, host)),
+                })
+                .await;
+        }));
     }
 
     /// The registrar's routes (and the host they came from), or why there are none: the
@@ -394,7 +392,7 @@ impl Engine {
                 registrar,
             } => {
                 self.set_registered(id, true);
-                self.keep_alive(Instant::now(), id, registrar);
+                self.keep_alive(self.runtime.now(), id, registrar);
                 self.post(
                     "SIPAccountRegistrationDidSucceed",
                     sender,

@@ -10,14 +10,12 @@ mod accounts;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
-use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_channel::{Receiver, Sender};
-use async_io::{Async, Timer};
 use bytes::Bytes;
-use futures_lite::io::{AsyncRead, AsyncWrite};
 use futures_lite::{future, AsyncReadExt, AsyncWriteExt};
 use serde_json::json;
 use sipsimple_proto::endpoint::{
@@ -32,6 +30,7 @@ use sipsimple_proto::sip::{Frame, Framer, FramerError, Method, Request, Response
 use crate::application::Shared;
 use crate::configuration::{AccountId, AccountSettings, SipSimpleSettings, Transport};
 use crate::notification::SenderId;
+use crate::runtime::{DatagramSocket, Runtime, Stream, StreamListener};
 use crate::tls::{self, TlsContext};
 
 /// How many inputs may wait for the engine before socket tasks wait in turn.
@@ -137,63 +136,13 @@ pub(crate) enum Input {
     },
 }
 
-/// A byte stream a SIP connection runs on: TCP, or TLS over TCP.
-pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin + 'static {}
-
-impl<T: AsyncRead + AsyncWrite + Send + Unpin + 'static> Stream for T {}
-
-impl std::fmt::Debug for dyn Stream {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stream")
-    }
-}
-
-/// A TCP connection whose close shuts its sending side down, so that the peer sees the end
-/// (async-io's own close only flushes).
-#[derive(Debug)]
-pub(crate) struct Tcp(Async<TcpStream>);
-
-impl AsyncRead for Tcp {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut [u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Tcp {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-
-    fn poll_flush(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::pin::Pin::new(&mut self.0).poll_flush(cx)
-    }
-
-    fn poll_close(
-        self: std::pin::Pin<&mut Self>,
-        _cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(self.0.get_ref().shutdown(std::net::Shutdown::Write))
-    }
-}
-
 /// The sockets an engine runs on, bound before it starts so that errors reach the caller.
 #[derive(Debug)]
 pub(crate) struct Sockets {
-    pub(crate) udp: Option<UdpSocket>,
-    pub(crate) tcp: Option<TcpListener>,
+    pub(crate) udp: Option<Box<dyn DatagramSocket>>,
+    pub(crate) tcp: Option<Box<dyn StreamListener>>,
     /// The TLS listener and the configurations of both sides.
-    pub(crate) tls: Option<(TcpListener, TlsContext)>,
+    pub(crate) tls: Option<(Box<dyn StreamListener>, TlsContext)>,
 }
 
 impl Sockets {
@@ -250,7 +199,7 @@ const PING: &[u8] = b"\r\n\r\n";
 pub(crate) struct Engine {
     endpoint: Endpoint<OsRandom>,
     rng: OsRandom,
-    udp: Option<Arc<Async<UdpSocket>>>,
+    udp: Option<Arc<dyn DatagramSocket>>,
     udp_local: Option<SocketAddr>,
     tcp_local: Option<SocketAddr>,
     tls_local: Option<SocketAddr>,
@@ -277,7 +226,7 @@ pub(crate) struct Engine {
     shared: Arc<Shared>,
     sender: SenderId,
     inputs: Sender<Input>,
-    executor: Arc<smol::Executor<'static>>,
+    runtime: Arc<dyn Runtime>,
 }
 
 /// The queue handles use to reach a running engine.
@@ -292,7 +241,7 @@ impl Engine {
         shared: Arc<Shared>,
         keepalive: KeepAlive,
         inputs: Sender<Input>,
-        executor: Arc<smol::Executor<'static>>,
+        runtime: Arc<dyn Runtime>,
     ) -> io::Result<Self> {
         let config = EndpointConfig {
             allow: vec![Method::Options, Method::Message],
@@ -313,38 +262,27 @@ impl Engine {
         if let Some(a) = tls_local {
             endpoint.add_transport(TransportKind::Tls, a);
         }
-        let udp = match sockets.udp {
-            Some(s) => Some(Arc::new(Async::new(s)?)),
-            None => None,
-        };
+        let udp: Option<Arc<dyn DatagramSocket>> = sockets.udp.map(Arc::from);
         if let Some(udp) = &udp {
-            executor
-                .spawn(read_datagrams(Arc::clone(udp), inputs.clone()))
-                .detach();
+            runtime.spawn(Box::pin(read_datagrams(Arc::clone(udp), inputs.clone())));
         }
         if let Some(listener) = sockets.tcp {
-            let listener = Async::new(listener)?;
-            executor
-                .spawn(accept(
-                    listener,
-                    None,
-                    Arc::clone(&executor),
-                    inputs.clone(),
-                ))
-                .detach();
+            runtime.spawn(Box::pin(accept(
+                listener,
+                None,
+                Arc::clone(&runtime),
+                inputs.clone(),
+            )));
         }
         let tls = match sockets.tls {
             Some((listener, context)) => {
-                let listener = Async::new(listener)?;
                 let acceptor = futures_rustls::TlsAcceptor::from(Arc::clone(&context.server));
-                executor
-                    .spawn(accept(
-                        listener,
-                        Some(acceptor),
-                        Arc::clone(&executor),
-                        inputs.clone(),
-                    ))
-                    .detach();
+                runtime.spawn(Box::pin(accept(
+                    listener,
+                    Some(acceptor),
+                    Arc::clone(&runtime),
+                    inputs.clone(),
+                )));
                 Some(context)
             }
             None => None,
@@ -373,7 +311,7 @@ impl Engine {
             shared,
             sender: SenderId::new("Engine"),
             inputs,
-            executor,
+            runtime,
         })
     }
 
@@ -410,15 +348,16 @@ impl Engine {
             .min();
             let input = match deadline {
                 Some(at) => {
+                    let sleep = self.runtime.sleep_until(at);
                     future::or(async { Some(inputs.recv().await) }, async {
-                        Timer::at(at).await;
+                        sleep.await;
                         None
                     })
                     .await
                 }
                 None => Some(inputs.recv().await),
             };
-            let now = Instant::now();
+            let now = self.runtime.now();
             match input {
                 Some(Err(_)) => break,
                 Some(Ok(Input::Stop)) if self.stopping.is_none() => {
@@ -541,25 +480,22 @@ impl Engine {
                 writer: writer.clone(),
                 peer,
                 transport,
-                last_active: Instant::now(),
+                last_active: self.runtime.now(),
             },
         );
         if self.idle_check_at.is_none() {
-            self.idle_check_at = Some(Instant::now() + self.keepalive.idle);
+            self.idle_check_at = Some(self.runtime.now() + self.keepalive.idle);
         }
-        self.executor
-            .spawn(write_stream(writer_half, queue))
-            .detach();
-        self.executor
-            .spawn(read_stream(
-                id,
-                peer,
-                transport,
-                reader,
-                writer,
-                self.inputs.clone(),
-            ))
-            .detach();
+        self.runtime
+            .spawn(Box::pin(write_stream(writer_half, queue)));
+        self.runtime.spawn(Box::pin(read_stream(
+            id,
+            peer,
+            transport,
+            reader,
+            writer,
+            self.inputs.clone(),
+        )));
     }
 
     /// Sends what the request client of `pending` has queued and remembers it by transaction.
@@ -737,19 +673,18 @@ impl Engine {
             }
         };
         self.connecting.insert(id, transport);
-        self.executor
-            .spawn(async move {
-                let input = match connect(destination, tls).await {
-                    Ok(stream) => Input::Connected {
-                        id,
-                        peer: destination,
-                        stream,
-                    },
-                    Err(_) => Input::ConnectFailed { id },
-                };
-                let _ = inputs.send(input).await;
-            })
-            .detach();
+        let runtime = Arc::clone(&self.runtime);
+        self.runtime.spawn(Box::pin(async move {
+            let input = match connect(&*runtime, destination, tls).await {
+                Ok(stream) => Input::Connected {
+                    id,
+                    peer: destination,
+                    stream,
+                },
+                Err(_) => Input::ConnectFailed { id },
+            };
+            let _ = inputs.send(input).await;
+        }));
     }
 
     /// Starts keeping a registered account's flow to its registrar alive.
@@ -851,12 +786,15 @@ impl Engine {
     }
 }
 
-async fn read_datagrams(socket: Arc<Async<UdpSocket>>, inputs: Sender<Input>) {
+async fn read_datagrams(socket: Arc<dyn DatagramSocket>, inputs: Sender<Input>) {
     let mut buf = vec![0u8; MAX_DATAGRAM];
     loop {
-        let Ok((n, from)) = socket.recv_from(&mut buf).await else {
+        let (n, from) = match socket.recv_from(&mut buf).await {
+            Ok(received) => received,
+            // The socket is gone (an in-memory network shutting down).
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
             // ICMP errors surface here on some systems; the socket itself stays usable.
-            continue;
+            Err(_) => continue,
         };
         // RFC 5626 §4.4.1 keep-alives and stray CRLFs carry no message.
         if buf[..n].iter().all(|b| b.is_ascii_whitespace()) {
@@ -875,14 +813,17 @@ async fn read_datagrams(socket: Arc<Async<UdpSocket>>, inputs: Sender<Input>) {
 /// Opens a TCP connection, with a TLS handshake on it when `tls` says so, within
 /// [`CONNECT_TIMEOUT`].
 async fn connect(
+    runtime: &dyn Runtime,
     destination: SocketAddr,
     tls: Option<(
         futures_rustls::TlsConnector,
         rustls::pki_types::ServerName<'static>,
     )>,
 ) -> io::Result<Box<dyn Stream>> {
+    let deadline = runtime.sleep_until(runtime.now() + CONNECT_TIMEOUT);
+    let connecting = runtime.connect_tcp(destination);
     let attempt = async {
-        let tcp = Tcp(Async::<TcpStream>::connect(destination).await?);
+        let tcp = connecting.await?;
         let stream: Box<dyn Stream> = match tls {
             Some((connector, name)) => Box::new(
                 connector
@@ -890,35 +831,40 @@ async fn connect(
                     .await
                     .map_err(tls::handshake_error)?,
             ),
-            None => Box::new(tcp),
+            None => tcp,
         };
         Ok(stream)
     };
     future::or(attempt, async {
-        Timer::after(CONNECT_TIMEOUT).await;
+        deadline.await;
         Err(io::ErrorKind::TimedOut.into())
     })
     .await
 }
 
 async fn accept(
-    listener: Async<TcpListener>,
+    listener: Box<dyn StreamListener>,
     tls: Option<futures_rustls::TlsAcceptor>,
-    executor: Arc<smol::Executor<'static>>,
+    runtime: Arc<dyn Runtime>,
     inputs: Sender<Input>,
 ) {
     loop {
-        let Ok((stream, peer)) = listener.accept().await else {
-            // Out of descriptors, say: wait a little instead of spinning.
-            Timer::after(Duration::from_millis(50)).await;
-            continue;
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => return,
+            Err(_) => {
+                // Out of descriptors, say: wait a little instead of spinning.
+                runtime
+                    .sleep_until(runtime.now() + Duration::from_millis(50))
+                    .await;
+                continue;
+            }
         };
-        let stream = Tcp(stream);
         let Some(acceptor) = &tls else {
             let input = Input::Accepted {
                 peer,
                 transport: TransportKind::Tcp,
-                stream: Box::new(stream),
+                stream,
             };
             if inputs.send(input).await.is_err() {
                 return;
@@ -927,25 +873,24 @@ async fn accept(
         };
         // The handshake runs on its own, so that a slow peer holds up nobody else.
         let (acceptor, inputs) = (acceptor.clone(), inputs.clone());
-        executor
-            .spawn(async move {
-                let handshake = async { acceptor.accept(stream).await.ok() };
-                let done = future::or(handshake, async {
-                    Timer::after(CONNECT_TIMEOUT).await;
-                    None
-                })
-                .await;
-                if let Some(stream) = done {
-                    let _ = inputs
-                        .send(Input::Accepted {
-                            peer,
-                            transport: TransportKind::Tls,
-                            stream: Box::new(stream),
-                        })
-                        .await;
-                }
+        let deadline = runtime.sleep_until(runtime.now() + CONNECT_TIMEOUT);
+        runtime.spawn(Box::pin(async move {
+            let handshake = async { acceptor.accept(stream).await.ok() };
+            let done = future::or(handshake, async {
+                deadline.await;
+                None
             })
-            .detach();
+            .await;
+            if let Some(stream) = done {
+                let _ = inputs
+                    .send(Input::Accepted {
+                        peer,
+                        transport: TransportKind::Tls,
+                        stream: Box::new(stream),
+                    })
+                    .await;
+            }
+        }));
     }
 }
 
