@@ -272,6 +272,18 @@ impl SipApplication {
         Ok(change)
     }
 
+    /// Tells the application that the network changed (another interface, a new address, a
+    /// VPN): the system nameservers are probed again, open connections are closed, and every
+    /// active account looks its registrar up and registers again at once. The transports
+    /// stay bound to the address they started on; a new local address needs a restart.
+    pub fn network_changed(&self) {
+        if let Some(manager) = self.dns_manager() {
+            // The probe runs on a thread of its own: it waits for answers.
+            std::thread::spawn(move || smol::block_on(manager.probe()));
+        }
+        self.send_input(Input::NetworkChanged);
+    }
+
     /// Sends an input to the engine; `false` when it is not running.
     pub(crate) fn send_input(&self, input: Input) -> bool {
         self.state()

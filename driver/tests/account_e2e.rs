@@ -113,17 +113,15 @@ fn an_added_account_registers_with_digest() {
 #[test]
 fn registration_data_follow_the_sdk() {
     let registrar = Registrar::start();
-    let (app, _events) = start(MemoryStorage::with_document(udp_only()));
+    let (app, events) = start(MemoryStorage::with_document(udp_only()));
     let account = app
         .account_manager()
         .add_account(alice(&registrar, "secret"))
         .unwrap();
-    let mine = app
-        .notification_center()
-        .observe(None, Some(account.sender_id()));
-    let ok = mine
+    let ok = events
         .wait_for("SIPAccountRegistrationDidSucceed", WAIT)
         .unwrap();
+    assert_eq!(ok.sender, account.sender_id());
     assert_eq!(ok.get_u64("expires"), Some(600));
     let registrar_data = ok.get("registrar").unwrap();
     assert_eq!(registrar_data["port"], registrar.addr.port());
@@ -144,17 +142,15 @@ fn registration_data_follow_the_sdk() {
 #[test]
 fn a_wrong_password_fails_with_the_reason() {
     let registrar = Registrar::start();
-    let (app, _events) = start(MemoryStorage::with_document(udp_only()));
+    let (app, events) = start(MemoryStorage::with_document(udp_only()));
     let account = app
         .account_manager()
         .add_account(alice(&registrar, "wrong"))
         .unwrap();
-    let mine = app
-        .notification_center()
-        .observe(None, Some(account.sender_id()));
-    let failed = mine
+    let failed = events
         .wait_for("SIPAccountRegistrationDidFail", WAIT)
         .unwrap();
+    assert_eq!(failed.sender, account.sender_id());
     let error = failed.get_str("error").unwrap();
     assert!(error.contains("authentication failed"), "{error}");
     assert!(failed.get("retry_after").unwrap().as_f64().unwrap() > 0.0);

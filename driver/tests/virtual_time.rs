@@ -189,11 +189,11 @@ fn an_hour_of_refreshes_in_virtual_time() {
     settings.enabled = true;
     settings.sip.outbound_proxy = Some("sip:127.0.0.1:5060".to_owned());
     settings.sip.register_interval = 600;
-    let account = app.account_manager().add_account(settings).unwrap();
-    let mine = app.notification_center().observe(
-        Some("SIPAccountRegistrationDidSucceed"),
-        Some(account.sender_id()),
-    );
+    // Observed before the account exists: on virtual time it registers at once.
+    let mine = app
+        .notification_center()
+        .observe(Some("SIPAccountRegistrationDidSucceed"), None);
+    app.account_manager().add_account(settings).unwrap();
     let real = std::time::Instant::now();
     for _ in 0..7 {
         mine.recv_timeout(WAIT).unwrap();
@@ -222,4 +222,40 @@ fn an_hour_of_refreshes_in_virtual_time() {
         "{:?}",
         real.elapsed()
     );
+}
+
+#[test]
+fn a_network_change_registers_again_at_once() {
+    let t0 = origin();
+    // No latency and the clock held: the registration and everything after it happen at
+    // one instant, and no refresh can come in between.
+    let runtime = VirtualRuntime::new(t0, Duration::ZERO);
+    runtime.set_paused(true);
+    let socket = runtime.bind_udp("127.0.0.1:5060".parse().unwrap()).unwrap();
+    let log = Arc::new(Mutex::new(Vec::new()));
+    runtime.spawn(Box::pin(registrar(
+        runtime.clone(),
+        socket,
+        Arc::clone(&log),
+        t0,
+    )));
+    let (app, _events) = start(&runtime, &["udp"]);
+    let mut settings = AccountSettings::new(AccountId::new("alice@example.com").unwrap());
+    settings.enabled = true;
+    settings.sip.outbound_proxy = Some("sip:127.0.0.1:5060".to_owned());
+    // Observed before the account exists: on virtual time it registers at once.
+    let mine = app
+        .notification_center()
+        .observe(Some("SIPAccountRegistrationDidSucceed"), None);
+    app.account_manager().add_account(settings).unwrap();
+    mine.recv_timeout(WAIT).unwrap();
+    assert_eq!(log.lock().unwrap().len(), 1);
+    app.network_changed();
+    mine.recv_timeout(WAIT).unwrap();
+    let times: Vec<Duration> = log.lock().unwrap().iter().map(|(t, _)| *t).collect();
+    // Registered again at once, with the clock still where it was.
+    assert_eq!(times, [Duration::ZERO, Duration::ZERO]);
+    runtime.set_paused(false);
+    app.stop_and_wait();
+    runtime.shutdown();
 }

@@ -132,10 +132,32 @@ impl Engine {
         let Some(account) = self.accounts.get(id) else {
             return;
         };
-        if account.lookups != lookup || account.leaving || account.registration.is_some() {
+        if account.lookups != lookup || account.leaving {
             return;
         }
         let sender = account.sender.clone();
+        if account.registration.is_some() {
+            // Looked up again (after a network change): new routes, registered again.
+            if let Ok((routes, host)) = routes {
+                for route in &routes {
+                    if route.transport == TransportKind::Tls {
+                        self.expect_tls_name(route.destination, &host);
+                    }
+                }
+                if let Some(r) = self
+                    .accounts
+                    .get_mut(id)
+                    .and_then(|a| a.registration.as_mut())
+                {
+                    r.set_routes(routes);
+                    // The routes are known, so `register` cannot fail.
+                    let _ = r.register(now, &mut self.rng);
+                }
+                self.drive_account(now, id);
+            }
+            // A failed lookup keeps the routes it had.
+            return;
+        }
         let contact_username = self
             .shared
             .accounts()
@@ -219,6 +241,20 @@ impl Engine {
                 let _ = registration.register(now, &mut self.rng);
             }
             self.drive_account(now, &id);
+        }
+    }
+
+    /// The network changed: every active account looks its registrar up again and
+    /// registers again at once.
+    pub(super) fn network_changed(&mut self, now: Instant) {
+        let ids: Vec<AccountId> = self
+            .accounts
+            .iter()
+            .filter(|(_, a)| !a.leaving && a.settings.sip.register)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            self.find_registrar(now, &id);
         }
     }
 

@@ -102,6 +102,7 @@ pub(crate) enum Input {
     SendMessage(Box<MessageJob>),
     Activate(Box<AccountSettings>),
     Deactivate(AccountId),
+    NetworkChanged,
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -457,6 +458,14 @@ impl Engine {
                 }
             }
             Input::Deactivate(id) => self.deactivate(now, &id),
+            Input::NetworkChanged => {
+                // Connections of the old network are of no use: close them, and look
+                // everything up again.
+                for c in self.streams.values() {
+                    c.writer.close();
+                }
+                self.network_changed(now);
+            }
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }

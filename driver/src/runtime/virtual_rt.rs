@@ -50,6 +50,8 @@ struct Inner {
     net: Mutex<Net>,
     latency: Duration,
     stopped: AtomicBool,
+    /// While set, the clock stands still: tasks run, timers wait.
+    paused: AtomicBool,
 }
 
 struct Clock {
@@ -110,6 +112,7 @@ impl VirtualRuntime {
             net: Mutex::new(Net::default()),
             latency,
             stopped: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
         });
         let driver = Arc::clone(&inner);
         std::thread::Builder::new()
@@ -122,6 +125,15 @@ impl VirtualRuntime {
     /// How much virtual time has passed since `start`.
     pub fn elapsed_since(&self, start: Instant) -> Duration {
         self.inner.clock().now.saturating_duration_since(start)
+    }
+
+    /// Holds the clock (`true`) or lets it run again (`false`). While it is held, tasks run
+    /// but no timer fires, so a test can act between two instants; with zero latency,
+    /// requests and their answers still flow.
+    pub fn set_paused(&self, paused: bool) {
+        self.inner.paused.store(paused, Ordering::SeqCst);
+        // Wake the driver so that it looks at the clock again.
+        self.inner.executor.spawn(async {}).detach();
     }
 
     /// Stops the driving thread; tasks still pending never run again.
@@ -139,7 +151,18 @@ fn drive(inner: &Inner) {
         while inner.executor.try_tick() {}
         let due: Vec<Waker> = {
             let mut clock = inner.clock();
-            match clock.timers.keys().next().copied() {
+            let next = if inner.paused.load(Ordering::SeqCst) {
+                // Only timers already due may fire.
+                clock
+                    .timers
+                    .keys()
+                    .next()
+                    .copied()
+                    .filter(|(at, _)| *at <= clock.now)
+            } else {
+                clock.timers.keys().next().copied()
+            };
+            match next {
                 Some((at, _)) => {
                     clock.now = clock.now.max(at);
                     let now = clock.now;
