@@ -33,8 +33,13 @@ use crate::tls::TlsContext;
 #[derive(Debug, Clone, Default)]
 pub struct StartOptions {
     /// The local address to bind; `None` discovers the address of the interface that
-    /// reaches the outside (loopback when there is none).
+    /// reaches the outside (loopback when there is none), and the IPv6 one beside it when
+    /// the system has an IPv6 route.
     pub ip: Option<IpAddr>,
+    /// Further local addresses to bind the same transports on, typically of the other
+    /// address family (`::1` beside `127.0.0.1`): a peer is reached from the address of its
+    /// own family. With `ip` unset they add to the discovered ones.
+    pub extra_ips: Vec<IpAddr>,
     /// The nameservers to ask; `None` lets a [`DnsManager`] choose among the system's
     /// (resolv.conf), probing them, with its fallback list.
     pub nameservers: Option<Vec<SocketAddr>>,
@@ -50,6 +55,7 @@ impl StartOptions {
     pub fn loopback() -> Self {
         Self {
             ip: Some(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            extra_ips: Vec::new(),
             nameservers: None,
             keepalive: KeepAlive::default(),
             runtime: None,
@@ -70,6 +76,18 @@ pub fn local_ip() -> IpAddr {
         Ok(ip) if !ip.is_unspecified() => ip,
         _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
     }
+}
+
+/// The IPv6 address of the interface that reaches the outside over IPv6, found as
+/// [`local_ip`] finds the IPv4 one; `None` without an IPv6 route.
+pub fn local_ipv6() -> Option<IpAddr> {
+    let socket = UdpSocket::bind((std::net::Ipv6Addr::UNSPECIFIED, 0)).ok()?;
+    // The documentation prefix (RFC 3849) stands for any routable address.
+    socket
+        .connect((std::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1), 9))
+        .ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }
 
 /// How often the system nameservers are probed again (a network change may bring others).
@@ -108,9 +126,9 @@ pub enum StartError {
 struct State {
     inputs: Option<Sender<Input>>,
     thread: Option<JoinHandle<()>>,
-    udp: Option<SocketAddr>,
-    tcp: Option<SocketAddr>,
-    tls: Option<SocketAddr>,
+    udp: Vec<SocketAddr>,
+    tcp: Vec<SocketAddr>,
+    tls: Vec<SocketAddr>,
 }
 
 /// What the handles and the engine thread share.
@@ -299,11 +317,16 @@ impl SipApplication {
 
     /// The address a transport listens on, while running.
     pub fn local_address(&self, transport: TransportKind) -> Option<SocketAddr> {
+        self.local_addresses(transport).first().copied()
+    }
+
+    /// Every address a transport listens on, the main one first, while running.
+    pub fn local_addresses(&self, transport: TransportKind) -> Vec<SocketAddr> {
         let state = self.state();
         match transport {
-            TransportKind::Udp => state.udp,
-            TransportKind::Tcp => state.tcp,
-            TransportKind::Tls => state.tls,
+            TransportKind::Udp => state.udp.clone(),
+            TransportKind::Tcp => state.tcp.clone(),
+            TransportKind::Tls => state.tls.clone(),
         }
     }
 
@@ -336,12 +359,20 @@ impl SipApplication {
         }
         let config = ConfigurationManager::load(storage)?;
         let settings = config.settings().clone();
-        let ip = options.ip.unwrap_or_else(local_ip);
+        let mut ips = match options.ip {
+            Some(ip) => vec![ip],
+            None => std::iter::once(local_ip()).chain(local_ipv6()).collect(),
+        };
+        for ip in &options.extra_ips {
+            if !ips.contains(ip) {
+                ips.push(*ip);
+            }
+        }
         let runtime: Arc<dyn Runtime> = options
             .runtime
             .clone()
             .unwrap_or_else(|| Arc::new(SmolRuntime::new()));
-        let (sockets, tls_error) = bind(&*runtime, ip, &settings)?;
+        let (sockets, tls_error) = bind(&*runtime, &ips, &settings)?;
         let (udp, tcp, tls) = (
             sockets.local(TransportKind::Udp),
             sockets.local(TransportKind::Tcp),
@@ -526,57 +557,67 @@ impl SipApplication {
     }
 }
 
-/// Binds the transports the settings name. TLS that cannot start (a bad CA or certificate
-/// file, its port taken) is not fatal: the reason comes back to be posted as
-/// `SIPApplicationFailedToStartTLS`, as the SDK does.
+/// Binds the transports the settings name on each of `ips`. TLS that cannot start (a bad
+/// CA or certificate file, its port taken) is not fatal: the reason comes back to be posted
+/// as `SIPApplicationFailedToStartTLS`, as the SDK does.
 fn bind(
     runtime: &dyn Runtime,
-    ip: IpAddr,
+    ips: &[IpAddr],
     settings: &SipSimpleSettings,
 ) -> Result<(Sockets, Option<String>), StartError> {
     let wants = |t| settings.sip.transport_list.contains(&t);
-    let udp = if wants(Transport::Udp) {
-        let address = SocketAddr::new(ip, settings.sip.udp_port);
-        Some(
-            runtime
-                .bind_udp(address)
-                .map_err(|source| StartError::Bind {
-                    transport: "UDP",
-                    address,
-                    source,
-                })?,
-        )
-    } else {
-        None
+    let mut sockets = Sockets {
+        udp: Vec::new(),
+        tcp: Vec::new(),
+        tls: Vec::new(),
+        tls_context: None,
     };
-    let tcp = if wants(Transport::Tcp) {
-        let address = SocketAddr::new(ip, settings.sip.tcp_port);
-        Some(
-            runtime
-                .listen_tcp(address)
-                .map_err(|source| StartError::Bind {
-                    transport: "TCP",
-                    address,
-                    source,
-                })?,
-        )
-    } else {
-        None
-    };
-    let (tls, tls_error) = if wants(Transport::Tls) {
-        let address = SocketAddr::new(ip, settings.sip.tls_port);
+    let mut tls_error = None;
+    if wants(Transport::Tls) {
         match TlsContext::from_settings(settings) {
-            Ok(context) => match runtime.listen_tcp(address) {
-                Ok(listener) => (Some((listener, context)), None),
-                Err(e) => (None, Some(format!("cannot bind TLS on {address}: {e}"))),
-            },
-            Err(e) => (None, Some(e.to_string())),
+            Ok(context) => sockets.tls_context = Some(context),
+            Err(e) => tls_error = Some(e.to_string()),
         }
-    } else {
-        (None, None)
-    };
-    if udp.is_none() && tcp.is_none() && tls.is_none() {
+    }
+    for ip in ips {
+        if wants(Transport::Udp) {
+            let address = SocketAddr::new(*ip, settings.sip.udp_port);
+            sockets.udp.push(
+                runtime
+                    .bind_udp(address)
+                    .map_err(|source| StartError::Bind {
+                        transport: "UDP",
+                        address,
+                        source,
+                    })?,
+            );
+        }
+        if wants(Transport::Tcp) {
+            let address = SocketAddr::new(*ip, settings.sip.tcp_port);
+            sockets.tcp.push(
+                runtime
+                    .listen_tcp(address)
+                    .map_err(|source| StartError::Bind {
+                        transport: "TCP",
+                        address,
+                        source,
+                    })?,
+            );
+        }
+        if sockets.tls_context.is_some() {
+            let address = SocketAddr::new(*ip, settings.sip.tls_port);
+            match runtime.listen_tcp(address) {
+                Ok(listener) => sockets.tls.push(listener),
+                Err(e) => {
+                    tls_error = Some(format!("cannot bind TLS on {address}: {e}"));
+                    sockets.tls.clear();
+                    sockets.tls_context = None;
+                }
+            }
+        }
+    }
+    if sockets.is_empty() {
         return Err(StartError::NoTransport);
     }
-    Ok((Sockets { udp, tcp, tls }, tls_error))
+    Ok((sockets, tls_error))
 }

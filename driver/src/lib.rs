@@ -35,6 +35,6 @@ pub mod storage;
 pub mod tls;
 
 pub use account::{Account, AccountManager};
-pub use application::{local_ip, SipApplication, StartError, StartOptions};
+pub use application::{local_ip, local_ipv6, SipApplication, StartError, StartOptions};
 pub use engine::{KeepAlive, MessageDelivery, MessageError, OsRandom};
 pub use sipsimple_proto as proto;

@@ -23,10 +23,10 @@ struct Args {
     /// The configuration directory (default: ~/.sipsimple).
     #[arg(long, global = true, value_name = "DIR")]
     config_dir: Option<PathBuf>,
-    /// The local address to use (default: the address of the interface that reaches the
-    /// outside, or loopback).
+    /// The local address to use; repeat it for one of each address family (default: the
+    /// addresses of the interfaces that reach the outside, or loopback).
     #[arg(long, global = true, value_name = "IP")]
-    bind: Option<IpAddr>,
+    bind: Vec<IpAddr>,
     /// A nameserver to ask instead of the system's (repeat for several); it is asked
     /// directly, without looking for the zone's own nameservers first.
     #[arg(long, global = true, value_name = "IP:PORT")]
@@ -71,7 +71,7 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let place = cli::common::Place {
         config_dir: args.config_dir.clone(),
-        bind: args.bind,
+        bind: args.bind.clone(),
         nameservers: args.nameserver.clone(),
     };
     match &args.command {

@@ -255,3 +255,53 @@ fn message_over_ipv6_loopback() {
     alice.stop_and_wait();
     bob.stop_and_wait();
 }
+
+#[test]
+fn one_application_on_both_families_reaches_each_peer_from_its_family() {
+    if std::net::UdpSocket::bind("[::1]:0").is_err() {
+        eprintln!("skipped: no IPv6 loopback");
+        return;
+    }
+    let dual = StartOptions {
+        extra_ips: vec!["::1".parse().unwrap()],
+        ..StartOptions::loopback()
+    };
+    let alice = SipApplication::new();
+    alice.start_with(storage(), dual).unwrap();
+    assert_eq!(alice.local_addresses(TransportKind::Udp).len(), 2);
+    assert!(alice.local_address(TransportKind::Udp).unwrap().is_ipv4());
+    let (v4, v4_events) = started();
+    let v6 = SipApplication::new();
+    let v6_events = v6.notification_center().observe(None, None);
+    v6.start_with(
+        storage(),
+        StartOptions {
+            ip: Some("::1".parse().unwrap()),
+            ..StartOptions::loopback()
+        },
+    )
+    .unwrap();
+    v6_events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    for (peer, events) in [(&v4, &v4_events), (&v6, &v6_events)] {
+        for transport in [TransportKind::Udp, TransportKind::Tcp] {
+            let to = peer.local_address(transport).unwrap();
+            let delivery = smol::block_on(alice.send_message(
+                addr("sip:alice@example.com"),
+                addr("sip:bob@example.com"),
+                "text/plain",
+                "either family",
+                vec![Route {
+                    destination: to,
+                    transport,
+                }],
+                None,
+            ))
+            .unwrap();
+            assert_eq!(delivery.code, 200, "{to} {transport:?}");
+            events.wait_for("SIPEngineGotMessage", WAIT).unwrap();
+        }
+    }
+    alice.stop_and_wait();
+    v4.stop_and_wait();
+    v6.stop_and_wait();
+}

@@ -710,3 +710,36 @@ fn a_request_over_the_configured_size_gets_513() {
     assert!(events(&mut e).is_empty(), "{tx:?}");
     assert!(transmits(&mut e).is_empty());
 }
+
+#[test]
+fn the_via_names_the_local_address_of_the_peers_family() {
+    let now = origin();
+    let mut e = endpoint();
+    e.add_transport(TransportKind::Udp, addr("[2001:db8::10]:5062"));
+    for (peer, sent_by) in [
+        ("198.51.100.7:5060", "192.0.2.10"),
+        ("[2001:db8::7]:5060", "[2001:db8::10]"),
+    ] {
+        e.send_request(
+            now,
+            our_request(Method::Options),
+            addr(peer),
+            TransportKind::Udp,
+        )
+        .unwrap();
+        let t = transmits(&mut e).pop().unwrap();
+        let Message::Request(r) = parse(&t) else {
+            panic!("a request")
+        };
+        let via = r.headers().first::<Via<'_>>().unwrap().unwrap();
+        assert_eq!(via.host(), sent_by, "to {peer}");
+    }
+    // Only IPv4 over TCP: an IPv6 peer still gets a request, from the address there is.
+    e.send_request(
+        now,
+        our_request(Method::Message),
+        addr("[2001:db8::7]:5060"),
+        TransportKind::Tcp,
+    )
+    .unwrap();
+}

@@ -16,8 +16,8 @@ use sipsimple::{Account, SipApplication, StartOptions};
 pub(crate) struct Place {
     /// `--config-dir`.
     pub(crate) config_dir: Option<PathBuf>,
-    /// `--bind`.
-    pub(crate) bind: Option<IpAddr>,
+    /// `--bind`, repeated.
+    pub(crate) bind: Vec<IpAddr>,
     /// `--nameserver`, repeated.
     pub(crate) nameservers: Vec<SocketAddr>,
 }
@@ -66,7 +66,8 @@ impl Running {
         let app = SipApplication::new();
         let events = app.notification_center().observe(None, None);
         let options = StartOptions {
-            ip: place.bind,
+            ip: place.bind.first().copied(),
+            extra_ips: place.bind.iter().skip(1).copied().collect(),
             nameservers: (!place.nameservers.is_empty()).then(|| place.nameservers.clone()),
             ..StartOptions::default()
         };

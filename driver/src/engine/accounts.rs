@@ -509,7 +509,7 @@ impl Engine {
     ) -> Result<Registration, String> {
         let first = *routes.first().ok_or("no route to the registrar")?;
         let local = self
-            .local_address(first.transport)
+            .local_address_for(first.transport, first.destination)
             .ok_or_else(|| format!("no local {} transport", first.transport.as_str()))?;
         let contact = contact_uri(contact_username, local, first.transport)
             .ok_or_else(|| "cannot build the Contact URI".to_owned())?;

@@ -140,19 +140,39 @@ pub(crate) enum Input {
 /// The sockets an engine runs on, bound before it starts so that errors reach the caller.
 #[derive(Debug)]
 pub(crate) struct Sockets {
-    pub(crate) udp: Option<Box<dyn DatagramSocket>>,
-    pub(crate) tcp: Option<Box<dyn StreamListener>>,
-    /// The TLS listener and the configurations of both sides.
-    pub(crate) tls: Option<(Box<dyn StreamListener>, TlsContext)>,
+    /// One per local address, the first being the main one.
+    pub(crate) udp: Vec<Box<dyn DatagramSocket>>,
+    pub(crate) tcp: Vec<Box<dyn StreamListener>>,
+    pub(crate) tls: Vec<Box<dyn StreamListener>>,
+    /// The configurations of both TLS sides, when TLS runs.
+    pub(crate) tls_context: Option<TlsContext>,
 }
 
 impl Sockets {
-    pub(crate) fn local(&self, kind: TransportKind) -> Option<SocketAddr> {
+    /// The local addresses of a transport, the main one first.
+    pub(crate) fn local(&self, kind: TransportKind) -> Vec<SocketAddr> {
         match kind {
-            TransportKind::Udp => self.udp.as_ref()?.local_addr().ok(),
-            TransportKind::Tcp => self.tcp.as_ref()?.local_addr().ok(),
-            TransportKind::Tls => self.tls.as_ref()?.0.local_addr().ok(),
+            TransportKind::Udp => self
+                .udp
+                .iter()
+                .filter_map(|s| s.local_addr().ok())
+                .collect(),
+            TransportKind::Tcp => self
+                .tcp
+                .iter()
+                .filter_map(|s| s.local_addr().ok())
+                .collect(),
+            TransportKind::Tls => self
+                .tls
+                .iter()
+                .filter_map(|s| s.local_addr().ok())
+                .collect(),
         }
+    }
+
+    /// `true` when nothing is bound.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.udp.is_empty() && self.tcp.is_empty() && self.tls.is_empty()
     }
 }
 
@@ -200,10 +220,10 @@ const PING: &[u8] = b"\r\n\r\n";
 pub(crate) struct Engine {
     endpoint: Endpoint<OsRandom>,
     rng: OsRandom,
-    udp: Option<Arc<dyn DatagramSocket>>,
-    udp_local: Option<SocketAddr>,
-    tcp_local: Option<SocketAddr>,
-    tls_local: Option<SocketAddr>,
+    /// One per local address, in the order of `locals`.
+    udp: Vec<Arc<dyn DatagramSocket>>,
+    /// The local addresses of each transport, the main one first.
+    locals: HashMap<TransportKind, Vec<SocketAddr>>,
     tls: Option<TlsContext>,
     /// The name each TLS destination must prove, from the URI that led to it.
     tls_names: HashMap<SocketAddr, rustls::pki_types::ServerName<'static>>,
@@ -251,23 +271,19 @@ impl Engine {
             ..EndpointConfig::default()
         };
         let mut endpoint = Endpoint::new(config, OsRandom);
-        let local_udp = sockets.local(TransportKind::Udp);
-        let tcp_local = sockets.local(TransportKind::Tcp);
-        let tls_local = sockets.local(TransportKind::Tls);
-        if let Some(a) = local_udp {
-            endpoint.add_transport(TransportKind::Udp, a);
+        let mut locals = HashMap::new();
+        for kind in [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls] {
+            let addresses = sockets.local(kind);
+            for a in &addresses {
+                endpoint.add_transport(kind, *a);
+            }
+            locals.insert(kind, addresses);
         }
-        if let Some(a) = tcp_local {
-            endpoint.add_transport(TransportKind::Tcp, a);
+        let udp: Vec<Arc<dyn DatagramSocket>> = sockets.udp.into_iter().map(Arc::from).collect();
+        for socket in &udp {
+            runtime.spawn(Box::pin(read_datagrams(Arc::clone(socket), inputs.clone())));
         }
-        if let Some(a) = tls_local {
-            endpoint.add_transport(TransportKind::Tls, a);
-        }
-        let udp: Option<Arc<dyn DatagramSocket>> = sockets.udp.map(Arc::from);
-        if let Some(udp) = &udp {
-            runtime.spawn(Box::pin(read_datagrams(Arc::clone(udp), inputs.clone())));
-        }
-        if let Some(listener) = sockets.tcp {
+        for listener in sockets.tcp {
             runtime.spawn(Box::pin(accept(
                 listener,
                 None,
@@ -275,8 +291,9 @@ impl Engine {
                 inputs.clone(),
             )));
         }
-        let tls = match sockets.tls {
-            Some((listener, context)) => {
+        let tls = sockets.tls_context;
+        if let Some(context) = &tls {
+            for listener in sockets.tls {
                 let acceptor = futures_rustls::TlsAcceptor::from(Arc::clone(&context.server));
                 runtime.spawn(Box::pin(accept(
                     listener,
@@ -284,17 +301,13 @@ impl Engine {
                     Arc::clone(&runtime),
                     inputs.clone(),
                 )));
-                Some(context)
             }
-            None => None,
-        };
+        }
         Ok(Self {
             endpoint,
             rng: OsRandom,
             udp,
-            udp_local: local_udp,
-            tcp_local,
-            tls_local,
+            locals,
             tls,
             tls_names: HashMap::new(),
             connecting: HashMap::new(),
@@ -316,13 +329,33 @@ impl Engine {
         })
     }
 
-    /// The local address of a running transport.
+    /// The main local address of a running transport.
     pub(crate) fn local_address(&self, kind: TransportKind) -> Option<SocketAddr> {
-        match kind {
-            TransportKind::Udp => self.udp_local,
-            TransportKind::Tcp => self.tcp_local,
-            TransportKind::Tls => self.tls_local,
-        }
+        self.locals.get(&kind)?.first().copied()
+    }
+
+    /// The local address of a running transport for talking to `peer`: one of the peer's
+    /// address family when there is one, else the main one.
+    pub(crate) fn local_address_for(
+        &self,
+        kind: TransportKind,
+        peer: SocketAddr,
+    ) -> Option<SocketAddr> {
+        let all = self.locals.get(&kind)?;
+        all.iter()
+            .find(|a| a.is_ipv4() == peer.is_ipv4())
+            .or_else(|| all.first())
+            .copied()
+    }
+
+    /// The UDP socket for talking to `peer`, chosen as [`Self::local_address_for`] does.
+    fn udp_for(&self, peer: SocketAddr) -> Option<&Arc<dyn DatagramSocket>> {
+        let all = self.locals.get(&TransportKind::Udp)?;
+        let index = all
+            .iter()
+            .position(|a| a.is_ipv4() == peer.is_ipv4())
+            .unwrap_or(0);
+        self.udp.get(index)
     }
 
     /// Remembers the name a TLS destination must prove (the host of the URI it came from).
@@ -656,7 +689,7 @@ impl Engine {
         };
         let inputs = self.inputs.clone();
         let tls = match transport {
-            TransportKind::Tcp if self.tcp_local.is_some() => None,
+            TransportKind::Tcp if self.local_address(TransportKind::Tcp).is_some() => None,
             TransportKind::Tls => match &self.tls {
                 Some(context) => {
                     let name = self
@@ -726,8 +759,8 @@ impl Engine {
                 .filter(|r| r.transport == TransportKind::Udp)
                 .map(|r| r.destination)
                 .collect();
-            if let Some(udp) = &self.udp {
-                for target in &targets {
+            for target in &targets {
+                if let Some(udp) = self.udp_for(*target) {
                     // A lost keep-alive costs nothing; the next one follows.
                     let _ = udp.send_to(PING, *target).await;
                 }
@@ -774,7 +807,7 @@ impl Engine {
     async fn transmit(&mut self, now: Instant, t: sipsimple_proto::endpoint::Transmit) {
         match (t.transport, t.connection) {
             (TransportKind::Udp, _) => {
-                if let Some(udp) = &self.udp {
+                if let Some(udp) = self.udp_for(t.destination) {
                     // A datagram that cannot be sent is as good as lost: the transaction
                     // retransmits or times out.
                     let _ = udp.send_to(&t.payload, t.destination).await;

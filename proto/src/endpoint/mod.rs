@@ -308,9 +308,12 @@ impl<R: Random> Endpoint<R> {
         }
     }
 
-    /// Declares a local transport and the address it is reachable at (the Via sent-by).
+    /// Declares a local transport and the address it is reachable at (the Via sent-by): one
+    /// per transport and address family, so that a request to an IPv6 peer names the IPv6
+    /// address. A later call for the same transport and family replaces the earlier one.
     pub fn add_transport(&mut self, transport: TransportKind, local: SocketAddr) {
-        self.locals.retain(|(k, _)| *k != transport);
+        self.locals
+            .retain(|(k, a)| !(*k == transport && a.is_ipv4() == local.is_ipv4()));
         self.locals.push((transport, local));
     }
 
@@ -378,8 +381,23 @@ impl<R: Random> Endpoint<R> {
         )
     }
 
-    fn add_via(&mut self, request: &mut Request, transport: TransportKind) -> Result<(), Error> {
-        let local = self.local(transport)?;
+    /// The local address of `transport` for talking to `peer`: of the peer's address family
+    /// when there is one, else any.
+    fn local_for(&self, transport: TransportKind, peer: SocketAddr) -> Result<SocketAddr, Error> {
+        self.locals
+            .iter()
+            .find(|(k, a)| *k == transport && a.is_ipv4() == peer.is_ipv4())
+            .map(|(_, a)| *a)
+            .map_or_else(|| self.local(transport), Ok)
+    }
+
+    fn add_via(
+        &mut self,
+        request: &mut Request,
+        transport: TransportKind,
+        destination: SocketAddr,
+    ) -> Result<(), Error> {
+        let local = self.local_for(transport, destination)?;
         let branch = self.branch();
         let mut via = Via::new(
             transport.as_str(),
@@ -421,7 +439,7 @@ impl<R: Random> Endpoint<R> {
         {
             transport = TransportKind::Tcp;
         }
-        self.add_via(&mut request, transport)?;
+        self.add_via(&mut request, transport, destination)?;
         self.start_client(now, request, destination, transport)
     }
 
@@ -459,7 +477,7 @@ impl<R: Random> Endpoint<R> {
         destination: SocketAddr,
         transport: TransportKind,
     ) -> Result<(), Error> {
-        self.add_via(&mut ack, transport)?;
+        self.add_via(&mut ack, transport, destination)?;
         if !ack.headers().contains(HeaderName::MaxForwards) {
             ack.headers_mut().push_typed(&MaxForwards(70));
         }
