@@ -70,17 +70,7 @@ pub(crate) async fn resolve(
         )
         .await
         .map_err(|e| format!("cannot resolve {target}: {e}"))?;
-    let routes: Vec<Route> = routes
-        .into_iter()
-        .map(|r| Route {
-            destination: r.socket_addr(),
-            transport: r.transport,
-        })
-        .collect();
-    if routes.is_empty() {
-        return Err(format!("no route to {target} over the running transports"));
-    }
-    Ok(routes)
+    request_routes(routes, &target)
 }
 
 /// The URI whose host is resolved to reach `target` (or the registrar, for `None`) from an
@@ -142,7 +132,12 @@ pub(crate) fn resolve_numeric(
         Some(Err(e)) => return Err(format!("cannot resolve {target}: {e}")),
         None => return Err(format!("cannot resolve {target} without a DNS query")),
     };
-    let routes: Vec<Route> = routes
+    request_routes(routes, target)
+}
+
+/// The routes a lookup found, as request routes; an error when there are none.
+fn request_routes(found: Vec<dns::Route>, target: &Uri<'_>) -> Result<Vec<Route>, String> {
+    let routes: Vec<Route> = found
         .into_iter()
         .map(|r| Route {
             destination: r.socket_addr(),

@@ -11,28 +11,22 @@ use sipsimple::proto::endpoint::TransportKind;
 use sipsimple::proto::request::Route;
 use sipsimple::proto::sip::headers::Contact;
 use sipsimple::proto::sip::{Address, Frame, Framer, Message, Request, Response, StatusCode};
-use sipsimple::storage::{Document, MemoryStorage};
 use sipsimple::{KeepAlive, SipApplication, StartOptions};
+
+mod support;
 
 const WAIT: Duration = Duration::from_secs(10);
 
 fn start(keepalive: KeepAlive, transports: &[&str]) -> SipApplication {
-    let serde_json::Value::Object(map) = serde_json::json!({
-        "SIPSimpleSettings": {"sip": {"transport_list": transports}}
-    }) else {
-        unreachable!()
-    };
     let app = SipApplication::new();
     let events = app.notification_center().observe(None, None);
     let options = StartOptions {
         keepalive,
         ..StartOptions::loopback()
     };
-    app.start_with(
-        MemoryStorage::with_document(Document::from_map(map)),
-        options,
-    )
-    .unwrap();
+    let storage =
+        support::settings_storage(serde_json::json!({"sip": {"transport_list": transports}}));
+    app.start_with(storage, options).unwrap();
     events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
     app
 }

@@ -9,8 +9,10 @@ use sipsimple::notification::Observer;
 use sipsimple::proto::endpoint::TransportKind;
 use sipsimple::proto::request::Route;
 use sipsimple::proto::sip::Address;
-use sipsimple::storage::{Document, MemoryStorage};
+use sipsimple::storage::MemoryStorage;
 use sipsimple::{MessageError, SipApplication, StartError, StartOptions};
+
+mod support;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -20,11 +22,7 @@ fn storage() -> MemoryStorage {
 }
 
 fn storage_with(settings: serde_json::Value) -> MemoryStorage {
-    let document = serde_json::json!({ "SIPSimpleSettings": settings });
-    let serde_json::Value::Object(map) = document else {
-        unreachable!()
-    };
-    MemoryStorage::with_document(Document::from_map(map))
+    support::settings_storage(settings)
 }
 
 fn started() -> (SipApplication, Observer) {

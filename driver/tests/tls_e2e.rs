@@ -9,8 +9,10 @@ use std::time::Duration;
 use sipsimple::configuration::{AccountId, AccountSettings};
 use sipsimple::notification::Observer;
 use sipsimple::proto::endpoint::TransportKind;
-use sipsimple::storage::{Document, MemoryStorage};
+use sipsimple::storage::MemoryStorage;
 use sipsimple::{MessageError, SipApplication, StartOptions};
+
+mod support;
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -41,11 +43,7 @@ fn certificates(dir: &Path, names: &[&str]) {
 }
 
 fn storage(settings: serde_json::Value) -> MemoryStorage {
-    let serde_json::Value::Object(map) = serde_json::json!({ "SIPSimpleSettings": settings })
-    else {
-        unreachable!()
-    };
-    MemoryStorage::with_document(Document::from_map(map))
+    support::settings_storage(settings)
 }
 
 fn start(settings: serde_json::Value) -> (SipApplication, Observer) {

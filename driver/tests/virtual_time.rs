@@ -15,10 +15,11 @@ use sipsimple::proto::request::Route;
 use sipsimple::proto::sip::headers::{Contact, Expires};
 use sipsimple::proto::sip::{Address, Method, Response, StatusCode};
 use sipsimple::runtime::{DatagramSocket, Runtime, VirtualRuntime};
-use sipsimple::storage::{Document, MemoryStorage};
 use sipsimple::{MessageError, SipApplication, StartOptions};
 
 /// Real time the tests allow for anything; virtual time is another matter.
+mod support;
+
 const WAIT: Duration = Duration::from_secs(10);
 const LATENCY: Duration = Duration::from_millis(20);
 
@@ -28,11 +29,6 @@ fn origin() -> Instant {
 }
 
 fn start(runtime: &VirtualRuntime, transports: &[&str]) -> (SipApplication, Observer) {
-    let serde_json::Value::Object(map) = serde_json::json!({
-        "SIPSimpleSettings": {"sip": {"transport_list": transports}}
-    }) else {
-        unreachable!()
-    };
     let app = SipApplication::new();
     let events = app.notification_center().observe(None, None);
     let options = StartOptions {
@@ -40,11 +36,9 @@ fn start(runtime: &VirtualRuntime, transports: &[&str]) -> (SipApplication, Obse
         nameservers: Some(Vec::new()),
         ..StartOptions::loopback()
     };
-    app.start_with(
-        MemoryStorage::with_document(Document::from_map(map)),
-        options,
-    )
-    .unwrap();
+    let storage =
+        support::settings_storage(serde_json::json!({"sip": {"transport_list": transports}}));
+    app.start_with(storage, options).unwrap();
     events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
     (app, events)
 }

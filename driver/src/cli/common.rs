@@ -82,6 +82,23 @@ impl Running {
         Ok(running)
     }
 
+    /// Starts on `place` and picks the account `id` (else the default one); on failure the
+    /// application is stopped again and the exit status to give comes back.
+    pub(crate) fn start_with_account(
+        place: &Place,
+        verbose: bool,
+        id: Option<&str>,
+    ) -> Result<(Self, Account), ExitCode> {
+        let running = Self::start(place, verbose).map_err(|e| fail(USAGE, e))?;
+        match running.account(id) {
+            Ok(account) => Ok((running, account)),
+            Err(e) => {
+                running.stop();
+                Err(fail(USAGE, e))
+            }
+        }
+    }
+
     /// The account `id`, else the default account.
     pub(crate) fn account(&self, id: Option<&str>) -> Result<Account, String> {
         let manager = self.app.account_manager();

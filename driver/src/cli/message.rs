@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use sipsimple::MessageError;
 
-use super::common::{fail, Place, Running, FAILED, USAGE};
+use super::common::{fail, Place, Running, FAILED};
 
 /// Options of `sipsimple message`.
 #[derive(Debug, Args)]
@@ -26,17 +26,11 @@ pub(crate) struct MessageArgs {
 }
 
 pub(crate) fn run(args: &MessageArgs, place: &Place) -> ExitCode {
-    let running = match Running::start(place, args.verbose) {
-        Ok(r) => r,
-        Err(e) => return fail(USAGE, e),
-    };
-    let account = match running.account(args.account.as_deref()) {
-        Ok(a) => a,
-        Err(e) => {
-            running.stop();
-            return fail(USAGE, e);
-        }
-    };
+    let (running, account) =
+        match Running::start_with_account(place, args.verbose, args.account.as_deref()) {
+            Ok(started) => started,
+            Err(status) => return status,
+        };
     let to = if args.to.contains(':') {
         args.to.clone()
     } else {

@@ -27,17 +27,11 @@ pub(crate) struct RegisterArgs {
 }
 
 pub(crate) fn run(args: &RegisterArgs, place: &Place) -> ExitCode {
-    let running = match Running::start(place, args.verbose) {
-        Ok(r) => r,
-        Err(e) => return fail(USAGE, e),
-    };
-    let account = match running.account(args.account.as_deref()) {
-        Ok(a) => a,
-        Err(e) => {
-            running.stop();
-            return fail(USAGE, e);
-        }
-    };
+    let (running, account) =
+        match Running::start_with_account(place, args.verbose, args.account.as_deref()) {
+            Ok(started) => started,
+            Err(status) => return status,
+        };
     let Some(settings) = account.settings().filter(|s| s.enabled && s.sip.register) else {
         running.stop();
         return fail(

@@ -106,3 +106,13 @@ impl Drop for Registrar {
         }
     }
 }
+
+/// A storage whose `SIPSimpleSettings` are `settings` (a JSON object in the stored layout,
+/// e.g. `{"sip": {"transport_list": ["udp"]}}`).
+pub(crate) fn settings_storage(settings: serde_json::Value) -> sipsimple::storage::MemoryStorage {
+    let serde_json::Value::Object(map) = serde_json::json!({ "SIPSimpleSettings": settings })
+    else {
+        unreachable!("json! of an object is an object")
+    };
+    sipsimple::storage::MemoryStorage::with_document(sipsimple::storage::Document::from_map(map))
+}
