@@ -198,7 +198,7 @@ pub fn answer(
         }
         let (codecs, dtmf) =
             negotiated_codecs(matched.codecs.iter().map(|(pt, codec, _)| (*pt, codec)));
-        negotiated.push(NegotiatedStream::Accepted(AcceptedStream {
+        negotiated.push(NegotiatedStream::Accepted(Box::new(AcceptedStream {
             media_type: offered.media_type().clone(),
             protocol: offered.protocol().clone(),
             local_port: local.port,
@@ -210,7 +210,7 @@ pub fn answer(
             local_direction: direction,
             remote_direction,
             remote_attributes: offered.attributes().clone(),
-        }));
+        })));
         media.push((answered, Some(&local.connection)));
     }
     if offered_active && !negotiated.iter().any(NegotiatedStream::is_accepted) {
@@ -322,7 +322,7 @@ pub fn process_answer(
             });
         }
         let (codecs, dtmf) = negotiated_codecs(codecs.iter().map(|(pt, c)| (*pt, c)));
-        streams.push(NegotiatedStream::Accepted(AcceptedStream {
+        streams.push(NegotiatedStream::Accepted(Box::new(AcceptedStream {
             media_type: offered.media_type().clone(),
             protocol: offered.protocol().clone(),
             local_port: offered.port(),
@@ -334,7 +334,7 @@ pub fn process_answer(
             local_direction: offered_direction,
             remote_direction: remote_direction(answered, answer, connection),
             remote_attributes: answered.attributes().clone(),
-        }));
+        })));
     }
     Ok(NegotiatedStreams {
         streams,

@@ -65,7 +65,7 @@ impl NegotiatedStreams {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NegotiatedStream {
     /// Both sides use the stream.
-    Accepted(AcceptedStream),
+    Accepted(Box<AcceptedStream>),
     /// The stream has port 0 on one side: rejected by the answerer or disabled by the
     /// offerer (RFC 3264 §6, §8.2). The `m=` line stays and its index may be reused.
     Rejected(RejectedStream),
