@@ -120,7 +120,7 @@ pub fn build_offer(origin: &Origin, streams: &[LocalStream]) -> Result<Session, 
 ///
 /// Each offered `m=` line, in order, takes the first unused local stream of the same media
 /// type and transport protocol that shares a format with it; a local stream serves one `m=`
-/// line at most. Accepted lines list the shared formats in the offerer's order under the
+/// line at most, and one with port 0 serves none. Accepted lines list the shared formats in the offerer's order under the
 /// offerer's payload types (§6.1), with `a=rtpmap` as the offer describes them, the local
 /// `a=fmtp` parameters and attributes, and the direction [`Direction::answer`] gives for the
 /// offered direction and the local one (written only when not `sendrecv`). `telephone-event`
