@@ -15,7 +15,8 @@
 //! - [`request`]: requests outside dialogs (MESSAGE, OPTIONS, PUBLISH, …): one at a time
 //!   through digest challenges and failover; MESSAGE building and checking (RFC 3428).
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
-//!   file transfer) and the RFC 3264 offer/answer direction rules.
+//!   file transfer) and the RFC 3264 offer/answer engine ([`sdp::negotiation`]: offers,
+//!   answers, checking answers, re-offers for hold, added and removed streams).
 //! - [`transaction`]: SIP client and server transactions with their timers (RFC 3261 §17).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

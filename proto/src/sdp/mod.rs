@@ -39,6 +39,8 @@
 //! - Input is bounded by [`Limits`]: body size (counted with CRLF line ends), number of media
 //!   descriptions and of attributes.
 //!
+//! Offer/answer (RFC 3264: answering, checking answers, re-offers) lives in [`negotiation`].
+//!
 //! Connection-data presence (a `c=` at session level or in every media description) is not
 //! enforced; [`MediaDescription::effective_connection`] resolves it.
 //!
@@ -92,6 +94,7 @@ mod bandwidth;
 mod connection;
 mod error;
 mod media;
+pub mod negotiation;
 mod origin;
 mod parse;
 mod session;
