@@ -1,4 +1,5 @@
-//! Offer/answer tests: RFC 4317 scenarios, the RFC 3264 §6.1 direction table, payload type
+//! Offer/answer tests: scenarios modeled on RFC 4317's (the SDP there is written for these
+//! tests, not copied from the RFC), the RFC 3264 §6.1 direction table, payload type
 //! mapping, faulty answers, re-offers and their versions, MSRP, and a property test.
 
 use std::net::IpAddr;
@@ -69,9 +70,9 @@ fn bob_origin() -> Origin {
     origin("bob", 2_808_844_564, "host.biloxi.example.com")
 }
 
-/// RFC 4317 §2.1: audio and video, each answered with one of the offered codecs.
+/// Modeled on RFC 4317 §2.1: audio and video, each answered with one of the offered codecs.
 #[test]
-fn rfc4317_audio_and_video_1() {
+fn audio_and_video_like_rfc4317_2_1() {
     let offer = sdp(ALICE_AV);
     let local = [
         bob_audio(49174, [Codec::pcmu()]),
@@ -110,10 +111,10 @@ a=rtpmap:32 MPV/90000
     assert_eq!(at_alice.accepted(1).unwrap().remote_port, 49170);
 }
 
-/// RFC 4317 §2.2: the answerer has no video; the video stream is rejected with port 0 and
+/// Modeled on RFC 4317 §2.2: the answerer has no video; the video stream is rejected with port 0 and
 /// the `m=` line kept.
 #[test]
-fn rfc4317_audio_and_video_2_video_rejected() {
+fn video_rejected_like_rfc4317_2_2() {
     let offer = sdp(ALICE_AV);
     let local = [bob_audio(49172, [Codec::new("iLBC", 8000), Codec::pcmu()])];
     let (answer_sdp, at_bob) = answer(&offer, &bob_origin(), &local).unwrap();
