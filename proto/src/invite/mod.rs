@@ -1401,12 +1401,13 @@ impl InviteSession {
             .ok()
             .and_then(|t| t.tag().map(str::to_owned));
         if code < 200 {
-            if code == 100 {
-                return;
-            }
+            // Any provisional response, 100 included, lets a CANCEL go (§9.1).
             self.got_provisional = true;
             if self.cancel_requested {
                 self.send_cancel(now);
+                return;
+            }
+            if code == 100 {
                 return;
             }
             if !matches!(self.state, SessionState::Outgoing | SessionState::Early) {
