@@ -1749,7 +1749,7 @@ impl InviteSession {
 
     fn on_ack(&mut self, request: &Request) {
         let seq = cseq_of(request.headers()).unwrap_or(0);
-        if !self.pending_2xx.as_ref().is_some_and(|p| p.seq == seq) {
+        if self.pending_2xx.as_ref().is_none_or(|p| p.seq != seq) {
             return;
         }
         let p = self.pending_2xx.take().expect("checked above");

@@ -24,6 +24,9 @@ fn addr(s: &str) -> SocketAddr {
     s.parse().unwrap()
 }
 
+/// Decides whether a message on the wire is lost: (the side that sent it, the message).
+type Filter = Box<dyn FnMut(usize, &Message) -> bool>;
+
 struct Side {
     endpoint: Endpoint<SeededRandom>,
     session: Option<InviteSession>,
@@ -39,7 +42,7 @@ struct Pair {
     now: Instant,
     sides: [Side; 2],
     /// Drops a message on the wire when it returns `true`: (from side, message).
-    drop: Box<dyn FnMut(usize, &Message) -> bool>,
+    drop: Filter,
     /// Messages that crossed the wire: (from side, start line).
     wire: Vec<(usize, Duration, String)>,
 }
@@ -79,10 +82,7 @@ impl Pair {
         Self::with_drop(offer, Box::new(|_, _| false))
     }
 
-    fn with_drop(
-        offer: Option<&'static str>,
-        drop: Box<dyn FnMut(usize, &Message) -> bool>,
-    ) -> Self {
+    fn with_drop(offer: Option<&'static str>, drop: Filter) -> Self {
         let t0 = origin();
         let mut caller = side(A, 1);
         let mut config = InviteConfig::new(
@@ -384,7 +384,11 @@ fn reject_486_fails_the_call_on_both_sides() {
 
 #[test]
 fn cancel_waits_for_a_provisional_response_and_ends_with_487() {
-    let mut p = Pair::new(Some("offer"));
+    // The 100 Trying is lost: no provisional response yet.
+    let mut p = Pair::with_drop(
+        Some("offer"),
+        Box::new(|i, m| i == 1 && matches!(m, Message::Response(r) if r.status().code() == 100)),
+    );
     p.act(0, |s, now, _| s.cancel(now).unwrap());
     // No provisional yet: the CANCEL waits (§9.1).
     assert!(p.sent(0, "CANCEL 1").is_empty());
