@@ -9,6 +9,8 @@
 //! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
 //! - [`dns`]: DNS lookups of SIP proxies (RFC 3263), MSRP relays, STUN and XCAP servers.
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
+//! - [`invite`]: INVITE sessions (RFC 3261 §13–§15): calls as caller and callee, CANCEL, ACK
+//!   and 2xx retransmission, re-INVITE with glare handling, BYE.
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`registration`]: the REGISTER client (RFC 3261 §10, RFC 5626, RFC 5627): bindings,
 //!   refreshes, digest challenges, failover and retries.
@@ -24,6 +26,7 @@
 pub mod dialog;
 pub mod dns;
 pub mod endpoint;
+pub mod invite;
 pub mod rand;
 pub mod registration;
 pub mod request;

@@ -3,6 +3,7 @@
 //! - [`digest`]: a digest-checking server side (challenge, verify) for scenarios.
 //! - [`netem`]: a sans-IO network emulator (latency, jitter, loss, duplication, reordering,
 //!   MTU), seeded.
+//! - [`phone`]: a phone for INVITE scenarios: an endpoint, one session and a script.
 //! - [`sim`]: endpoints on one virtual clock joined by the emulator; the loop always jumps to
 //!   the earliest deadline or delivery, caps its steps and names the seed of a failing run.
 //!
@@ -11,4 +12,5 @@
 
 pub mod digest;
 pub mod netem;
+pub mod phone;
 pub mod sim;

@@ -1,0 +1,1799 @@
+//! INVITE sessions (RFC 3261 §13–§15): the call on both sides — the INVITE and its answers,
+//! early and confirmed dialogs, the ACK, CANCEL, re-INVITE with glare handling, and BYE — as a
+//! sans-IO transaction user over the [`Endpoint`] and the [`Dialog`].
+//!
+//! One [`InviteSession`] is one call. It is created as the caller
+//! ([`InviteSession::connect`]) or as the callee of an INVITE the endpoint passed up
+//! ([`InviteSession::incoming`]). Session descriptions are opaque: the session carries
+//! `application/sdp` bodies (the offer in the INVITE or, for a late offer, in the 2xx with the
+//! answer in the ACK), reports the ones it receives in its events and takes ours from its
+//! caller. The RFC 3264 rules are the caller's business.
+//!
+//! # Inputs, outputs, time
+//!
+//! - Commands: [`ring`](InviteSession::ring), [`accept`](InviteSession::accept),
+//!   [`reject`](InviteSession::reject) (callee), [`cancel`](InviteSession::cancel),
+//!   [`answer`](InviteSession::answer) (caller, late offer), [`end`](InviteSession::end),
+//!   [`propose`](InviteSession::propose), [`accept_proposal`](InviteSession::accept_proposal),
+//!   [`reject_proposal`](InviteSession::reject_proposal) (either side, once connected).
+//! - Inputs: [`InviteSession::handle_event`] with every endpoint [`Event`] (it returns `true`
+//!   for the ones that concern this session and were consumed), and
+//!   [`InviteSession::handle_timeout`] when [`InviteSession::poll_timeout`] is reached.
+//! - Outputs, pulled after every input in this order: [`InviteSession::poll_action`] (what to
+//!   do with the endpoint: send a request, an ACK, a response, a CANCEL; add or remove a
+//!   dialog), [`InviteSession::poll_event`] (what the user should learn), then
+//!   [`InviteSession::poll_timeout`]. [`InviteSession::drive`] executes every pending action
+//!   on an endpoint; a caller executing them itself reports the client transaction of each
+//!   [`Action::SendRequest`] and [`Action::Cancel`], in order, with
+//!   [`InviteSession::handle_sent`] (or [`InviteSession::handle_send_failed`]).
+//!
+//! Every input that can start a timer takes `now`; the session never reads a clock and time
+//! that goes backwards is clamped to the latest `now` seen. Its own timers are the 2xx
+//! retransmission and the missing ACK of the callee (§13.3.1.4), the glare back-off (§14.1)
+//! and the wait for the final response after a CANCEL (§9.1); the transactions' timers
+//! (Timer B, F…) run in the endpoint and come back as [`Event::Timeout`]. Randomness (Call-ID,
+//! tags, glare back-off, digest cnonces) comes from the [`Random`] given to the inputs.
+//!
+//! In-dialog requests go to the first route of the route set, else the remote target, when
+//! its host is an IP address; otherwise to the address the session started with (the
+//! configured destination of the caller, the source of the INVITE for the callee). Resolving
+//! host names (RFC 3263) is left to later work.
+//!
+//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE, session timers,
+//! REFER/transfer and conferences.
+//!
+//! ```no_run
+//! use std::time::Instant;
+//!
+//! use bytes::Bytes;
+//! use sipsimple_proto::endpoint::{Endpoint, TransportKind};
+//! use sipsimple_proto::invite::{InviteConfig, InviteSession, SessionEvent};
+//! use sipsimple_proto::rand::Random;
+//! use sipsimple_proto::request::Route;
+//! use sipsimple_proto::sip::Address;
+//!
+//! fn call<R: Random>(endpoint: &mut Endpoint<R>, rng: &mut impl Random, now: Instant)
+//! -> Result<(), Box<dyn std::error::Error>> {
+//!     let config = InviteConfig::new(
+//!         Address::new("sip:alice@example.com".parse()?),
+//!         Address::new("sip:bob@example.com".parse()?),
+//!         "sip:alice@192.0.2.10:5060".parse()?,
+//!         Route { destination: "192.0.2.1:5060".parse()?, transport: TransportKind::Udp },
+//!     )
+//!     .with_offer(Bytes::from_static(b"v=0\r\n"));
+//!     let mut session = InviteSession::connect(now, rng, config)?;
+//!     loop {
+//!         session.drive(now, endpoint)?;
+//!         while let Some(event) = session.poll_event() {
+//!             if let SessionEvent::DidStart = event {
+//!                 session.end(now)?;
+//!             }
+//!         }
+//!         // … wait for the endpoint or for `session.poll_timeout()`, then feed one of:
+//!         match endpoint.poll_event() {
+//!             Some(event) => {
+//!                 session.handle_event(now, rng, &event);
+//!             }
+//!             None => session.handle_timeout(now, rng),
+//!         }
+//!     }
+//! }
+//! ```
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use thiserror::Error;
+
+use crate::dialog::{Dialog, DialogError, DialogId};
+use crate::endpoint::{ClientTxId, Endpoint, Event, ServerTxId, TransportKind};
+use crate::rand::Random;
+use crate::request::{Credentials, Route, CALL_ID_LEN, TAG_LEN};
+use crate::sip::auth::DigestClient;
+use crate::sip::headers::{Contact, Cseq, HeaderName, Headers, RetryAfter, ToHeader};
+use crate::sip::{Address, Method, Request, RequestBuilder, Response, StatusCode, Uri};
+use crate::transaction::TimerConfig;
+
+/// The Content-Type of the session descriptions the session carries.
+pub const SDP: &str = "application/sdp";
+
+/// The reason of the session that ends because the ACK of its 2xx never came (§13.3.1.4).
+pub const MISSING_ACK: &str = "missing ACK";
+
+/// What a caller's session starts with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct InviteConfig {
+    /// Our address (a tag is added).
+    pub from: Address<'static>,
+    /// The callee's address.
+    pub to: Address<'static>,
+    /// The Request-URI; [`InviteConfig::new`] takes the URI of `to`.
+    pub request_uri: Uri<'static>,
+    /// Our Contact URI.
+    pub contact: Uri<'static>,
+    /// Where the INVITE goes (an outbound proxy or the callee) and how.
+    pub destination: Route,
+    /// A preloaded route set (Route headers of the INVITE, in order).
+    pub route_set: Vec<Address<'static>>,
+    /// Credentials for digest challenges.
+    pub credentials: Option<Credentials>,
+    /// The offer of the INVITE; `None` asks the callee for an offer in its 2xx (late offer).
+    pub offer: Option<Bytes>,
+    /// The transaction timers (T1, T2) the session's own timers derive from.
+    pub timers: TimerConfig,
+}
+
+impl InviteConfig {
+    /// A configuration calling `to` at its URI from `from`, with our `contact`, sent to
+    /// `destination`; no route set, credentials or offer, the default timers.
+    pub fn new(
+        from: Address<'static>,
+        to: Address<'static>,
+        contact: Uri<'static>,
+        destination: Route,
+    ) -> Self {
+        Self {
+            request_uri: to.uri().clone(),
+            from,
+            to,
+            contact,
+            destination,
+            route_set: Vec::new(),
+            credentials: None,
+            offer: None,
+            timers: TimerConfig::default(),
+        }
+    }
+
+    /// The same with an offer in the INVITE.
+    pub fn with_offer(mut self, offer: Bytes) -> Self {
+        self.offer = Some(offer);
+        self
+    }
+}
+
+/// What a callee's session needs besides the INVITE.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct IncomingConfig {
+    /// Our Contact URI.
+    pub contact: Uri<'static>,
+    /// The transaction timers (T1, T2) the session's own timers derive from.
+    pub timers: TimerConfig,
+}
+
+impl IncomingConfig {
+    /// A configuration with our `contact` and the default timers.
+    pub fn new(contact: Uri<'static>) -> Self {
+        Self {
+            contact,
+            timers: TimerConfig::default(),
+        }
+    }
+}
+
+/// Which side of the call this session is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// We sent the INVITE (and own the Call-ID).
+    Caller,
+    /// We received it.
+    Callee,
+}
+
+/// Who made something happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Originator {
+    /// This side.
+    Local,
+    /// The peer.
+    Remote,
+}
+
+/// The states of a session, after the seed's session diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionState {
+    /// Caller: the INVITE is out, no early dialog yet.
+    Outgoing,
+    /// Callee: the INVITE arrived and is not answered yet.
+    Incoming,
+    /// An early dialog exists (the caller got a 1xx with a To tag, the callee sent one).
+    Early,
+    /// The 2xx is sent or received but the exchange is not complete: the callee waits for the
+    /// ACK, the caller for the answer it must put in the ACK (late offer).
+    Connecting,
+    /// The dialog is confirmed and the session runs.
+    Connected,
+    /// We are ending it: a CANCEL or a BYE is out.
+    Ending,
+    /// It has ended.
+    Terminated,
+}
+
+/// The session's own timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// The callee sends its 2xx again: T1, then doubling up to T2 (§13.3.1.4).
+    Retransmit2xx,
+    /// The callee gives up waiting for the ACK of its 2xx after 64·T1 (§13.3.1.4).
+    MissingAck,
+    /// The caller retries a re-INVITE refused with 491 (§14.1).
+    GlareRetry,
+    /// No final response 64·T1 after our CANCEL: the INVITE counts as cancelled (§9.1).
+    CancelGuard,
+}
+
+/// What the caller must do with the endpoint for the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Send with [`Endpoint::send_request`], then report the transaction with
+    /// [`InviteSession::handle_sent`].
+    SendRequest {
+        /// The request, without Via.
+        request: Request,
+        /// Where to send it.
+        destination: SocketAddr,
+        /// How.
+        transport: TransportKind,
+    },
+    /// Send with [`Endpoint::send_ack`].
+    SendAck {
+        /// The ACK of a 2xx, without Via.
+        request: Request,
+        /// Where to send it.
+        destination: SocketAddr,
+        /// How.
+        transport: TransportKind,
+    },
+    /// Send with [`Endpoint::respond`].
+    Respond {
+        /// The server transaction.
+        tx: ServerTxId,
+        /// The response.
+        response: Response,
+    },
+    /// Cancel the INVITE with [`Endpoint::cancel`], then report the CANCEL's transaction
+    /// with [`InviteSession::handle_sent`].
+    Cancel {
+        /// The INVITE's client transaction.
+        tx: ClientTxId,
+    },
+    /// Tell the endpoint the dialog exists ([`Endpoint::add_dialog`]).
+    AddDialog(DialogId),
+    /// Tell the endpoint the dialog ended ([`Endpoint::remove_dialog`]).
+    RemoveDialog(DialogId),
+}
+
+/// What a session reports; named after the seed's `SIPSession…` notifications where one fits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SessionEvent {
+    /// Callee: the session was created from an INVITE (`SIPSessionNewIncoming`).
+    NewIncoming {
+        /// The offer of the INVITE; `None` when we must make the offer in the 2xx.
+        offer: Option<Bytes>,
+    },
+    /// Caller: a provisional response other than 100.
+    GotProvisionalResponse {
+        /// Its status code.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+        /// Its SDP body (early media preview; not an answer without 100rel).
+        body: Option<Bytes>,
+    },
+    /// Caller: the callee rings (180).
+    GotRingIndication,
+    /// The answer to our offer: in the 2xx (caller, our offer in the INVITE or re-INVITE) or
+    /// in the ACK (callee, our offer in the 2xx).
+    GotAnswer {
+        /// The answer.
+        answer: Bytes,
+    },
+    /// Caller: the 2xx carries an offer (we sent an INVITE or re-INVITE without one). Answer
+    /// with [`InviteSession::answer`], which sends the ACK.
+    GotOffer {
+        /// The offer.
+        offer: Bytes,
+    },
+    /// The session started: the dialog is confirmed and the offer/answer exchange complete.
+    DidStart,
+    /// The session failed before it started.
+    DidFail {
+        /// Who ended it.
+        originator: Originator,
+        /// The status code: the final response, 408 for a timeout or a missing ACK, 487 for a
+        /// cancellation, 503 for a transport error.
+        code: u16,
+        /// The reason phrase, [`MISSING_ACK`], or `"cancelled"` when the caller cancelled.
+        reason: String,
+    },
+    /// The session ended after it started.
+    DidEnd {
+        /// Who ended it.
+        originator: Originator,
+        /// Why: `"Call completed"` for a BYE, [`MISSING_ACK`], or the status of an in-dialog
+        /// request answered 408/481 (or timed out).
+        reason: String,
+    },
+    /// The peer sent a re-INVITE. Answer with [`InviteSession::accept_proposal`] or
+    /// [`InviteSession::reject_proposal`].
+    GotProposal {
+        /// Its offer; `None` when our 2xx must carry one (the answer comes in the ACK).
+        offer: Option<Bytes>,
+    },
+    /// Our re-INVITE was accepted.
+    ProposalAccepted {
+        /// The answer in the 2xx (`None` when we sent no offer: see
+        /// [`SessionEvent::GotOffer`]).
+        answer: Option<Bytes>,
+    },
+    /// Our re-INVITE was refused; the session goes on as before.
+    ProposalRejected {
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
+    /// Our re-INVITE met the peer's (491, glare) and is sent again after `after` (§14.1).
+    ProposalWillRetry {
+        /// The randomized back-off.
+        after: Duration,
+    },
+}
+
+/// Misuse of an [`InviteSession`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The command does not apply in this state.
+    #[error("{command} is not possible in state {state:?}")]
+    WrongState {
+        /// The command.
+        command: &'static str,
+        /// The session's state.
+        state: SessionState,
+    },
+    /// The command does not apply to this side of the call.
+    #[error("{command} is only for the {role:?}")]
+    WrongRole {
+        /// The command.
+        command: &'static str,
+        /// The side it is for.
+        role: Role,
+    },
+    /// A status code out of the range the command takes.
+    #[error("status code {0} does not fit")]
+    BadStatus(u16),
+    /// No proposal or 2xx waits for this.
+    #[error("nothing to {0}")]
+    NothingPending(&'static str),
+    /// The request given to [`InviteSession::incoming`] is not an initial INVITE.
+    #[error("not an initial INVITE")]
+    NotAnInitialInvite,
+    /// The dialog refused to build a request.
+    #[error(transparent)]
+    Dialog(#[from] DialogError),
+}
+
+/// What a client transaction of the session is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    Invite,
+    ReInvite,
+    Bye,
+    /// The BYE of a dialog a second fork confirmed.
+    ForkBye,
+    Cancel,
+}
+
+/// An ACK we sent, kept to answer retransmissions of its 2xx.
+#[derive(Debug, Clone)]
+struct SentAck {
+    remote_tag: String,
+    seq: u32,
+    request: Request,
+    hop: Route,
+}
+
+/// A 2xx we send again until its ACK (§13.3.1.4).
+#[derive(Debug, Clone)]
+struct Pending2xx {
+    tx: ServerTxId,
+    response: Response,
+    seq: u32,
+    /// For the initial INVITE (else a re-INVITE).
+    initial: bool,
+    interval: Duration,
+    next: Instant,
+    give_up: Instant,
+}
+
+/// A 2xx with an offer that our ACK must answer.
+#[derive(Debug, Clone)]
+struct AwaitingAnswer {
+    seq: u32,
+    initial: bool,
+}
+
+/// Our re-INVITE.
+#[derive(Debug, Clone)]
+struct OutgoingProposal {
+    offer: Option<Bytes>,
+    /// Sent and not answered yet (else waiting for the glare back-off).
+    in_flight: bool,
+}
+
+/// One INVITE session; see the [module documentation](self).
+#[derive(Debug)]
+pub struct InviteSession {
+    role: Role,
+    state: SessionState,
+    timers: TimerConfig,
+    contact: Uri<'static>,
+    /// Where in-dialog requests go when the next hop is not an IP address.
+    fallback: Route,
+    latest: Instant,
+    /// The INVITE: the latest we sent (caller) or the one received (callee).
+    invite: Request,
+    invite_client_tx: Option<ClientTxId>,
+    invite_server_tx: Option<ServerTxId>,
+    /// The callee's To tag.
+    local_tag: Option<String>,
+    offer_in_invite: bool,
+    /// Caller: the early dialogs, one per fork that answered with a To tag.
+    early: Vec<Dialog>,
+    /// The dialog of the session: confirmed, or the callee's early one.
+    dialog: Option<Dialog>,
+    dialog_added: bool,
+    auth: DigestClient,
+    has_credentials: bool,
+    got_provisional: bool,
+    cancel_requested: bool,
+    cancel_sent: bool,
+    started: bool,
+    /// End with a BYE once the ACK comes (callee ended before it).
+    end_after_ack: bool,
+    /// The event reported when the session reaches `Terminated` after our BYE.
+    terminal: Option<SessionEvent>,
+    acks: Vec<SentAck>,
+    awaiting_answer: Option<AwaitingAnswer>,
+    pending_2xx: Option<Pending2xx>,
+    outgoing_proposal: Option<OutgoingProposal>,
+    incoming_proposal: Option<(ServerTxId, Request)>,
+    glare_at: Option<Instant>,
+    cancel_guard: Option<Instant>,
+    txs: Vec<(ClientTxId, Purpose)>,
+    unassigned: VecDeque<Purpose>,
+    actions: VecDeque<Action>,
+    events: VecDeque<SessionEvent>,
+}
+
+/// How many ACKs are kept for retransmitted 2xx.
+const KEPT_ACKS: usize = 8;
+
+impl InviteSession {
+    fn base(
+        role: Role,
+        now: Instant,
+        invite: Request,
+        contact: Uri<'static>,
+        t: TimerConfig,
+        fallback: Route,
+    ) -> Self {
+        Self {
+            role,
+            state: match role {
+                Role::Caller => SessionState::Outgoing,
+                Role::Callee => SessionState::Incoming,
+            },
+            timers: t,
+            contact,
+            fallback,
+            latest: now,
+            offer_in_invite: sdp_body(invite.headers(), invite.body()).is_some(),
+            invite,
+            invite_client_tx: None,
+            invite_server_tx: None,
+            local_tag: None,
+            early: Vec::new(),
+            dialog: None,
+            dialog_added: false,
+            auth: DigestClient::new(),
+            has_credentials: false,
+            got_provisional: false,
+            cancel_requested: false,
+            cancel_sent: false,
+            started: false,
+            end_after_ack: false,
+            terminal: None,
+            acks: Vec::new(),
+            awaiting_answer: None,
+            pending_2xx: None,
+            outgoing_proposal: None,
+            incoming_proposal: None,
+            glare_at: None,
+            cancel_guard: None,
+            txs: Vec::new(),
+            unassigned: VecDeque::new(),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Starts a call: builds the INVITE (new Call-ID and From tag, CSeq 1, our Contact, the
+    /// offer) and queues it in [`InviteSession::poll_action`].
+    pub fn connect(
+        now: Instant,
+        rng: &mut impl Random,
+        config: InviteConfig,
+    ) -> Result<Self, Error> {
+        let call_id = rng.token(CALL_ID_LEN);
+        let tag = rng.token(TAG_LEN);
+        let mut builder = RequestBuilder::new(Method::Invite, config.request_uri.clone())
+            .from(config.from.clone().with_tag(&tag))
+            .to(config.to.clone())
+            .call_id(&call_id)
+            .cseq(1)
+            .contact(&Contact::new(config.contact.clone()));
+        for r in &config.route_set {
+            builder = builder.route(&crate::sip::headers::Route(r.clone()));
+        }
+        if let Some(offer) = &config.offer {
+            builder = builder.body(SDP, offer.clone());
+        }
+        let invite = builder.build();
+        let mut s = Self::base(
+            Role::Caller,
+            now,
+            invite.clone(),
+            config.contact,
+            config.timers,
+            config.destination,
+        );
+        if let Some(c) = &config.credentials {
+            s.auth
+                .set_credentials(c.realm.as_deref(), &c.username, &c.password);
+            s.has_credentials = true;
+        }
+        s.send(Purpose::Invite, invite, config.destination);
+        Ok(s)
+    }
+
+    /// Takes an initial INVITE the endpoint passed up ([`Event::Request`]) in server
+    /// transaction `tx`, received from `source`. Reports [`SessionEvent::NewIncoming`]. An
+    /// INVITE that cannot form a dialog (no Contact, bad From) is answered 400 and the
+    /// session is terminated at once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotAnInitialInvite`] for another method or a request with a To tag.
+    pub fn incoming(
+        now: Instant,
+        rng: &mut impl Random,
+        config: IncomingConfig,
+        tx: ServerTxId,
+        request: Request,
+        source: Route,
+    ) -> Result<Self, Error> {
+        let has_to_tag = request
+            .headers()
+            .single::<ToHeader<'_>>()
+            .map(|t| t.tag().is_some())
+            .unwrap_or(false);
+        if *request.method() != Method::Invite || has_to_tag {
+            return Err(Error::NotAnInitialInvite);
+        }
+        let mut s = Self::base(
+            Role::Callee,
+            now,
+            request,
+            config.contact,
+            config.timers,
+            source,
+        );
+        s.invite_server_tx = Some(tx);
+        s.local_tag = Some(rng.token(TAG_LEN));
+        // Whether a dialog can be formed: try with a 180 we do not send.
+        let probe = s.response(StatusCode::RINGING, None);
+        if let Err(e) = Dialog::uas(&s.invite, &probe) {
+            let bad = Response::for_request(&s.invite, StatusCode::BAD_REQUEST)
+                .with_to_tag(s.local_tag.as_deref().unwrap_or_default())
+                .with_reason(&e.to_string());
+            s.actions.push_back(Action::Respond { tx, response: bad });
+            s.state = SessionState::Terminated;
+            s.events.push_back(SessionEvent::DidFail {
+                originator: Originator::Remote,
+                code: 400,
+                reason: e.to_string(),
+            });
+            return Ok(s);
+        }
+        let offer = sdp_body(s.invite.headers(), s.invite.body());
+        s.events.push_back(SessionEvent::NewIncoming { offer });
+        Ok(s)
+    }
+
+    // Getters.
+
+    /// The state.
+    pub fn state(&self) -> SessionState {
+        self.state
+    }
+
+    /// Which side of the call we are.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The session's dialog once there is one (confirmed, or the callee's early dialog).
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.dialog.as_ref()
+    }
+
+    /// The caller's early dialogs (one per fork that sent a 1xx with a To tag), until a 2xx
+    /// confirms one.
+    pub fn early_dialogs(&self) -> &[Dialog] {
+        &self.early
+    }
+
+    /// The Call-ID.
+    pub fn call_id(&self) -> &str {
+        self.invite.headers().get(HeaderName::CallId).unwrap_or("")
+    }
+
+    /// The INVITE: the latest we sent, or the one we received.
+    pub fn invite(&self) -> &Request {
+        &self.invite
+    }
+
+    /// The next deadline and the timer it belongs to, for debugging.
+    pub fn next_timer(&self) -> Option<(Timer, Instant)> {
+        [
+            (
+                Timer::MissingAck,
+                self.pending_2xx.as_ref().map(|p| p.give_up),
+            ),
+            (
+                Timer::Retransmit2xx,
+                self.pending_2xx.as_ref().map(|p| p.next),
+            ),
+            (Timer::GlareRetry, self.glare_at),
+            (Timer::CancelGuard, self.cancel_guard),
+        ]
+        .into_iter()
+        .filter_map(|(t, at)| at.map(|at| (t, at)))
+        .min_by_key(|(_, at)| *at)
+    }
+
+    // Commands.
+
+    /// Callee: sends 180 Ringing (with our To tag and Contact), forming the early dialog.
+    pub fn ring(&mut self, now: Instant) -> Result<(), Error> {
+        self.clamp(now);
+        self.callee_only("ring")?;
+        if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
+            return Err(self.wrong_state("ring"));
+        }
+        let ringing = self.response(StatusCode::RINGING, None);
+        if self.dialog.is_none() {
+            let dialog = Dialog::uas(&self.invite, &ringing)?;
+            self.set_dialog(dialog);
+        }
+        self.respond_invite(ringing);
+        self.state = SessionState::Early;
+        Ok(())
+    }
+
+    /// Callee: accepts the call with 200 and `body` (the answer to the INVITE's offer, or our
+    /// offer when it had none). The 200 is sent again at T1, 2·T1 … up to T2 until the ACK;
+    /// after 64·T1 without one the session sends BYE and fails with [`MISSING_ACK`].
+    pub fn accept(&mut self, now: Instant, body: Option<Bytes>) -> Result<(), Error> {
+        let now = self.clamp(now);
+        self.callee_only("accept")?;
+        if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
+            return Err(self.wrong_state("accept"));
+        }
+        let ok = self.response(StatusCode::OK, body);
+        let dialog = Dialog::uas(&self.invite, &ok)?;
+        self.set_dialog(dialog);
+        let seq = cseq_of(self.invite.headers()).unwrap_or(0);
+        let tx = self
+            .invite_server_tx
+            .expect("a callee has its server transaction");
+        self.respond_invite(ok.clone());
+        self.start_2xx(now, tx, ok, seq, true);
+        self.state = SessionState::Connecting;
+        Ok(())
+    }
+
+    /// Callee: refuses the call with a final `code` of 300–699 (486 Busy Here, 603 Decline,
+    /// 488 Not Acceptable Here…) and an optional reason phrase.
+    pub fn reject(&mut self, now: Instant, code: u16, reason: Option<&str>) -> Result<(), Error> {
+        self.clamp(now);
+        self.callee_only("reject")?;
+        if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
+            return Err(self.wrong_state("reject"));
+        }
+        let status = StatusCode::new(code)
+            .filter(|s| (300..700).contains(&s.code()))
+            .ok_or(Error::BadStatus(code))?;
+        let mut response = self.response(status, None);
+        if let Some(r) = reason {
+            response.set_reason(r);
+        }
+        let reason = response.reason().to_owned();
+        self.respond_invite(response);
+        self.terminate(SessionEvent::DidFail {
+            originator: Originator::Local,
+            code,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// Caller: cancels the call before its final response (§9.1). The CANCEL goes once a
+    /// provisional response has come; the final response (487) then ends the session. A 2xx
+    /// that crosses the CANCEL is acknowledged and the dialog ended with BYE.
+    pub fn cancel(&mut self, now: Instant) -> Result<(), Error> {
+        let now = self.clamp(now);
+        if self.role != Role::Caller {
+            return Err(Error::WrongRole {
+                command: "cancel",
+                role: Role::Caller,
+            });
+        }
+        if !matches!(self.state, SessionState::Outgoing | SessionState::Early) {
+            return Err(self.wrong_state("cancel"));
+        }
+        self.cancel_requested = true;
+        self.state = SessionState::Ending;
+        if self.got_provisional {
+            self.send_cancel(now);
+        }
+        Ok(())
+    }
+
+    /// Caller: answers the offer of a 2xx ([`SessionEvent::GotOffer`]) in the ACK.
+    pub fn answer(&mut self, now: Instant, answer: Bytes) -> Result<(), Error> {
+        self.clamp(now);
+        let pending = self
+            .awaiting_answer
+            .take()
+            .ok_or(Error::NothingPending("answer"))?;
+        self.send_ack(pending.seq, Some(answer))?;
+        if pending.initial && self.state == SessionState::Connecting {
+            self.state = SessionState::Connected;
+            self.started = true;
+            self.events.push_back(SessionEvent::DidStart);
+        }
+        Ok(())
+    }
+
+    /// Ends the session the way its state allows: CANCEL while the caller waits for the final
+    /// response, 603 Decline for a callee that has not answered, BYE in the confirmed dialog
+    /// (the callee waits for the ACK of its 2xx first, or for its absence). Nothing once the
+    /// session is ending.
+    pub fn end(&mut self, now: Instant) -> Result<(), Error> {
+        let now = self.clamp(now);
+        match (self.role, self.state) {
+            (_, SessionState::Ending | SessionState::Terminated) => Ok(()),
+            (Role::Caller, SessionState::Outgoing | SessionState::Early) => self.cancel(now),
+            (Role::Callee, SessionState::Incoming | SessionState::Early) => {
+                self.reject(now, 603, None)
+            }
+            (Role::Callee, SessionState::Connecting)
+                if self.pending_2xx.as_ref().is_some_and(|p| p.initial) =>
+            {
+                self.end_after_ack = true;
+                Ok(())
+            }
+            (Role::Caller, SessionState::Connecting) => {
+                // The answer never came from our user: ACK without one, then BYE.
+                if let Some(p) = self.awaiting_answer.take() {
+                    self.send_ack(p.seq, None)?;
+                }
+                self.started = true;
+                self.send_bye(local_end());
+                Ok(())
+            }
+            _ => {
+                self.send_bye(local_end());
+                Ok(())
+            }
+        }
+    }
+
+    /// Sends a re-INVITE with `offer` in the confirmed dialog (`None`: ask the peer for an
+    /// offer in its 2xx). One proposal at a time; the outcome is
+    /// [`SessionEvent::ProposalAccepted`] (or [`SessionEvent::GotOffer`]),
+    /// [`SessionEvent::ProposalRejected`], or after glare [`SessionEvent::ProposalWillRetry`].
+    pub fn propose(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        offer: Option<Bytes>,
+    ) -> Result<(), Error> {
+        self.clamp(now);
+        if self.state != SessionState::Connected {
+            return Err(self.wrong_state("propose"));
+        }
+        if self.outgoing_proposal.is_some()
+            || self.incoming_proposal.is_some()
+            || self.awaiting_answer.is_some()
+            || self.pending_2xx.is_some()
+        {
+            return Err(Error::WrongState {
+                command: "propose while another offer is pending",
+                state: self.state,
+            });
+        }
+        self.outgoing_proposal = Some(OutgoingProposal {
+            offer,
+            in_flight: false,
+        });
+        self.send_reinvite(rng)
+    }
+
+    /// Accepts the peer's re-INVITE ([`SessionEvent::GotProposal`]) with 200 and `body` (our
+    /// answer, or our offer when it had none). The 200 is sent again until its ACK, as for the
+    /// initial INVITE.
+    pub fn accept_proposal(&mut self, now: Instant, body: Option<Bytes>) -> Result<(), Error> {
+        let now = self.clamp(now);
+        let (tx, request) = self
+            .incoming_proposal
+            .take()
+            .ok_or(Error::NothingPending("accept"))?;
+        let mut ok = Response::for_request(&request, StatusCode::OK)
+            .with_header(&Contact::new(self.contact.clone()));
+        if let Some(b) = body {
+            ok.set_body(Some(SDP), b);
+        }
+        let seq = cseq_of(request.headers()).unwrap_or(0);
+        self.actions.push_back(Action::Respond {
+            tx,
+            response: ok.clone(),
+        });
+        self.start_2xx(now, tx, ok, seq, false);
+        Ok(())
+    }
+
+    /// Refuses the peer's re-INVITE with a final `code` of 300–699 (488 Not Acceptable Here
+    /// for an offer we cannot take); the session goes on as before.
+    pub fn reject_proposal(&mut self, now: Instant, code: u16) -> Result<(), Error> {
+        self.clamp(now);
+        let status = StatusCode::new(code)
+            .filter(|s| (300..700).contains(&s.code()))
+            .ok_or(Error::BadStatus(code))?;
+        let (tx, request) = self
+            .incoming_proposal
+            .take()
+            .ok_or(Error::NothingPending("reject"))?;
+        self.actions.push_back(Action::Respond {
+            tx,
+            response: Response::for_request(&request, status),
+        });
+        Ok(())
+    }
+
+    // Inputs.
+
+    /// Takes an endpoint event; returns `true` when it concerns this session (its client
+    /// transactions, requests and ACKs in its dialog, the CANCEL of its INVITE) and was
+    /// consumed, `false` otherwise.
+    pub fn handle_event(&mut self, now: Instant, rng: &mut impl Random, event: &Event) -> bool {
+        let now = self.clamp(now);
+        match event {
+            Event::Response { tx, response } => {
+                let Some(purpose) = self.purpose(*tx) else {
+                    return false;
+                };
+                self.on_response(now, rng, purpose, response);
+                true
+            }
+            Event::Timeout { tx } | Event::TransportError { tx } => {
+                let Some(purpose) = self.purpose(*tx) else {
+                    return false;
+                };
+                let (code, reason) = if matches!(event, Event::Timeout { .. }) {
+                    (408, "Request Timeout")
+                } else {
+                    (503, "Service Unavailable")
+                };
+                self.on_failure(purpose, code, reason);
+                true
+            }
+            Event::Request { tx, request, .. } => {
+                if !self.in_our_dialog(request) {
+                    return false;
+                }
+                self.on_request(now, rng, *tx, request);
+                true
+            }
+            Event::Ack { request, .. } => {
+                if !self.in_our_dialog(request) {
+                    return false;
+                }
+                self.on_ack(request);
+                true
+            }
+            Event::Cancelled { tx } => {
+                if Some(*tx) != self.invite_server_tx {
+                    return false;
+                }
+                if matches!(
+                    self.state,
+                    SessionState::Incoming | SessionState::Early | SessionState::Connecting
+                ) && !self.started
+                {
+                    self.pending_2xx = None;
+                    self.terminate(SessionEvent::DidFail {
+                        originator: Originator::Remote,
+                        code: 487,
+                        reason: "cancelled".to_owned(),
+                    });
+                }
+                true
+            }
+            Event::AckTimeout { tx } => {
+                Some(*tx) == self.invite_server_tx
+                    || self.incoming_proposal.as_ref().is_some_and(|p| p.0 == *tx)
+            }
+        }
+    }
+
+    /// Runs the timers due at `now`; early or repeated calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant, rng: &mut impl Random) {
+        let now = self.clamp(now);
+        if self.pending_2xx.as_ref().is_some_and(|p| p.give_up <= now) {
+            // §13.3.1.4: no ACK after 64·T1: end the dialog with BYE.
+            let p = self.pending_2xx.take().expect("checked above");
+            let event = if p.initial && !self.started {
+                self.started = true;
+                SessionEvent::DidFail {
+                    originator: Originator::Local,
+                    code: 408,
+                    reason: MISSING_ACK.to_owned(),
+                }
+            } else {
+                SessionEvent::DidEnd {
+                    originator: Originator::Local,
+                    reason: MISSING_ACK.to_owned(),
+                }
+            };
+            if self.state != SessionState::Ending {
+                self.send_bye(event);
+            }
+        }
+        if let Some(p) = self.pending_2xx.as_mut().filter(|p| p.next <= now) {
+            self.actions.push_back(Action::Respond {
+                tx: p.tx,
+                response: p.response.clone(),
+            });
+            p.interval = (p.interval * 2).min(self.timers.t2);
+            p.next = now + p.interval;
+        }
+        if self.glare_at.is_some_and(|t| t <= now) {
+            self.glare_at = None;
+            if self.state == SessionState::Connected && self.outgoing_proposal.is_some() {
+                if self.incoming_proposal.is_some() || self.pending_2xx.is_some() {
+                    // The peer's proposal is not settled yet: wait once more.
+                    self.glare_at = Some(now + self.glare_delay(rng));
+                } else {
+                    let _ = self.send_reinvite(rng);
+                }
+            }
+        }
+        if self.cancel_guard.is_some_and(|t| t <= now) {
+            self.cancel_guard = None;
+            if self.state == SessionState::Ending && self.dialog.is_none() {
+                self.early.clear();
+                self.terminate(SessionEvent::DidFail {
+                    originator: Originator::Local,
+                    code: 487,
+                    reason: "cancelled".to_owned(),
+                });
+            }
+        }
+    }
+
+    /// Reports the client transaction the endpoint gave the oldest [`Action::SendRequest`] or
+    /// [`Action::Cancel`] not reported yet.
+    pub fn handle_sent(&mut self, tx: ClientTxId) {
+        if let Some(purpose) = self.unassigned.pop_front() {
+            if purpose == Purpose::Invite {
+                self.invite_client_tx = Some(tx);
+            }
+            self.txs.push((tx, purpose));
+        }
+    }
+
+    /// Reports that the endpoint refused the oldest [`Action::SendRequest`] or
+    /// [`Action::Cancel`] not reported yet; it counts as a transport error.
+    pub fn handle_send_failed(&mut self, now: Instant) {
+        self.clamp(now);
+        if let Some(purpose) = self.unassigned.pop_front() {
+            self.on_failure(purpose, 503, "Service Unavailable");
+        }
+    }
+
+    /// Executes every pending action on `endpoint`, reporting the transactions it gives.
+    /// Carries on past a failing action and returns the first error.
+    pub fn drive<R: Random>(
+        &mut self,
+        now: Instant,
+        endpoint: &mut Endpoint<R>,
+    ) -> Result<(), crate::endpoint::Error> {
+        let mut first = Ok(());
+        while let Some(action) = self.poll_action() {
+            let result = match action {
+                Action::SendRequest {
+                    request,
+                    destination,
+                    transport,
+                } => match endpoint.send_request(now, request, destination, transport) {
+                    Ok(tx) => {
+                        self.handle_sent(tx);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.handle_send_failed(now);
+                        Err(e)
+                    }
+                },
+                Action::Cancel { tx } => match endpoint.cancel(now, tx) {
+                    Ok(tx) => {
+                        self.handle_sent(tx);
+                        Ok(())
+                    }
+                    Err(e) => {
+                        self.handle_send_failed(now);
+                        Err(e)
+                    }
+                },
+                Action::SendAck {
+                    request,
+                    destination,
+                    transport,
+                } => endpoint.send_ack(request, destination, transport),
+                Action::Respond { tx, response } => endpoint.respond(now, tx, &response),
+                Action::AddDialog(id) => {
+                    endpoint.add_dialog(id);
+                    Ok(())
+                }
+                Action::RemoveDialog(id) => {
+                    endpoint.remove_dialog(&id);
+                    Ok(())
+                }
+            };
+            if first.is_ok() {
+                first = result;
+            }
+        }
+        first
+    }
+
+    // Outputs.
+
+    /// The next thing to do with the endpoint.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// The next event for the user.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`InviteSession::handle_timeout`] next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.next_timer().map(|(_, at)| at)
+    }
+
+    // Internals.
+
+    fn clamp(&mut self, now: Instant) -> Instant {
+        self.latest = self.latest.max(now);
+        self.latest
+    }
+
+    fn wrong_state(&self, command: &'static str) -> Error {
+        Error::WrongState {
+            command,
+            state: self.state,
+        }
+    }
+
+    fn callee_only(&self, command: &'static str) -> Result<(), Error> {
+        if self.role == Role::Callee {
+            Ok(())
+        } else {
+            Err(Error::WrongRole {
+                command,
+                role: Role::Callee,
+            })
+        }
+    }
+
+    fn purpose(&self, tx: ClientTxId) -> Option<Purpose> {
+        self.txs.iter().find(|(t, _)| *t == tx).map(|(_, p)| *p)
+    }
+
+    fn in_our_dialog(&self, request: &Request) -> bool {
+        let Some(dialog) = &self.dialog else {
+            return false;
+        };
+        DialogId::for_incoming_request(request).as_ref() == Some(dialog.id())
+    }
+
+    fn set_dialog(&mut self, dialog: Dialog) {
+        if !self.dialog_added {
+            self.actions
+                .push_back(Action::AddDialog(dialog.id().clone()));
+            self.dialog_added = true;
+        }
+        self.dialog = Some(dialog);
+    }
+
+    /// A response of the callee to the INVITE, with our tag and Contact.
+    fn response(&self, status: StatusCode, body: Option<Bytes>) -> Response {
+        let mut r = Response::for_request(&self.invite, status)
+            .with_to_tag(self.local_tag.as_deref().unwrap_or_default())
+            .with_header(&Contact::new(self.contact.clone()));
+        if let Some(b) = body {
+            r.set_body(Some(SDP), b);
+        }
+        r
+    }
+
+    fn respond_invite(&mut self, response: Response) {
+        let tx = self
+            .invite_server_tx
+            .expect("a callee has its server transaction");
+        self.actions.push_back(Action::Respond { tx, response });
+    }
+
+    fn start_2xx(
+        &mut self,
+        now: Instant,
+        tx: ServerTxId,
+        response: Response,
+        seq: u32,
+        initial: bool,
+    ) {
+        self.pending_2xx = Some(Pending2xx {
+            tx,
+            response,
+            seq,
+            initial,
+            interval: self.timers.t1,
+            next: now + self.timers.t1,
+            give_up: now + 64 * self.timers.t1,
+        });
+    }
+
+    fn send(&mut self, purpose: Purpose, request: Request, hop: Route) {
+        self.actions.push_back(Action::SendRequest {
+            request,
+            destination: hop.destination,
+            transport: hop.transport,
+        });
+        self.unassigned.push_back(purpose);
+    }
+
+    fn send_cancel(&mut self, now: Instant) {
+        if self.cancel_sent {
+            return;
+        }
+        if let Some(tx) = self.invite_client_tx {
+            self.cancel_sent = true;
+            self.actions.push_back(Action::Cancel { tx });
+            self.unassigned.push_back(Purpose::Cancel);
+            self.cancel_guard = Some(now + 64 * self.timers.t1);
+        }
+    }
+
+    /// Where an in-dialog request goes: the first route, else the remote target, when its
+    /// host is an IP address; else the address the session started with.
+    fn next_hop(&self, dialog: &Dialog) -> Route {
+        let uri = dialog
+            .route_set()
+            .first()
+            .map_or(dialog.remote_target(), |r| r.uri());
+        let host = uri.host().trim_start_matches('[').trim_end_matches(']');
+        match host.parse::<IpAddr>() {
+            Ok(ip) => {
+                let port = uri
+                    .port()
+                    .unwrap_or(if self.fallback.transport == TransportKind::Tls {
+                        5061
+                    } else {
+                        5060
+                    });
+                Route {
+                    destination: SocketAddr::new(ip, port),
+                    transport: self.fallback.transport,
+                }
+            }
+            Err(_) => self.fallback,
+        }
+    }
+
+    /// Sends the ACK of the 2xx with CSeq `seq` in the session's dialog.
+    fn send_ack(&mut self, seq: u32, body: Option<Bytes>) -> Result<(), Error> {
+        let dialog = self.dialog.as_mut().ok_or(DialogError::Terminated)?;
+        let mut ack = dialog.request(Method::Ack, Some(seq))?;
+        if let Some(b) = body {
+            ack.set_body(Some(SDP), b);
+        }
+        let tag = dialog.id().remote_tag().to_owned();
+        let hop = self.next_hop(self.dialog.as_ref().expect("checked above"));
+        self.push_ack(tag, seq, ack, hop);
+        Ok(())
+    }
+
+    fn push_ack(&mut self, remote_tag: String, seq: u32, request: Request, hop: Route) {
+        self.actions.push_back(Action::SendAck {
+            request: request.clone(),
+            destination: hop.destination,
+            transport: hop.transport,
+        });
+        if self.acks.len() >= KEPT_ACKS {
+            self.acks.remove(0);
+        }
+        self.acks.push(SentAck {
+            remote_tag,
+            seq,
+            request,
+            hop,
+        });
+    }
+
+    /// Sends the BYE; `event` is reported when it is answered (or times out).
+    fn send_bye(&mut self, event: SessionEvent) {
+        self.glare_at = None;
+        self.outgoing_proposal = None;
+        self.awaiting_answer = None;
+        if let Some((tx, request)) = self.incoming_proposal.take() {
+            self.actions.push_back(Action::Respond {
+                tx,
+                response: Response::for_request(&request, StatusCode::REQUEST_TERMINATED),
+            });
+        }
+        let Some(dialog) = self.dialog.as_mut() else {
+            self.terminate(event);
+            return;
+        };
+        match dialog.request(Method::Bye, None) {
+            Ok(bye) => {
+                let hop = self.next_hop(self.dialog.as_ref().expect("checked above"));
+                self.terminal = Some(event);
+                self.state = SessionState::Ending;
+                self.send(Purpose::Bye, bye, hop);
+            }
+            Err(_) => self.terminate(event),
+        }
+    }
+
+    fn send_reinvite(&mut self, rng: &mut impl Random) -> Result<(), Error> {
+        let offer = self
+            .outgoing_proposal
+            .as_ref()
+            .and_then(|p| p.offer.clone());
+        let dialog = self.dialog.as_mut().ok_or(DialogError::Terminated)?;
+        let mut invite = dialog.request(Method::Invite, None)?;
+        invite
+            .headers_mut()
+            .push_typed(&Contact::new(self.contact.clone()));
+        if let Some(o) = offer {
+            invite.set_body(Some(SDP), o);
+        }
+        self.auth.authorize_again(rng, &mut invite);
+        let hop = self.next_hop(self.dialog.as_ref().expect("checked above"));
+        if let Some(p) = self.outgoing_proposal.as_mut() {
+            p.in_flight = true;
+        }
+        self.send(Purpose::ReInvite, invite, hop);
+        Ok(())
+    }
+
+    /// The §14.1 back-off: 2.1–4 s when we own the Call-ID, else 0–2 s, in 10 ms units.
+    fn glare_delay(&self, rng: &mut impl Random) -> Duration {
+        let units = match self.role {
+            Role::Caller => 210 + rng.next_u64() % 191,
+            Role::Callee => rng.next_u64() % 201,
+        };
+        Duration::from_millis(units * 10)
+    }
+
+    /// Ends the session now, reporting `event`.
+    fn terminate(&mut self, event: SessionEvent) {
+        if self.state == SessionState::Terminated {
+            return;
+        }
+        self.state = SessionState::Terminated;
+        self.pending_2xx = None;
+        self.glare_at = None;
+        self.cancel_guard = None;
+        self.terminal = None;
+        if let Some(d) = self.dialog.as_mut() {
+            d.terminate();
+            if self.dialog_added {
+                self.actions.push_back(Action::RemoveDialog(d.id().clone()));
+            }
+        }
+        self.events.push_back(event);
+    }
+
+    fn on_response(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        purpose: Purpose,
+        response: &Response,
+    ) {
+        match purpose {
+            Purpose::Invite => self.on_invite_response(now, rng, response),
+            Purpose::ReInvite => self.on_reinvite_response(now, rng, response),
+            Purpose::Bye => {
+                if response.status().is_final() {
+                    self.finish_bye();
+                }
+            }
+            Purpose::ForkBye | Purpose::Cancel => {}
+        }
+    }
+
+    fn on_failure(&mut self, purpose: Purpose, code: u16, reason: &str) {
+        match purpose {
+            Purpose::Invite => {
+                if self.dialog.is_none() && self.state != SessionState::Terminated {
+                    self.early.clear();
+                    self.terminate(SessionEvent::DidFail {
+                        originator: Originator::Local,
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                }
+            }
+            Purpose::ReInvite => self.end_dialog(Originator::Local, code, reason),
+            Purpose::Bye => self.finish_bye(),
+            Purpose::ForkBye | Purpose::Cancel => {}
+        }
+    }
+
+    fn finish_bye(&mut self) {
+        let event = self.terminal.take().unwrap_or_else(local_end);
+        self.terminate(event);
+    }
+
+    /// §12.2.1.2: a 408 or 481 (or no answer) to an in-dialog request ends the dialog.
+    fn end_dialog(&mut self, originator: Originator, code: u16, reason: &str) {
+        if self.state == SessionState::Terminated {
+            return;
+        }
+        self.outgoing_proposal = None;
+        let reason = format!("{code} {reason}");
+        let event = if self.started {
+            SessionEvent::DidEnd { originator, reason }
+        } else {
+            SessionEvent::DidFail {
+                originator,
+                code,
+                reason,
+            }
+        };
+        self.terminate(event);
+    }
+
+    fn on_invite_response(&mut self, now: Instant, rng: &mut impl Random, response: &Response) {
+        let code = response.status().code();
+        let tag = response
+            .headers()
+            .single::<ToHeader<'_>>()
+            .ok()
+            .and_then(|t| t.tag().map(str::to_owned));
+        if code < 200 {
+            // Any provisional response, 100 included, lets a CANCEL go (§9.1).
+            self.got_provisional = true;
+            if self.cancel_requested {
+                self.send_cancel(now);
+                return;
+            }
+            if code == 100 {
+                return;
+            }
+            if !matches!(self.state, SessionState::Outgoing | SessionState::Early) {
+                return;
+            }
+            if let Some(tag) = tag {
+                match self.early.iter_mut().find(|d| d.id().remote_tag() == tag) {
+                    Some(d) => {
+                        let _ = d.handle_response(response);
+                    }
+                    None => {
+                        if let Ok(d) = Dialog::uac(&self.invite, response) {
+                            self.early.push(d);
+                            self.state = SessionState::Early;
+                        }
+                    }
+                }
+            }
+            self.events.push_back(SessionEvent::GotProvisionalResponse {
+                code,
+                reason: response.reason().to_owned(),
+                body: sdp_body(response.headers(), response.body()),
+            });
+            if code == 180 {
+                self.events.push_back(SessionEvent::GotRingIndication);
+            }
+            return;
+        }
+        if code < 300 {
+            self.on_invite_2xx(response, tag);
+            return;
+        }
+        if self.dialog.is_some() || self.state == SessionState::Terminated {
+            return;
+        }
+        // §22.2: answer a challenge once with our credentials.
+        if matches!(code, 401 | 407) && self.has_credentials && !self.cancel_requested {
+            if let Ok(again) = self.auth.authorize(rng, &self.invite, response) {
+                self.invite = again.clone();
+                self.early.clear();
+                self.got_provisional = false;
+                self.state = SessionState::Outgoing;
+                self.send(Purpose::Invite, again, self.fallback);
+                return;
+            }
+        }
+        self.early.clear();
+        let originator = if self.cancel_requested {
+            Originator::Local
+        } else {
+            Originator::Remote
+        };
+        self.terminate(SessionEvent::DidFail {
+            originator,
+            code,
+            reason: if self.cancel_requested {
+                "cancelled".to_owned()
+            } else {
+                response.reason().to_owned()
+            },
+        });
+    }
+
+    fn on_invite_2xx(&mut self, response: &Response, tag: Option<String>) {
+        let Some(tag) = tag else {
+            return;
+        };
+        let seq = cseq_of(response.headers()).unwrap_or(0);
+        // A retransmission, or a duplicate: the same ACK again (§13.2.2.4).
+        if let Some(a) = self
+            .acks
+            .iter()
+            .find(|a| a.remote_tag == tag && a.seq == seq)
+            .cloned()
+        {
+            self.actions.push_back(Action::SendAck {
+                request: a.request,
+                destination: a.hop.destination,
+                transport: a.hop.transport,
+            });
+            return;
+        }
+        let early = self
+            .early
+            .iter()
+            .position(|d| d.id().remote_tag() == tag)
+            .map(|i| self.early.remove(i));
+        let dialog = match early {
+            Some(mut d) => d.handle_response(response).map(|()| d),
+            None => Dialog::uac(&self.invite, response),
+        };
+        let Ok(mut dialog) = dialog else {
+            return;
+        };
+        if self.dialog.is_some() || self.state == SessionState::Terminated {
+            // §13.2.2.4: a second fork answered: ACK it, then BYE it.
+            let hop = self.next_hop(&dialog);
+            if let Ok(ack) = dialog.request(Method::Ack, Some(seq)) {
+                self.push_ack(tag, seq, ack, hop);
+            }
+            if let Ok(bye) = dialog.request(Method::Bye, None) {
+                self.send(Purpose::ForkBye, bye, hop);
+            }
+            return;
+        }
+        self.early.clear();
+        self.cancel_guard = None;
+        self.set_dialog(dialog);
+        let body = sdp_body(response.headers(), response.body());
+        if self.cancel_requested {
+            // §9.1: the 2xx crossed our CANCEL: ACK, then BYE.
+            let _ = self.send_ack(seq, None);
+            self.send_bye(SessionEvent::DidFail {
+                originator: Originator::Local,
+                code: 487,
+                reason: "cancelled".to_owned(),
+            });
+            return;
+        }
+        if !self.offer_in_invite {
+            if let Some(offer) = body {
+                self.awaiting_answer = Some(AwaitingAnswer { seq, initial: true });
+                self.state = SessionState::Connecting;
+                self.events.push_back(SessionEvent::GotOffer { offer });
+                return;
+            }
+        } else if let Some(answer) = body {
+            self.events.push_back(SessionEvent::GotAnswer { answer });
+        }
+        let _ = self.send_ack(seq, None);
+        self.state = SessionState::Connected;
+        self.started = true;
+        self.events.push_back(SessionEvent::DidStart);
+    }
+
+    fn on_reinvite_response(&mut self, now: Instant, rng: &mut impl Random, response: &Response) {
+        let code = response.status().code();
+        if code < 200 {
+            return;
+        }
+        let seq = cseq_of(response.headers()).unwrap_or(0);
+        if code < 300 {
+            let tag = self
+                .dialog
+                .as_ref()
+                .map(|d| d.id().remote_tag().to_owned())
+                .unwrap_or_default();
+            if let Some(a) = self
+                .acks
+                .iter()
+                .find(|a| a.remote_tag == tag && a.seq == seq)
+                .cloned()
+            {
+                self.actions.push_back(Action::SendAck {
+                    request: a.request,
+                    destination: a.hop.destination,
+                    transport: a.hop.transport,
+                });
+                return;
+            }
+            if let Some(d) = self.dialog.as_mut() {
+                let _ = d.handle_response(response);
+            }
+            let proposal = self.outgoing_proposal.take();
+            let body = sdp_body(response.headers(), response.body());
+            if proposal.as_ref().is_some_and(|p| p.offer.is_none()) {
+                if let Some(offer) = body {
+                    self.awaiting_answer = Some(AwaitingAnswer {
+                        seq,
+                        initial: false,
+                    });
+                    self.events.push_back(SessionEvent::GotOffer { offer });
+                    return;
+                }
+            }
+            let _ = self.send_ack(seq, None);
+            if proposal.is_some() && self.state == SessionState::Connected {
+                self.events
+                    .push_back(SessionEvent::ProposalAccepted { answer: body });
+            }
+            return;
+        }
+        if self.outgoing_proposal.is_none() {
+            return;
+        }
+        match code {
+            491 => {
+                let after = self.glare_delay(rng);
+                if let Some(p) = self.outgoing_proposal.as_mut() {
+                    p.in_flight = false;
+                }
+                self.glare_at = Some(now + after);
+                self.events
+                    .push_back(SessionEvent::ProposalWillRetry { after });
+            }
+            408 | 481 => {
+                let originator = if code == 481 {
+                    Originator::Remote
+                } else {
+                    Originator::Local
+                };
+                self.end_dialog(originator, code, response.reason());
+            }
+            401 | 407 if self.has_credentials => {
+                let Some(sent) = self.sent_request(seq) else {
+                    return;
+                };
+                if self.auth.authorize(rng, &sent, response).is_ok() {
+                    let _ = self.send_reinvite(rng);
+                } else {
+                    self.outgoing_proposal = None;
+                    self.events.push_back(SessionEvent::ProposalRejected {
+                        code,
+                        reason: response.reason().to_owned(),
+                    });
+                }
+            }
+            _ => {
+                self.outgoing_proposal = None;
+                self.events.push_back(SessionEvent::ProposalRejected {
+                    code,
+                    reason: response.reason().to_owned(),
+                });
+            }
+        }
+    }
+
+    /// A stand-in for the re-INVITE with CSeq `seq`, enough for the digest client to learn
+    /// the challenge: same dialog headers, method and CSeq.
+    fn sent_request(&self, seq: u32) -> Option<Request> {
+        let dialog = self.dialog.as_ref()?;
+        let mut r = dialog.clone().request(Method::Invite, Some(seq)).ok()?;
+        r.headers_mut().set_typed(&Cseq::new(seq, Method::Invite));
+        Some(r)
+    }
+
+    fn on_request(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        tx: ServerTxId,
+        request: &Request,
+    ) {
+        let respond = |status: StatusCode| Action::Respond {
+            tx,
+            response: Response::for_request(request, status),
+        };
+        let checked = match self.dialog.as_mut() {
+            Some(d) => d.handle_request(request),
+            None => Err(DialogError::Terminated),
+        };
+        match checked {
+            Ok(()) => {}
+            Err(DialogError::CseqOutOfOrder { .. }) => {
+                self.actions
+                    .push_back(respond(StatusCode::SERVER_INTERNAL_ERROR));
+                return;
+            }
+            Err(_) => {
+                self.actions
+                    .push_back(respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST));
+                return;
+            }
+        }
+        match request.method() {
+            Method::Bye => {
+                self.actions.push_back(respond(StatusCode::OK));
+                if self.state == SessionState::Ending {
+                    // Both sides hung up at once.
+                    self.finish_bye();
+                    return;
+                }
+                // A BYE overtaking the ACK of our 2xx confirms the dialog all the same.
+                if self.pending_2xx.as_ref().is_some_and(|p| p.initial) && !self.started {
+                    self.started = true;
+                    self.events.push_back(SessionEvent::DidStart);
+                }
+                if let Some((ptx, preq)) = self.incoming_proposal.take() {
+                    self.actions.push_back(Action::Respond {
+                        tx: ptx,
+                        response: Response::for_request(&preq, StatusCode::REQUEST_TERMINATED),
+                    });
+                }
+                let event = if self.started {
+                    SessionEvent::DidEnd {
+                        originator: Originator::Remote,
+                        reason: "Call completed".to_owned(),
+                    }
+                } else {
+                    SessionEvent::DidFail {
+                        originator: Originator::Remote,
+                        code: 200,
+                        reason: "Call completed".to_owned(),
+                    }
+                };
+                self.terminate(event);
+            }
+            Method::Invite => self.on_reinvite(now, rng, tx, request),
+            _ => self.actions.push_back(respond(StatusCode::NOT_IMPLEMENTED)),
+        }
+    }
+
+    /// §14.2: a re-INVITE from the peer.
+    fn on_reinvite(
+        &mut self,
+        _now: Instant,
+        rng: &mut impl Random,
+        tx: ServerTxId,
+        request: &Request,
+    ) {
+        let respond = |status: StatusCode| Response::for_request(request, status);
+        let response = if self.state != SessionState::Connected {
+            Some(if self.state == SessionState::Ending {
+                respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST)
+            } else {
+                respond(REQUEST_PENDING)
+            })
+        } else if self.incoming_proposal.is_some() {
+            // Their earlier re-INVITE is still unanswered: 500 with Retry-After 0–10 s.
+            let wait = (rng.next_u64() % 11) as u32;
+            Some(respond(StatusCode::SERVER_INTERNAL_ERROR).with_header(&RetryAfter::new(wait)))
+        } else if self.outgoing_proposal.as_ref().is_some_and(|p| p.in_flight)
+            || self.awaiting_answer.is_some()
+            || self.pending_2xx.is_some()
+        {
+            // Glare: our offer is pending.
+            Some(respond(REQUEST_PENDING))
+        } else {
+            None
+        };
+        if let Some(response) = response {
+            self.actions.push_back(Action::Respond { tx, response });
+            return;
+        }
+        let offer = sdp_body(request.headers(), request.body());
+        self.incoming_proposal = Some((tx, request.clone()));
+        self.events.push_back(SessionEvent::GotProposal { offer });
+    }
+
+    fn on_ack(&mut self, request: &Request) {
+        let seq = cseq_of(request.headers()).unwrap_or(0);
+        if self.pending_2xx.as_ref().is_none_or(|p| p.seq != seq) {
+            return;
+        }
+        let p = self.pending_2xx.take().expect("checked above");
+        if let Some(answer) = sdp_body(request.headers(), request.body()) {
+            self.events.push_back(SessionEvent::GotAnswer { answer });
+        }
+        if p.initial && self.state == SessionState::Connecting {
+            self.state = SessionState::Connected;
+            self.started = true;
+            self.events.push_back(SessionEvent::DidStart);
+            if self.end_after_ack {
+                self.send_bye(local_end());
+            }
+        }
+    }
+}
+
+/// 491 Request Pending (RFC 3261 §21.4.27).
+const REQUEST_PENDING: StatusCode = match StatusCode::new(491) {
+    Some(s) => s,
+    None => panic!("491 is a status code"),
+};
+
+/// The event of a session we hung up.
+fn local_end() -> SessionEvent {
+    SessionEvent::DidEnd {
+        originator: Originator::Local,
+        reason: "Call completed".to_owned(),
+    }
+}
+
+fn cseq_of(headers: &Headers) -> Option<u32> {
+    headers.single::<Cseq>().ok().map(|c| c.seq)
+}
+
+/// The body when it is a session description.
+fn sdp_body(headers: &Headers, body: &Bytes) -> Option<Bytes> {
+    if body.is_empty() {
+        return None;
+    }
+    let ct = headers.get(HeaderName::ContentType)?;
+    let media = ct.split(';').next().unwrap_or("").trim();
+    media.eq_ignore_ascii_case(SDP).then(|| body.clone())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,730 @@
+//! The session rules, each on a pair of endpoints joined by a lossless, instant wire that a
+//! test may filter, on a virtual clock.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::*;
+use crate::endpoint::{Endpoint, EndpointConfig, TransportKind};
+use crate::rand::SeededRandom;
+use crate::sip::{Message, Method};
+
+const A: &str = "192.0.2.1:5060";
+const B: &str = "192.0.2.2:5060";
+const T1: Duration = Duration::from_millis(500);
+
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
+fn addr(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// Decides whether a message on the wire is lost: (the side that sent it, the message).
+type Filter = Box<dyn FnMut(usize, &Message) -> bool>;
+
+struct Side {
+    endpoint: Endpoint<SeededRandom>,
+    session: Option<InviteSession>,
+    events: Vec<(Duration, SessionEvent)>,
+    rng: SeededRandom,
+    /// Endpoint events the session did not take.
+    unclaimed: Vec<Event>,
+}
+
+/// Caller at A, callee at B.
+struct Pair {
+    t0: Instant,
+    now: Instant,
+    sides: [Side; 2],
+    /// Drops a message on the wire when it returns `true`: (from side, message).
+    drop: Filter,
+    /// Messages that crossed the wire: (from side, start line).
+    wire: Vec<(usize, Duration, String)>,
+}
+
+fn side(at: &str, seed: u64) -> Side {
+    let mut endpoint = Endpoint::new(EndpointConfig::default(), SeededRandom::new(seed));
+    endpoint.add_transport(TransportKind::Udp, addr(at));
+    Side {
+        endpoint,
+        session: None,
+        events: Vec::new(),
+        rng: SeededRandom::new(seed + 100),
+        unclaimed: Vec::new(),
+    }
+}
+
+fn start_line(m: &Message) -> String {
+    match m {
+        Message::Request(r) => format!(
+            "{} {}",
+            r.method().as_str(),
+            r.headers().single::<Cseq>().map(|c| c.seq).unwrap_or(0)
+        ),
+        Message::Response(r) => format!(
+            "{} {}",
+            r.status().code(),
+            r.headers()
+                .single::<Cseq>()
+                .map(|c| c.method.as_str().to_owned())
+                .unwrap_or_default()
+        ),
+    }
+}
+
+impl Pair {
+    fn new(offer: Option<&'static str>) -> Self {
+        Self::with_drop(offer, Box::new(|_, _| false))
+    }
+
+    fn with_drop(offer: Option<&'static str>, drop: Filter) -> Self {
+        let t0 = origin();
+        let mut caller = side(A, 1);
+        let mut config = InviteConfig::new(
+            Address::new("sip:alice@example.com".parse().unwrap()),
+            Address::new(format!("sip:bob@{B}").parse().unwrap()),
+            format!("sip:alice@{A}").parse().unwrap(),
+            Route {
+                destination: addr(B),
+                transport: TransportKind::Udp,
+            },
+        );
+        config.offer = offer.map(|o| Bytes::from_static(o.as_bytes()));
+        caller.session = Some(InviteSession::connect(t0, &mut caller.rng, config).unwrap());
+        let mut pair = Self {
+            t0,
+            now: t0,
+            sides: [caller, side(B, 2)],
+            drop,
+            wire: Vec::new(),
+        };
+        pair.settle();
+        pair
+    }
+
+    fn session(&mut self, i: usize) -> &mut InviteSession {
+        self.sides[i].session.as_mut().expect("a session")
+    }
+
+    /// Runs a command on a side's session, then lets everything settle.
+    fn act(&mut self, i: usize, f: impl FnOnce(&mut InviteSession, Instant, &mut SeededRandom)) {
+        let now = self.now;
+        let side = &mut self.sides[i];
+        f(side.session.as_mut().unwrap(), now, &mut side.rng);
+        self.settle();
+    }
+
+    /// Delivers everything at the current instant until nothing moves.
+    fn settle(&mut self) {
+        for _ in 0..1000 {
+            let mut moved = false;
+            for i in 0..2 {
+                let now = self.now;
+                let elapsed = now - self.t0;
+                let side = &mut self.sides[i];
+                if let Some(s) = side.session.as_mut() {
+                    let _ = s.drive(now, &mut side.endpoint);
+                    while let Some(e) = s.poll_event() {
+                        side.events.push((elapsed, e));
+                    }
+                }
+                while let Some(ev) = side.endpoint.poll_event() {
+                    moved = true;
+                    let taken = match side.session.as_mut() {
+                        Some(s) => s.handle_event(now, &mut side.rng, &ev),
+                        None => false,
+                    };
+                    if !taken {
+                        if let (
+                            Event::Request {
+                                tx,
+                                request,
+                                source,
+                                transport,
+                            },
+                            None,
+                        ) = (&ev, side.session.as_ref())
+                        {
+                            side.session = Some(
+                                InviteSession::incoming(
+                                    now,
+                                    &mut side.rng,
+                                    IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap()),
+                                    *tx,
+                                    request.clone(),
+                                    Route {
+                                        destination: *source,
+                                        transport: *transport,
+                                    },
+                                )
+                                .unwrap(),
+                            );
+                        } else {
+                            side.unclaimed.push(ev);
+                        }
+                    }
+                    if let Some(s) = side.session.as_mut() {
+                        let _ = s.drive(now, &mut side.endpoint);
+                    }
+                }
+                while let Some(t) = self.sides[i].endpoint.poll_transmit() {
+                    moved = true;
+                    let m = Message::parse(&t.payload).unwrap();
+                    if (self.drop)(i, &m) {
+                        self.wire
+                            .push((i, elapsed, format!("lost {}", start_line(&m))));
+                        continue;
+                    }
+                    self.wire.push((i, elapsed, start_line(&m)));
+                    let from = addr(if i == 0 { A } else { B });
+                    self.sides[1 - i].endpoint.handle_message(
+                        now,
+                        from,
+                        TransportKind::Udp,
+                        None,
+                        &t.payload,
+                    );
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("did not settle");
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.sides
+            .iter()
+            .flat_map(|s| {
+                [
+                    s.endpoint.poll_timeout(),
+                    s.session.as_ref().and_then(InviteSession::poll_timeout),
+                ]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Runs timers until `limit` after the start.
+    fn run_until(&mut self, limit: Duration) {
+        let end = self.t0 + limit;
+        while let Some(at) = self.deadline().filter(|at| *at <= end) {
+            self.now = self.now.max(at);
+            for side in &mut self.sides {
+                side.endpoint.handle_timeout(self.now);
+                if let Some(s) = side.session.as_mut() {
+                    s.handle_timeout(self.now, &mut side.rng);
+                }
+            }
+            self.settle();
+        }
+        self.now = self.now.max(end);
+    }
+
+    fn events(&self, i: usize) -> Vec<SessionEvent> {
+        self.sides[i]
+            .events
+            .iter()
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    fn sent(&self, i: usize, line: &str) -> Vec<Duration> {
+        self.wire
+            .iter()
+            .filter(|(s, _, l)| *s == i && l == line)
+            .map(|(_, t, _)| *t)
+            .collect()
+    }
+
+    fn state(&self, i: usize) -> SessionState {
+        self.sides[i].session.as_ref().unwrap().state()
+    }
+}
+
+fn ended_local() -> SessionEvent {
+    local_end()
+}
+
+fn ended_remote() -> SessionEvent {
+    SessionEvent::DidEnd {
+        originator: Originator::Remote,
+        reason: "Call completed".to_owned(),
+    }
+}
+
+fn sdp(s: &'static str) -> Option<Bytes> {
+    Some(Bytes::from_static(s.as_bytes()))
+}
+
+/// A call answered at once, its offer in the INVITE.
+fn connected() -> Pair {
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    p
+}
+
+#[test]
+fn basic_call_carries_offer_and_answer_and_ends_with_bye_from_the_caller() {
+    let mut p = Pair::new(Some("offer"));
+    assert_eq!(p.state(0), SessionState::Outgoing);
+    assert_eq!(
+        p.events(1),
+        [SessionEvent::NewIncoming {
+            offer: sdp("offer")
+        }]
+    );
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    assert_eq!(p.state(0), SessionState::Early);
+    assert_eq!(p.session(0).early_dialogs().len(), 1);
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(
+        p.events(0),
+        [
+            SessionEvent::GotProvisionalResponse {
+                code: 180,
+                reason: "Ringing".to_owned(),
+                body: None
+            },
+            SessionEvent::GotRingIndication,
+            SessionEvent::GotAnswer {
+                answer: Bytes::from_static(b"answer")
+            },
+            SessionEvent::DidStart,
+        ]
+    );
+    assert_eq!(p.events(1)[1..], [SessionEvent::DidStart]);
+    p.act(0, |s, now, _| s.end(now).unwrap());
+    assert_eq!(p.state(0), SessionState::Terminated);
+    assert_eq!(p.state(1), SessionState::Terminated);
+    assert_eq!(p.events(0).last(), Some(&ended_local()));
+    assert_eq!(p.events(1).last(), Some(&ended_remote()));
+    // No timer left once the ACK came: no 2xx retransmission.
+    p.run_until(Duration::from_secs(60));
+    assert_eq!(p.sent(1, "200 INVITE").len(), 1);
+    assert!(p.sides.iter().all(|s| s.unclaimed.is_empty()));
+}
+
+#[test]
+fn the_callee_hangs_up() {
+    let mut p = connected();
+    p.act(1, |s, now, _| s.end(now).unwrap());
+    assert_eq!(p.events(1).last(), Some(&ended_local()));
+    assert_eq!(p.events(0).last(), Some(&ended_remote()));
+    assert_eq!(p.sent(1, "BYE 1").len(), 1);
+}
+
+#[test]
+fn a_late_offer_comes_in_the_2xx_and_the_answer_in_the_ack() {
+    let mut p = Pair::new(None);
+    assert_eq!(p.events(1), [SessionEvent::NewIncoming { offer: None }]);
+    p.act(1, |s, now, _| s.accept(now, sdp("offer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connecting);
+    assert_eq!(
+        p.events(0),
+        [SessionEvent::GotOffer {
+            offer: Bytes::from_static(b"offer")
+        }]
+    );
+    p.act(0, |s, now, _| {
+        s.answer(now, Bytes::from_static(b"answer")).unwrap()
+    });
+    assert_eq!(p.events(0).last(), Some(&SessionEvent::DidStart));
+    assert_eq!(
+        p.events(1)[1..],
+        [
+            SessionEvent::GotAnswer {
+                answer: Bytes::from_static(b"answer")
+            },
+            SessionEvent::DidStart
+        ]
+    );
+}
+
+#[test]
+fn reject_486_fails_the_call_on_both_sides() {
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| s.reject(now, 486, None).unwrap());
+    assert_eq!(
+        p.events(0),
+        [SessionEvent::DidFail {
+            originator: Originator::Remote,
+            code: 486,
+            reason: "Busy Here".to_owned()
+        }]
+    );
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::DidFail {
+            originator: Originator::Local,
+            code: 486,
+            reason: "Busy Here".to_owned()
+        })
+    );
+    let now = p.now;
+    // The endpoint ACKs the non-2xx itself.
+    assert_eq!(p.sent(0, "ACK 1").len(), 1);
+    assert_eq!(
+        p.session(1).reject(now, 603, None),
+        Err(Error::WrongState {
+            command: "reject",
+            state: SessionState::Terminated
+        })
+    );
+}
+
+#[test]
+fn cancel_waits_for_a_provisional_response_and_ends_with_487() {
+    // The 100 Trying is lost: no provisional response yet.
+    let mut p = Pair::with_drop(
+        Some("offer"),
+        Box::new(|i, m| i == 1 && matches!(m, Message::Response(r) if r.status().code() == 100)),
+    );
+    p.act(0, |s, now, _| s.cancel(now).unwrap());
+    // No provisional yet: the CANCEL waits (§9.1).
+    assert!(p.sent(0, "CANCEL 1").is_empty());
+    assert_eq!(p.state(0), SessionState::Ending);
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    assert_eq!(p.sent(0, "CANCEL 1").len(), 1);
+    assert_eq!(p.sent(1, "487 INVITE").len(), 1);
+    let failed = |o| SessionEvent::DidFail {
+        originator: o,
+        code: 487,
+        reason: "cancelled".to_owned(),
+    };
+    assert_eq!(p.events(0), [failed(Originator::Local)]);
+    assert_eq!(p.events(1).last(), Some(&failed(Originator::Remote)));
+    assert_eq!(p.state(1), SessionState::Terminated);
+}
+
+#[test]
+fn a_2xx_crossing_the_cancel_is_acked_and_ended_with_bye() {
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    // The CANCEL is lost; the callee answers.
+    p.drop = Box::new(|_, m| matches!(m, Message::Request(r) if *r.method() == Method::Cancel));
+    p.act(0, |s, now, _| s.cancel(now).unwrap());
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.sent(0, "ACK 1").len(), 1);
+    assert_eq!(p.sent(0, "BYE 2").len(), 1);
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::DidFail {
+            originator: Originator::Local,
+            code: 487,
+            reason: "cancelled".to_owned()
+        })
+    );
+    assert_eq!(p.events(1).last(), Some(&ended_remote()));
+}
+
+#[test]
+fn no_answer_fails_with_408_at_timer_b() {
+    let mut p = Pair::with_drop(Some("offer"), Box::new(|i, _| i == 0));
+    p.run_until(Duration::from_secs(40));
+    let fail = p.sides[0].events.last().cloned().unwrap();
+    assert_eq!(fail.0, 64 * T1);
+    assert_eq!(
+        fail.1,
+        SessionEvent::DidFail {
+            originator: Originator::Local,
+            code: 408,
+            reason: "Request Timeout".to_owned()
+        }
+    );
+}
+
+#[test]
+fn the_2xx_is_retransmitted_at_t1_doubling_to_t2_and_a_missing_ack_ends_with_bye() {
+    let mut p = Pair::new(Some("offer"));
+    p.drop = Box::new(|_, m| matches!(m, Message::Request(r) if *r.method() == Method::Ack));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(
+        p.session(1).next_timer().map(|t| t.0),
+        Some(Timer::Retransmit2xx)
+    );
+    p.run_until(Duration::from_secs(60));
+    let ms = |v: &[u64]| {
+        v.iter()
+            .map(|m| Duration::from_millis(*m))
+            .collect::<Vec<_>>()
+    };
+    // Sent at 0, then after 500 ms, 1 s, 2 s, 4 s, 4 s … (§13.3.1.4).
+    assert_eq!(
+        p.sent(1, "200 INVITE"),
+        ms(&[0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500])
+    );
+    // Every one of them was ACKed (and the ACKs lost).
+    assert_eq!(p.sent(0, "lost ACK 1").len(), 11);
+    // 64·T1 = 32 s without ACK: BYE, and the call fails with "missing ACK".
+    assert_eq!(p.sent(1, "BYE 1"), ms(&[32_000]));
+    let last = p.sides[1].events.last().cloned().unwrap();
+    assert_eq!(
+        last,
+        (
+            Duration::from_secs(32),
+            SessionEvent::DidFail {
+                originator: Originator::Local,
+                code: 408,
+                reason: MISSING_ACK.to_owned()
+            }
+        )
+    );
+    assert_eq!(p.events(0).last(), Some(&ended_remote()));
+    assert_eq!(p.session(1).poll_timeout(), None);
+}
+
+#[test]
+fn a_bye_overtaking_the_ack_confirms_and_ends_the_call() {
+    let mut p = Pair::new(Some("offer"));
+    p.drop = Box::new(|_, m| matches!(m, Message::Request(r) if *r.method() == Method::Ack));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    p.act(0, |s, now, _| s.end(now).unwrap());
+    assert_eq!(p.events(1)[1..], [SessionEvent::DidStart, ended_remote()]);
+    assert_eq!(p.events(0).last(), Some(&ended_local()));
+    assert_eq!(p.session(1).poll_timeout(), None);
+}
+
+#[test]
+fn reinvite_accepted_from_either_side() {
+    let mut p = connected();
+    for (from, to) in [(0, 1), (1, 0)] {
+        p.act(from, |s, now, rng| {
+            s.propose(now, rng, sdp("hold")).unwrap()
+        });
+        assert_eq!(
+            p.events(to).last(),
+            Some(&SessionEvent::GotProposal { offer: sdp("hold") })
+        );
+        p.act(to, |s, now, _| s.accept_proposal(now, sdp("held")).unwrap());
+        assert_eq!(
+            p.events(from).last(),
+            Some(&SessionEvent::ProposalAccepted {
+                answer: sdp("held")
+            })
+        );
+        assert_eq!(
+            p.session(to).poll_timeout(),
+            None,
+            "the ACK stopped the 2xx"
+        );
+    }
+    assert_eq!(p.sent(0, "INVITE 2").len(), 1);
+    assert_eq!(p.sent(1, "INVITE 1").len(), 1);
+}
+
+#[test]
+fn reinvite_refused_with_488_leaves_the_session_as_it_was() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    p.act(1, |s, now, _| s.reject_proposal(now, 488).unwrap());
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ProposalRejected {
+            code: 488,
+            reason: "Not Acceptable Here".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    // A new proposal may follow.
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("audio")).unwrap());
+    assert_eq!(p.sent(0, "INVITE 3").len(), 1);
+}
+
+#[test]
+fn glare_gets_491_on_both_sides_and_retries_after_the_14_1_backoff() {
+    let mut p = connected();
+    // Both re-INVITEs leave before either arrives: hold them on the wire.
+    let now = p.now;
+    for i in 0..2 {
+        let side = &mut p.sides[i];
+        let s = side.session.as_mut().unwrap();
+        s.propose(now, &mut side.rng, sdp(if i == 0 { "a" } else { "b" }))
+            .unwrap();
+        s.drive(now, &mut side.endpoint).unwrap();
+    }
+    p.settle();
+    assert_eq!(p.sent(0, "491 INVITE").len(), 1);
+    assert_eq!(p.sent(1, "491 INVITE").len(), 1);
+    let retry = |i: usize, p: &Pair| {
+        p.events(i)
+            .iter()
+            .find_map(|e| match e {
+                SessionEvent::ProposalWillRetry { after } => Some(*after),
+                _ => None,
+            })
+            .unwrap()
+    };
+    // The caller owns the Call-ID: 2.1–4 s; the callee 0–2 s.
+    let (a, b) = (retry(0, &p), retry(1, &p));
+    assert!(
+        a >= Duration::from_millis(2100) && a <= Duration::from_secs(4),
+        "{a:?}"
+    );
+    assert!(b <= Duration::from_secs(2), "{b:?}");
+    assert_eq!(
+        p.session(0).next_timer().map(|t| t.0),
+        Some(Timer::GlareRetry)
+    );
+    // The callee retries first; the caller gets the proposal, accepts it, and then retries.
+    p.run_until(b + Duration::from_millis(1));
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::GotProposal { offer: sdp("b") })
+    );
+    p.act(0, |s, now, _| s.accept_proposal(now, sdp("b-ok")).unwrap());
+    p.run_until(Duration::from_secs(10));
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotProposal { offer: sdp("a") })
+    );
+    p.act(1, |s, now, _| s.accept_proposal(now, sdp("a-ok")).unwrap());
+    assert!(p.events(0).contains(&SessionEvent::ProposalAccepted {
+        answer: sdp("a-ok")
+    }));
+    assert!(p.events(1).contains(&SessionEvent::ProposalAccepted {
+        answer: sdp("b-ok")
+    }));
+}
+
+#[test]
+fn a_second_reinvite_while_one_is_unanswered_gets_500_with_retry_after() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("x")).unwrap());
+    // Forge a second re-INVITE from the caller's dialog, outside its session.
+    let mut d = p.session(0).dialog().unwrap().clone();
+    let mut again = d.request(Method::Invite, None).unwrap();
+    again.headers_mut().set(HeaderName::CSeq, "5 INVITE");
+    again
+        .headers_mut()
+        .push_typed(&Contact::new(format!("sip:alice@{A}").parse().unwrap()));
+    let now = p.now;
+    p.sides[0]
+        .endpoint
+        .send_request(now, again, addr(B), TransportKind::Udp)
+        .unwrap();
+    p.settle();
+    assert_eq!(p.sent(1, "500 INVITE").len(), 1);
+    assert_eq!(p.state(1), SessionState::Connected);
+}
+
+#[test]
+fn an_in_dialog_request_answered_481_ends_the_session() {
+    let mut p = connected();
+    // The callee forgets the dialog behind its session's back: the endpoint answers 481.
+    let id = p.session(1).dialog().unwrap().id().clone();
+    p.sides[1].endpoint.remove_dialog(&id);
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("x")).unwrap());
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::DidEnd {
+            originator: Originator::Remote,
+            reason: "481 Call/Transaction Does Not Exist".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Terminated);
+}
+
+#[test]
+fn a_reinvite_that_times_out_ends_the_session() {
+    let mut p = connected();
+    p.drop = Box::new(|i, _| i == 0);
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("x")).unwrap());
+    p.run_until(Duration::from_secs(60));
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::DidEnd {
+            originator: Originator::Local,
+            reason: "408 Request Timeout".to_owned()
+        })
+    );
+}
+
+#[test]
+fn commands_out_of_place_are_errors() {
+    let mut p = Pair::new(Some("offer"));
+    let now = p.now;
+    let mut rng = SeededRandom::new(9);
+    assert!(matches!(
+        p.session(0).ring(now),
+        Err(Error::WrongRole { .. })
+    ));
+    assert_eq!(
+        p.session(1).reject(now, 200, None),
+        Err(Error::BadStatus(200))
+    );
+    assert!(matches!(
+        p.session(1).cancel(now),
+        Err(Error::WrongRole { .. })
+    ));
+    assert!(matches!(
+        p.session(0).propose(now, &mut rng, None),
+        Err(Error::WrongState { .. })
+    ));
+    assert_eq!(
+        p.session(1).accept_proposal(now, None),
+        Err(Error::NothingPending("accept"))
+    );
+    assert_eq!(
+        p.session(0).answer(now, Bytes::new()),
+        Err(Error::NothingPending("answer"))
+    );
+}
+
+#[test]
+fn an_in_dialog_invite_is_not_an_initial_invite() {
+    let p = connected();
+    let mut d = p.sides[0]
+        .session
+        .as_ref()
+        .unwrap()
+        .dialog()
+        .unwrap()
+        .clone();
+    let reinvite = d.request(Method::Invite, None).unwrap();
+    // Any server transaction id will do: one from a MESSAGE run through an endpoint.
+    let mut e = Endpoint::new(EndpointConfig::default(), SeededRandom::new(3));
+    e.add_transport(TransportKind::Udp, addr(B));
+    let message = b"MESSAGE sip:bob@192.0.2.2 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKx\r\n\
+From: <sip:a@x>;tag=1\r\nTo: <sip:b@y>\r\nCall-ID: c\r\nCSeq: 1 MESSAGE\r\n\
+Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+    e.handle_message(p.now, addr(A), TransportKind::Udp, None, message);
+    let Some(Event::Request { tx, .. }) = e.poll_event() else {
+        panic!("no request");
+    };
+    let err = InviteSession::incoming(
+        p.now,
+        &mut SeededRandom::new(1),
+        IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap()),
+        tx,
+        reinvite,
+        Route {
+            destination: addr(A),
+            transport: TransportKind::Udp,
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err, Error::NotAnInitialInvite);
+}
+
+#[test]
+fn time_going_backwards_is_clamped() {
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    let earlier = p.t0.checked_sub(Duration::from_secs(1)).unwrap_or(p.t0);
+    let s = p.session(1);
+    let before = s.poll_timeout();
+    s.handle_timeout(earlier, &mut SeededRandom::new(1));
+    assert_eq!(s.poll_timeout(), before);
+}

@@ -1,0 +1,299 @@
+//! A phone for simulations: an [`Endpoint`] with one [`InviteSession`] and a script of
+//! commands run at given delays after the start, after an incoming call, or after the call
+//! started; offers and proposals are answered at once.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use sipsimple_proto::endpoint::{Endpoint, EndpointConfig, TransportKind};
+use sipsimple_proto::invite::{
+    IncomingConfig, InviteConfig, InviteSession, SessionEvent, SessionState,
+};
+use sipsimple_proto::rand::SeededRandom;
+use sipsimple_proto::request::Route;
+use sipsimple_proto::sip::{Address, Method};
+
+use crate::sim::Node;
+
+/// A command of a script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cmd {
+    /// Call the peer, with an offer.
+    Call,
+    /// Send 180.
+    Ring,
+    /// Answer 200 with an answer.
+    Accept,
+    /// Refuse with this code.
+    Reject(u16),
+    /// Cancel the call.
+    Cancel,
+    /// Hang up.
+    End,
+    /// Send a re-INVITE with this offer.
+    Propose(&'static str),
+}
+
+/// When a command runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// After the start of the simulation.
+    Start,
+    /// After the session was created from an incoming INVITE.
+    Incoming,
+    /// After the session started.
+    Started,
+}
+
+/// One phone.
+#[derive(Debug)]
+pub struct Phone {
+    addr: SocketAddr,
+    peer: SocketAddr,
+    t0: Instant,
+    /// The endpoint.
+    pub endpoint: Endpoint<SeededRandom>,
+    /// The call, once there is one.
+    pub session: Option<InviteSession>,
+    rng: SeededRandom,
+    script: Vec<(After, Duration, Cmd)>,
+    due: Vec<(Instant, Cmd)>,
+    /// What the session reported, with the virtual time since the start.
+    pub events: Vec<(Duration, SessionEvent)>,
+    /// Drop every ACK this phone sends (to test the missing ACK).
+    pub drop_acks: bool,
+    /// Messages sent, by the first word of their start line (method or status code), with
+    /// the virtual time since the start.
+    pub sent: Vec<(Duration, String)>,
+    latest: Instant,
+}
+
+impl Phone {
+    /// A phone at `addr` that calls or answers `peer`, following `script`.
+    pub fn new(
+        t0: Instant,
+        addr: SocketAddr,
+        peer: SocketAddr,
+        seed: u64,
+        script: Vec<(After, Duration, Cmd)>,
+    ) -> Self {
+        let mut endpoint = Endpoint::new(EndpointConfig::default(), SeededRandom::new(seed));
+        endpoint.add_transport(TransportKind::Udp, addr);
+        let mut phone = Self {
+            addr,
+            peer,
+            t0,
+            endpoint,
+            session: None,
+            rng: SeededRandom::new(seed ^ 0x5eed),
+            script,
+            due: Vec::new(),
+            events: Vec::new(),
+            drop_acks: false,
+            sent: Vec::new(),
+            latest: t0,
+        };
+        phone.schedule(t0, After::Start);
+        phone
+    }
+
+    /// The session's state (`None` before there is a session).
+    pub fn state(&self) -> Option<SessionState> {
+        self.session.as_ref().map(InviteSession::state)
+    }
+
+    /// The events without their times.
+    pub fn event_list(&self) -> Vec<SessionEvent> {
+        self.events.iter().map(|(_, e)| e.clone()).collect()
+    }
+
+    /// How many messages starting with `word` this phone sent.
+    pub fn count_sent(&self, word: &str) -> usize {
+        self.sent.iter().filter(|(_, w)| w == word).count()
+    }
+
+    fn schedule(&mut self, now: Instant, when: After) {
+        for (after, delay, cmd) in &self.script {
+            if *after == when {
+                self.due.push((now + *delay, cmd.clone()));
+            }
+        }
+    }
+
+    fn run(&mut self, now: Instant, cmd: &Cmd) {
+        if *cmd == Cmd::Call {
+            let config = InviteConfig::new(
+                Address::new(format!("sip:me@{}", self.addr).parse().expect("a URI")),
+                Address::new(format!("sip:you@{}", self.peer).parse().expect("a URI")),
+                format!("sip:me@{}", self.addr).parse().expect("a URI"),
+                Route {
+                    destination: self.peer,
+                    transport: TransportKind::Udp,
+                },
+            )
+            .with_offer(Bytes::from_static(b"offer"));
+            self.session =
+                Some(InviteSession::connect(now, &mut self.rng, config).expect("a call"));
+            return;
+        }
+        let Some(s) = self.session.as_mut() else {
+            return;
+        };
+        // A command the session's state no longer allows (the peer was faster) is dropped.
+        let _ = match cmd {
+            Cmd::Call => Ok(()),
+            Cmd::Ring => s.ring(now),
+            Cmd::Accept => s.accept(now, Some(Bytes::from_static(b"answer"))),
+            Cmd::Reject(code) => s.reject(now, *code, None),
+            Cmd::Cancel => s.cancel(now),
+            Cmd::End => s.end(now),
+            Cmd::Propose(offer) => s.propose(
+                now,
+                &mut self.rng,
+                Some(Bytes::from_static(offer.as_bytes())),
+            ),
+        };
+    }
+
+    /// Moves everything along at `now`: due commands, endpoint events, session outputs.
+    fn pump(&mut self, now: Instant) {
+        self.latest = now;
+        let mut i = 0;
+        while i < self.due.len() {
+            if self.due[i].0 <= now {
+                let (_, cmd) = self.due.remove(i);
+                self.run(now, &cmd);
+            } else {
+                i += 1;
+            }
+        }
+        loop {
+            if let Some(s) = self.session.as_mut() {
+                let _ = s.drive(now, &mut self.endpoint);
+            }
+            let mut started = false;
+            let mut incoming = false;
+            if let Some(s) = self.session.as_mut() {
+                while let Some(e) = s.poll_event() {
+                    match &e {
+                        SessionEvent::DidStart => started = true,
+                        SessionEvent::NewIncoming { .. } => incoming = true,
+                        SessionEvent::GotProposal { .. } => {
+                            let _ = s.accept_proposal(now, Some(Bytes::from_static(b"ok")));
+                        }
+                        SessionEvent::GotOffer { .. } => {
+                            let _ = s.answer(now, Bytes::from_static(b"answer"));
+                        }
+                        _ => {}
+                    }
+                    self.events.push((now - self.t0, e));
+                }
+                let _ = s.drive(now, &mut self.endpoint);
+            }
+            if started {
+                self.schedule(now, After::Started);
+            }
+            if incoming {
+                self.schedule(now, After::Incoming);
+            }
+            let Some(ev) = self.endpoint.poll_event() else {
+                if let Some(s) = self.session.as_mut() {
+                    if s.poll_timeout().is_some_and(|t| t <= now) {
+                        s.handle_timeout(now, &mut self.rng);
+                        continue;
+                    }
+                }
+                if self.endpoint.poll_timeout().is_some_and(|t| t <= now) {
+                    self.endpoint.handle_timeout(now);
+                    continue;
+                }
+                return;
+            };
+            let taken = match self.session.as_mut() {
+                Some(s) => s.handle_event(now, &mut self.rng, &ev),
+                None => false,
+            };
+            if taken {
+                continue;
+            }
+            match ev {
+                sipsimple_proto::endpoint::Event::Request {
+                    tx,
+                    request,
+                    source,
+                    transport,
+                } if self.session.is_none() && *request.method() == Method::Invite => {
+                    self.session = Some(
+                        InviteSession::incoming(
+                            now,
+                            &mut self.rng,
+                            IncomingConfig::new(
+                                format!("sip:me@{}", self.addr).parse().expect("a URI"),
+                            ),
+                            tx,
+                            request,
+                            Route {
+                                destination: source,
+                                transport,
+                            },
+                        )
+                        .expect("an initial INVITE"),
+                    );
+                }
+                // Stray answers (a CANCEL's 200 after the call ended…) are of no interest.
+                _ => {}
+            }
+        }
+    }
+}
+
+impl Node for Phone {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
+        self.endpoint
+            .handle_message(now, from, TransportKind::Udp, None, data);
+        self.pump(now);
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.endpoint.handle_timeout(now);
+        if let Some(s) = self.session.as_mut() {
+            s.handle_timeout(now, &mut self.rng);
+        }
+        self.pump(now);
+    }
+
+    fn poll_transmit(&mut self) -> Option<(SocketAddr, Vec<u8>)> {
+        loop {
+            let t = self.endpoint.poll_transmit()?;
+            let word = t
+                .payload
+                .split(|b| *b == b' ')
+                .nth(usize::from(t.payload.starts_with(b"SIP/2.0")))
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .unwrap_or_default();
+            if self.drop_acks && word == "ACK" {
+                self.sent
+                    .push((self.latest - self.t0, "lost ACK".to_owned()));
+                continue;
+            }
+            self.sent.push((self.latest - self.t0, word));
+            return Some((t.destination, t.payload.to_vec()));
+        }
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.endpoint.poll_timeout(),
+            self.session.as_ref().and_then(InviteSession::poll_timeout),
+            self.due.iter().map(|d| d.0).min(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
