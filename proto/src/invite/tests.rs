@@ -45,6 +45,8 @@ struct Pair {
     drop: Filter,
     /// Messages that crossed the wire: (from side, start line).
     wire: Vec<(usize, Duration, String)>,
+    /// The callee's side answers an INVITE without Proxy-Authorization with this 407.
+    challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
 }
 
 fn side(at: &str, seed: u64) -> Side {
@@ -83,6 +85,15 @@ impl Pair {
     }
 
     fn with_drop(offer: Option<&'static str>, drop: Filter) -> Self {
+        Self::with(offer, drop, |_| {}, None)
+    }
+
+    fn with(
+        offer: Option<&'static str>,
+        drop: Filter,
+        tweak: impl FnOnce(&mut InviteConfig),
+        challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
+    ) -> Self {
         let t0 = origin();
         let mut caller = side(A, 1);
         let mut config = InviteConfig::new(
@@ -95,6 +106,7 @@ impl Pair {
             },
         );
         config.offer = offer.map(|o| Bytes::from_static(o.as_bytes()));
+        tweak(&mut config);
         caller.session = Some(InviteSession::connect(t0, &mut caller.rng, config).unwrap());
         let mut pair = Self {
             t0,
@@ -102,6 +114,7 @@ impl Pair {
             sides: [caller, side(B, 2)],
             drop,
             wire: Vec::new(),
+            challenge,
         };
         pair.settle();
         pair
@@ -140,7 +153,25 @@ impl Pair {
                         None => false,
                     };
                     if !taken {
-                        if let (
+                        let challenged = match (&ev, &self.challenge) {
+                            (Event::Request { tx, request, .. }, Some(challenge))
+                                if !request.headers().contains(
+                                    crate::sip::headers::HeaderName::ProxyAuthorization,
+                                ) =>
+                            {
+                                let refusal = Response::for_request(
+                                    request,
+                                    StatusCode::PROXY_AUTHENTICATION_REQUIRED,
+                                )
+                                .with_to_tag("proxy")
+                                .with_header(challenge);
+                                side.endpoint.respond(now, *tx, &refusal).unwrap();
+                                true
+                            }
+                            _ => false,
+                        };
+                        if challenged {
+                        } else if let (
                             Event::Request {
                                 tx,
                                 request,
@@ -727,4 +758,65 @@ fn time_going_backwards_is_clamped() {
     let before = s.poll_timeout();
     s.handle_timeout(earlier, &mut SeededRandom::new(1));
     assert_eq!(s.poll_timeout(), before);
+}
+
+#[test]
+fn a_proxy_challenge_is_answered_once_with_the_credentials() {
+    use crate::sip::headers::{Challenge, ProxyAuthenticate, ProxyAuthorization};
+    let challenge = ProxyAuthenticate(
+        Challenge::digest()
+            .with_realm("example.com")
+            .with_nonce("n0nce")
+            .with_qop(&["auth"]),
+    );
+    let mut p = Pair::with(
+        Some("offer"),
+        Box::new(|_, _| false),
+        |c| {
+            c.credentials = Some(crate::request::Credentials {
+                username: "alice".to_owned(),
+                password: "secret".to_owned(),
+                realm: None,
+            });
+        },
+        Some(challenge.clone()),
+    );
+    // The first INVITE was challenged and ACKed; the second carries the answer with the
+    // next CSeq, and the call goes on.
+    assert_eq!(p.sent(0, "INVITE 1").len(), 1);
+    assert_eq!(p.sent(0, "INVITE 2").len(), 1);
+    assert_eq!(p.sent(1, "407 INVITE").len(), 1);
+    assert_eq!(p.sent(0, "ACK 1").len(), 1);
+    let invite = p.sides[1]
+        .session
+        .as_ref()
+        .expect("the authorized INVITE reached the callee")
+        .invite()
+        .clone();
+    let auth = invite
+        .headers()
+        .first::<ProxyAuthorization<'_>>()
+        .unwrap()
+        .unwrap();
+    assert_eq!(auth.username().as_deref(), Some("alice"));
+    assert_eq!(auth.realm().as_deref(), Some("example.com"));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connected);
+
+    // Without credentials the 407 fails the call.
+    let mut p = Pair::with(
+        Some("offer"),
+        Box::new(|_, _| false),
+        |_| {},
+        Some(challenge),
+    );
+    assert!(p.sides[1].session.is_none());
+    assert!(
+        p.events(0)
+            .iter()
+            .any(|e| matches!(e, SessionEvent::DidFail { code: 407, .. })),
+        "{:?}",
+        p.events(0)
+    );
+    assert_eq!(p.session(0).state(), SessionState::Terminated);
 }
