@@ -208,6 +208,11 @@ impl Account {
         &self.id
     }
 
+    /// The application the account belongs to.
+    pub fn application(&self) -> &SipApplication {
+        &self.app
+    }
+
     /// The sender of this account's notifications: `Account:user@domain`.
     pub fn sender_id(&self) -> SenderId {
         sender_id(&self.id)

@@ -26,6 +26,7 @@ use crate::engine::{
 use crate::notification::{NotificationCenter, SenderId};
 use crate::routing::Resolver;
 use crate::runtime::{Runtime, SmolRuntime};
+use crate::session::{SessionInfo, SessionManager};
 use crate::storage::Storage;
 use crate::tls::TlsContext;
 
@@ -141,6 +142,9 @@ pub(crate) struct Shared {
     pub(crate) accounts: Mutex<BTreeMap<AccountId, AccountStatus>>,
     /// The nameservers lookups ask, while running.
     pub(crate) resolver: Mutex<Option<Resolver>>,
+    /// Every session of the application, by number.
+    pub(crate) sessions: Mutex<BTreeMap<u64, SessionInfo>>,
+    next_session: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
@@ -150,6 +154,27 @@ impl Shared {
 
     pub(crate) fn accounts(&self) -> MutexGuard<'_, BTreeMap<AccountId, AccountStatus>> {
         self.accounts.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn sessions(&self) -> MutexGuard<'_, BTreeMap<u64, SessionInfo>> {
+        self.sessions.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Files a new session and gives its number.
+    pub(crate) fn new_session(&self, info: SessionInfo) -> u64 {
+        let id = self
+            .next_session
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        self.sessions().insert(id, info);
+        id
+    }
+
+    /// Changes what is known of a session.
+    pub(crate) fn update_session(&self, id: u64, f: impl FnOnce(&mut SessionInfo)) {
+        if let Some(info) = self.sessions().get_mut(&id) {
+            f(info);
+        }
     }
 
     fn resolver(&self) -> MutexGuard<'_, Option<Resolver>> {
@@ -228,6 +253,8 @@ impl SipApplication {
                     config: Mutex::new(None),
                     accounts: Mutex::new(BTreeMap::new()),
                     resolver: Mutex::new(None),
+                    sessions: Mutex::new(BTreeMap::new()),
+                    next_session: std::sync::atomic::AtomicU64::new(0),
                 }),
                 state: Mutex::new(State::default()),
             }),
@@ -252,6 +279,11 @@ impl SipApplication {
             Some(Resolver::Manager(m)) => Some(m.clone()),
             _ => None,
         }
+    }
+
+    /// The sessions of this application.
+    pub fn session_manager(&self) -> SessionManager {
+        SessionManager::new(self.clone())
     }
 
     /// The accounts of this application.

@@ -31,10 +31,12 @@ mod engine;
 pub mod notification;
 mod routing;
 pub mod runtime;
+pub mod session;
 pub mod storage;
 pub mod tls;
 
 pub use account::{Account, AccountManager};
 pub use application::{local_ip, local_ipv6, SipApplication, StartError, StartOptions};
 pub use engine::{KeepAlive, MessageDelivery, MessageError, OsRandom};
+pub use session::{Session, SessionManager};
 pub use sipsimple_proto as proto;

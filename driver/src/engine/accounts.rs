@@ -520,7 +520,7 @@ impl Engine {
         Registration::new(config).map_err(|e| e.to_string())
     }
 
-    fn post(&self, name: &str, sender: &SenderId, data: Value) {
+    pub(super) fn post(&self, name: &str, sender: &SenderId, data: Value) {
         self.shared.center.post(name, sender.clone(), data);
     }
 }

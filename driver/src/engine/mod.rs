@@ -7,6 +7,7 @@
 //! socket tasks only move bytes; all protocol state lives in the engine loop.
 
 mod accounts;
+mod sessions;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -103,6 +104,31 @@ pub(crate) enum Input {
     Activate(Box<AccountSettings>),
     Deactivate(AccountId),
     NetworkChanged,
+    SessionConnect {
+        id: u64,
+        to: String,
+        streams: Vec<Arc<dyn crate::session::MediaStream>>,
+    },
+    SessionRoutes {
+        id: u64,
+        to: Box<sipsimple_proto::sip::Address<'static>>,
+        routes: Result<(Vec<sipsimple_proto::request::Route>, String), String>,
+    },
+    SessionRing {
+        id: u64,
+    },
+    SessionAccept {
+        id: u64,
+        streams: Vec<Arc<dyn crate::session::MediaStream>>,
+    },
+    SessionReject {
+        id: u64,
+        code: u16,
+        reason: Option<String>,
+    },
+    SessionEnd {
+        id: u64,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -239,6 +265,8 @@ pub(crate) struct Engine {
     idle_check_at: Option<Instant>,
     messages: HashMap<ClientTxId, PendingMessage>,
     accounts: BTreeMap<AccountId, accounts::ActiveAccount>,
+    /// The calls, by session number.
+    calls: BTreeMap<u64, sessions::Call>,
     /// Accounts leaving to come back with new settings.
     reactivate: BTreeMap<AccountId, AccountSettings>,
     /// When a stop was asked for: the loop ends once the accounts are gone or
@@ -265,8 +293,19 @@ impl Engine {
         runtime: Arc<dyn Runtime>,
     ) -> io::Result<Self> {
         let config = EndpointConfig {
-            allow: vec![Method::Options, Method::Message],
-            accept: vec!["text/plain".to_owned(), "message/cpim".to_owned()],
+            allow: vec![
+                Method::Invite,
+                Method::Ack,
+                Method::Cancel,
+                Method::Bye,
+                Method::Options,
+                Method::Message,
+            ],
+            accept: vec![
+                "application/sdp".to_owned(),
+                "text/plain".to_owned(),
+                "message/cpim".to_owned(),
+            ],
             user_agent: Some(settings.user_agent.clone()),
             ..EndpointConfig::default()
         };
@@ -320,6 +359,7 @@ impl Engine {
             streams: HashMap::new(),
             messages: HashMap::new(),
             accounts: BTreeMap::new(),
+            calls: BTreeMap::new(),
             reactivate: BTreeMap::new(),
             stopping: None,
             shared,
@@ -372,6 +412,7 @@ impl Engine {
             let deadline = [
                 self.endpoint.poll_timeout(),
                 self.accounts_timeout(),
+                self.calls_timeout(),
                 self.stopping.map(|t| t + STOP_GRACE),
                 self.udp_ping_at,
                 self.stream_ping_at,
@@ -396,6 +437,7 @@ impl Engine {
                 Some(Err(_)) => break,
                 Some(Ok(Input::Stop)) if self.stopping.is_none() => {
                     self.stopping = Some(now);
+                    self.end_all_calls(now);
                     self.deactivate_all(now);
                 }
                 Some(Ok(input)) => self.handle(now, input),
@@ -405,10 +447,11 @@ impl Engine {
                 self.endpoint.handle_timeout(now);
             }
             self.accounts_handle_timeout(now);
+            self.calls_handle_timeout(now);
             self.housekeeping(now).await;
             self.pump(now).await;
             if let Some(since) = self.stopping {
-                if self.accounts_idle() || now >= since + STOP_GRACE {
+                if (self.accounts_idle() && self.calls_idle()) || now >= since + STOP_GRACE {
                     break;
                 }
             }
@@ -499,6 +542,18 @@ impl Engine {
                 }
                 self.network_changed(now);
             }
+            Input::SessionConnect { id, to, streams } => {
+                if self.stopping.is_none() {
+                    self.session_connect(now, id, to, streams);
+                }
+            }
+            Input::SessionRoutes { id, to, routes } => self.session_routes(now, id, *to, routes),
+            Input::SessionRing { id } => self.session_ring(now, id),
+            Input::SessionAccept { id, streams } => self.session_accept(now, id, streams),
+            Input::SessionReject { id, code, reason } => {
+                self.session_reject(now, id, code, reason);
+            }
+            Input::SessionEnd { id } => self.session_end(now, id),
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }
@@ -588,7 +643,18 @@ impl Engine {
     }
 
     fn event(&mut self, now: Instant, event: Event) {
+        if self.call_event(now, &event) {
+            return;
+        }
         match event {
+            Event::Request {
+                tx,
+                request,
+                source,
+                transport,
+            } if *request.method() == Method::Invite => {
+                self.incoming_call(now, tx, request, source, transport);
+            }
             Event::Request { tx, request, .. } => {
                 let answer = self.incoming(&request);
                 // The transaction may have ended meanwhile (a transport failure); then there

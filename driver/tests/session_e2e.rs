@@ -1,0 +1,254 @@
+//! Sessions between two applications over real loopback sockets: a call rings, is accepted,
+//! carries its negotiated streams and is hung up from either side; a busy callee, a caller
+//! who gives up, and TCP. Every notification the seed lists for these flows arrives in order
+//! with its data.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sipsimple::configuration::{AccountId, AccountSettings};
+use sipsimple::notification::{Notification, Observer};
+use sipsimple::proto::endpoint::TransportKind;
+use sipsimple::session::{MediaStream, SessionState, SignalingStream};
+use sipsimple::{Session, SipApplication, StartOptions};
+
+mod support;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Party {
+    app: SipApplication,
+    events: Observer,
+}
+
+/// An application with one account that does not register and sends everything to
+/// `proxy` (the other party), on `transport`.
+fn party(user: &str, transport: &str) -> Party {
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    let storage =
+        support::settings_storage(serde_json::json!({"sip": {"transport_list": [transport]}}));
+    app.start_with(storage, StartOptions::loopback()).unwrap();
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    let mut settings = AccountSettings::new(AccountId::new(format!("{user}@example.com")).unwrap());
+    settings.enabled = true;
+    settings.display_name = Some(user.to_owned());
+    settings.sip.register = false;
+    app.account_manager().add_account(settings).unwrap();
+    Party { app, events }
+}
+
+/// Points `from`'s account at `to`'s address.
+fn route(from: &Party, to: &Party, user: &str, transport: TransportKind) {
+    let account = from
+        .app
+        .account_manager()
+        .get_account(&format!("{user}@example.com"))
+        .unwrap();
+    let mut settings = account.settings().unwrap();
+    let address = to.app.local_address(transport).unwrap();
+    let param = match transport {
+        TransportKind::Tcp => ";transport=tcp",
+        _ => "",
+    };
+    settings.sip.outbound_proxy = Some(format!("sip:{address}{param}"));
+    account.save(&settings).unwrap();
+}
+
+/// The session notifications among everything received, until `last`.
+fn session_names_until(events: &Observer, last: &str) -> Vec<Notification> {
+    let mut seen = Vec::new();
+    loop {
+        let n = events
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("no {last}; got {:?}", names(&seen)));
+        let done = &*n.name == last;
+        if n.name.starts_with("SIPSession") {
+            seen.push(n);
+        }
+        if done {
+            return seen;
+        }
+    }
+}
+
+fn names(ns: &[Notification]) -> Vec<String> {
+    ns.iter().map(|n| n.name.to_string()).collect()
+}
+
+fn stream() -> (Arc<SignalingStream>, Vec<Arc<dyn MediaStream>>) {
+    let s = Arc::new(SignalingStream::audio(40_000));
+    let list: Vec<Arc<dyn MediaStream>> = vec![s.clone()];
+    (s, list)
+}
+
+/// Alice calls Bob; returns both sessions once Bob has seen the call.
+fn call(alice: &Party, bob: &Party, streams: Vec<Arc<dyn MediaStream>>) -> (Session, Session) {
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let outgoing = Session::new(&account);
+    outgoing
+        .connect("\"Bob\" <sip:bob@example.com>", streams)
+        .unwrap();
+    let incoming = bob.events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    assert_eq!(
+        incoming.get("streams").unwrap(),
+        &serde_json::json!(["audio"])
+    );
+    let id = incoming.get_u64("session").unwrap();
+    let session = bob.app.session_manager().get(id).unwrap();
+    assert_eq!(incoming.sender, session.sender_id());
+    (outgoing, session)
+}
+
+fn call_and_hang_up(transport: TransportKind, callee_hangs_up: bool) {
+    let name = if transport == TransportKind::Tcp {
+        "tcp"
+    } else {
+        "udp"
+    };
+    let alice = party("alice", name);
+    let bob = party("bob", name);
+    route(&alice, &bob, "alice", transport);
+    route(&bob, &alice, "bob", transport);
+    let (alice_stream, alice_streams) = stream();
+    let (bob_stream, bob_streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, alice_streams);
+    assert_eq!(incoming.state(), SessionState::Incoming);
+    assert_eq!(incoming.proposed_stream_types(), ["audio"]);
+    assert!(incoming
+        .remote_identity()
+        .unwrap()
+        .contains("sip:alice@example.com"));
+
+    incoming.send_ring_indication().unwrap();
+    let ringing = session_names_until(&alice.events, "SIPSessionGotRingIndication");
+    assert_eq!(
+        names(&ringing),
+        [
+            "SIPSessionNewOutgoing",
+            "SIPSessionGotProvisionalResponse",
+            "SIPSessionGotRingIndication",
+        ]
+    );
+    assert_eq!(ringing[1].get_u64("code"), Some(180));
+    assert!(ringing.iter().all(|n| n.sender == outgoing.sender_id()));
+    incoming.accept(bob_streams).unwrap();
+
+    let caller = names(&session_names_until(&alice.events, "SIPSessionDidStart"));
+    assert_eq!(caller, ["SIPSessionWillStart", "SIPSessionDidStart"]);
+    let started = session_names_until(&bob.events, "SIPSessionDidStart");
+    assert_eq!(
+        names(&started),
+        ["SIPSessionWillStart", "SIPSessionDidStart"]
+    );
+    assert_eq!(
+        started[1].get("streams").unwrap(),
+        &serde_json::json!(["audio"])
+    );
+    assert_eq!(outgoing.state(), SessionState::Connected);
+    assert_eq!(incoming.state(), SessionState::Connected);
+    assert_eq!((alice_stream.started(), bob_stream.started()), (1, 1));
+    assert_eq!(outgoing.transport(), Some(name));
+    assert_eq!(
+        bob.app.session_manager().sessions(),
+        std::slice::from_ref(&incoming)
+    );
+
+    let (ender, other) = if callee_hangs_up {
+        (&incoming, &outgoing)
+    } else {
+        (&outgoing, &incoming)
+    };
+    ender.end().unwrap();
+    let (ender_events, other_events) = if callee_hangs_up {
+        (&bob.events, &alice.events)
+    } else {
+        (&alice.events, &bob.events)
+    };
+    let mine = session_names_until(ender_events, "SIPSessionDidEnd");
+    assert_eq!(names(&mine), ["SIPSessionWillEnd", "SIPSessionDidEnd"]);
+    assert_eq!(mine[1].get_str("originator"), Some("local"));
+    let theirs = session_names_until(other_events, "SIPSessionDidEnd");
+    assert_eq!(names(&theirs), ["SIPSessionWillEnd", "SIPSessionDidEnd"]);
+    assert_eq!(theirs[1].get_str("originator"), Some("remote"));
+    assert_eq!(ender.state(), SessionState::Terminated);
+    assert_eq!(other.state(), SessionState::Terminated);
+    assert_eq!((alice_stream.ended(), bob_stream.ended()), (1, 1));
+    assert!(bob.app.session_manager().sessions().is_empty());
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn a_call_over_udp_hung_up_by_the_caller() {
+    call_and_hang_up(TransportKind::Udp, false);
+}
+
+#[test]
+fn a_call_over_tcp_hung_up_by_the_callee() {
+    call_and_hang_up(TransportKind::Tcp, true);
+}
+
+#[test]
+fn a_busy_callee_fails_the_call_on_both_sides() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let (_, streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, streams);
+    incoming.reject(486, None).unwrap();
+    let failed = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(failed.get_str("originator"), Some("remote"));
+    assert_eq!(failed.get_u64("code"), Some(486));
+    assert_eq!(failed.get_str("reason"), Some("Busy Here"));
+    let theirs = bob.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(theirs.get_str("originator"), Some("local"));
+    assert_eq!(theirs.get_u64("code"), Some(486));
+    assert_eq!(outgoing.state(), SessionState::Terminated);
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn a_caller_who_gives_up_cancels() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let (stream, streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, streams);
+    incoming.send_ring_indication().unwrap();
+    alice
+        .events
+        .wait_for("SIPSessionGotRingIndication", WAIT)
+        .unwrap();
+    outgoing.end().unwrap();
+    let failed = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(failed.get_u64("code"), Some(487));
+    assert_eq!(failed.get_str("originator"), Some("local"));
+    let theirs = bob.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(theirs.get_str("originator"), Some("remote"));
+    assert_eq!(incoming.state(), SessionState::Terminated);
+    // It never started, so it never ended either.
+    assert_eq!((stream.started(), stream.ended()), (0, 1));
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn commands_out_of_place_are_errors() {
+    let alice = party("alice", "udp");
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let session = Session::new(&account);
+    assert!(session.accept(stream().1).is_err());
+    assert!(session.reject(486, None).is_err());
+    assert!(session.connect("sip:bob@example.com", Vec::new()).is_err());
+    alice.app.stop_and_wait();
+}
