@@ -59,6 +59,14 @@ enum Command {
     /// answering authentication challenges with the account's credentials. Status 0 when the
     /// recipient's side accepted it, 1 with the reason when not.
     Message(cli::message::MessageArgs),
+    /// Place a call, or answer calls, and print what happens.
+    ///
+    /// With a URI, calls it from the account and waits for the answer; the call lasts until
+    /// --duration seconds have passed, `hangup` is typed, standard input closes, or the other
+    /// side hangs up. Without one, --auto-answer waits for calls and answers them. Status 0
+    /// when the call took place, 1 when it failed. Until the audio engine exists, calls
+    /// negotiate audio but carry none.
+    Call(cli::call::CallArgs),
     /// Find the SIP servers of a URI (RFC 3263: NAPTR, SRV, A/AAAA), or its MSRP relays,
     /// STUN servers or XCAP roots.
     ///
@@ -80,5 +88,6 @@ fn main() -> ExitCode {
         Command::Register(a) => cli::register::run(a, &place),
         Command::Message(a) => cli::message::run(a, &place),
         Command::Lookup(a) => cli::lookup::run(a, &place),
+        Command::Call(a) => cli::call::run(a, &place),
     }
 }

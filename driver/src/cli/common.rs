@@ -115,6 +115,11 @@ impl Running {
         }
     }
 
+    /// Whether every notification is printed.
+    pub(crate) fn verbose(&self) -> bool {
+        self.verbose
+    }
+
     /// The next notification within `timeout`, printed when verbose.
     pub(crate) fn next(&self, timeout: Duration) -> Option<Notification> {
         let n = self.events.recv_timeout(timeout).ok()?;

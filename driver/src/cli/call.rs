@@ -1,0 +1,229 @@
+//! `sipsimple call [URI]`: place a call, or answer them, and print what happens.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use sipsimple::session::{MediaStream, SignalingStream};
+use sipsimple::Session;
+
+use super::common::{fail, Place, Running, FAILED};
+
+/// Options of `sipsimple call`.
+#[derive(Debug, Args)]
+pub(crate) struct CallArgs {
+    /// Whom to call: a SIP URI or user@domain. Without it, wait for calls (with
+    /// --auto-answer).
+    to: Option<String>,
+    /// The account to call from or answer on (default: the default account).
+    #[arg(long)]
+    account: Option<String>,
+    /// Answer incoming calls at once.
+    #[arg(long)]
+    auto_answer: bool,
+    /// Hang up after this many seconds of conversation.
+    #[arg(long, value_name = "SECONDS")]
+    duration: Option<u64>,
+    /// Print every notification, not only the session's.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+/// A line typed on standard input.
+enum Command {
+    Hangup,
+    Closed,
+}
+
+pub(crate) fn run(args: &CallArgs, place: &Place) -> ExitCode {
+    if args.to.is_none() && !args.auto_answer {
+        return fail(
+            super::common::USAGE,
+            "give a URI to call, or --auto-answer to wait for calls",
+        );
+    }
+    let (running, account) =
+        match Running::start_with_account(place, args.verbose, args.account.as_deref()) {
+            Ok(started) => started,
+            Err(status) => return status,
+        };
+    let commands = stdin_commands();
+    let outcome = match &args.to {
+        Some(to) => place_call(&running, &account, to, args.duration, &commands),
+        None => answer_calls(&running, args.duration, &commands),
+    };
+    running.stop();
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(FAILED, e),
+    }
+}
+
+/// Reads `hangup` (or the end of input) from standard input on a thread of its own.
+fn stdin_commands() -> async_channel::Receiver<Command> {
+    let (tx, rx) = async_channel::bounded(16);
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else {
+                break;
+            };
+            match line.trim() {
+                "hangup" | "bye" => {
+                    let _ = tx.send_blocking(Command::Hangup);
+                }
+                "" => {}
+                other => eprintln!("sipsimple: unknown command {other:?}; try `hangup`"),
+            }
+        }
+        let _ = tx.send_blocking(Command::Closed);
+    });
+    rx
+}
+
+/// A stream for a call: until the audio engine exists, calls negotiate audio but carry
+/// none.
+fn streams() -> Vec<Arc<dyn MediaStream>> {
+    vec![Arc::new(SignalingStream::audio(50_000))]
+}
+
+fn place_call(
+    running: &Running,
+    account: &sipsimple::Account,
+    to: &str,
+    duration: Option<u64>,
+    commands: &async_channel::Receiver<Command>,
+) -> Result<(), String> {
+    let to = if to.contains(':') || to.contains('<') {
+        to.to_owned()
+    } else {
+        format!("sip:{to}")
+    };
+    let session = Session::new(account);
+    session.connect(&to, streams()).map_err(|e| e.to_string())?;
+    // Ringing may last: wait as long as it takes, unless the user hangs up.
+    loop {
+        if let Ok(Command::Hangup | Command::Closed) = commands.try_recv() {
+            let _ = session.end();
+        }
+        let Some(n) = running.next(Duration::from_millis(200)) else {
+            continue;
+        };
+        if n.sender != session.sender_id() {
+            continue;
+        }
+        print_session_event(running, &n);
+        match &*n.name {
+            "SIPSessionDidStart" => break,
+            "SIPSessionDidFail" => {
+                return Err(format!(
+                    "the call failed: {} {}",
+                    n.get_u64("code").unwrap_or(0),
+                    n.get_str("reason").unwrap_or_default()
+                ))
+            }
+            _ => {}
+        }
+    }
+    converse(running, &session, duration, commands);
+    Ok(())
+}
+
+fn answer_calls(
+    running: &Running,
+    duration: Option<u64>,
+    commands: &async_channel::Receiver<Command>,
+) -> Result<(), String> {
+    println!("waiting for calls; type `hangup` to end one, close standard input to stop");
+    loop {
+        if let Ok(Command::Closed) = commands.try_recv() {
+            return Ok(());
+        }
+        let Some(n) = running.next(Duration::from_millis(200)) else {
+            continue;
+        };
+        if &*n.name != "SIPSessionNewIncoming" {
+            continue;
+        }
+        print_session_event(running, &n);
+        let Some(session) = n
+            .get_u64("session")
+            .and_then(|id| running.app.session_manager().get(id))
+        else {
+            continue;
+        };
+        session.accept(streams()).map_err(|e| e.to_string())?;
+        let started = loop {
+            let Some(n) = running.next(Duration::from_secs(60)) else {
+                break false;
+            };
+            if n.sender != session.sender_id() {
+                continue;
+            }
+            print_session_event(running, &n);
+            match &*n.name {
+                "SIPSessionDidStart" => break true,
+                "SIPSessionDidFail" => break false,
+                _ => {}
+            }
+        };
+        if started {
+            converse(running, &session, duration, commands);
+        }
+    }
+}
+
+/// The call is up: until it ends, the duration passes or the user hangs up.
+fn converse(
+    running: &Running,
+    session: &Session,
+    duration: Option<u64>,
+    commands: &async_channel::Receiver<Command>,
+) {
+    let until = duration.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut hung_up = false;
+    loop {
+        let hang_up = matches!(commands.try_recv(), Ok(Command::Hangup | Command::Closed))
+            || until.is_some_and(|t| Instant::now() >= t);
+        if hang_up && !hung_up {
+            hung_up = true;
+            let _ = session.end();
+        }
+        let Some(n) = running.next(Duration::from_millis(200)) else {
+            continue;
+        };
+        if n.sender != session.sender_id() {
+            continue;
+        }
+        print_session_event(running, &n);
+        if matches!(&*n.name, "SIPSessionDidEnd" | "SIPSessionDidFail") {
+            return;
+        }
+    }
+}
+
+fn print_session_event(running: &Running, n: &sipsimple::notification::Notification) {
+    if running.verbose() {
+        // Already printed as it came.
+        return;
+    }
+    let detail = match &*n.name {
+        "SIPSessionNewIncoming" | "SIPSessionNewOutgoing" | "SIPSessionDidStart" => n
+            .get("streams")
+            .map(|s| format!("streams {s}"))
+            .unwrap_or_default(),
+        "SIPSessionGotProvisionalResponse" | "SIPSessionDidFail" => format!(
+            "{} {}",
+            n.get_u64("code").unwrap_or(0),
+            n.get_str("reason").unwrap_or_default()
+        ),
+        "SIPSessionDidEnd" => format!(
+            "by {} ({})",
+            n.get_str("originator").unwrap_or("?"),
+            n.get_str("end_reason").unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    println!("{} {detail}", n.name);
+}

@@ -1,0 +1,191 @@
+//! `sipsimple call` as a user runs it: a real process calling an application in the test,
+//! and answering one.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sipsimple::configuration::{AccountId, AccountSettings};
+use sipsimple::notification::Observer;
+use sipsimple::proto::endpoint::TransportKind;
+use sipsimple::session::{MediaStream, SignalingStream};
+use sipsimple::{Session, SipApplication, StartOptions};
+
+mod support;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+/// An application in the test with account `user`, not registering.
+fn app(user: &str) -> (SipApplication, Observer) {
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    let storage =
+        support::settings_storage(serde_json::json!({"sip": {"transport_list": ["udp"]}}));
+    app.start_with(storage, StartOptions::loopback()).unwrap();
+    events.wait_for("SIPApplicationDidStart", WAIT).unwrap();
+    let mut settings = AccountSettings::new(AccountId::new(format!("{user}@example.com")).unwrap());
+    settings.enabled = true;
+    settings.sip.register = false;
+    app.account_manager().add_account(settings).unwrap();
+    (app, events)
+}
+
+/// A configuration directory for the CLI: UDP on `port` (0: any), account `user` sending
+/// everything to `proxy`.
+fn config(dir: &Path, port: u16, user: &str, proxy: &str) {
+    let document = serde_json::json!({
+        "SIPSimpleSettings": {"sip": {"transport_list": ["udp"], "udp_port": port}},
+        "Accounts": {
+            format!("{user}@example.com"): {
+                "enabled": true,
+                "sip": {"register": false, "outbound_proxy": proxy},
+            }
+        }
+    });
+    std::fs::write(
+        dir.join("config.json"),
+        serde_json::to_vec(&document).unwrap(),
+    )
+    .unwrap();
+}
+
+fn cli(dir: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_sipsimple"))
+        .arg("--config-dir")
+        .arg(dir)
+        .args(["--bind", "127.0.0.1"])
+        .args(args)
+        // Kept open: closing standard input hangs up.
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits for the process to end (killing it after `WAIT`); its status, stdout and stderr.
+fn finish(mut child: Child) -> (Option<i32>, String, String) {
+    let deadline = Instant::now() + WAIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut out = String::new();
+    let mut err = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, out, err)
+}
+
+fn audio() -> Vec<Arc<dyn MediaStream>> {
+    vec![Arc::new(SignalingStream::audio(40_000))]
+}
+
+#[test]
+fn the_cli_calls_and_hangs_up_after_the_duration() {
+    let (bob, events) = app("bob");
+    let bob_addr = bob.local_address(TransportKind::Udp).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), 0, "alice", &format!("sip:{bob_addr}"));
+    let child = cli(dir.path(), &["call", "bob@example.com", "--duration", "1"]);
+    let incoming = events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let session = bob
+        .session_manager()
+        .get(incoming.get_u64("session").unwrap())
+        .unwrap();
+    session.accept(audio()).unwrap();
+    events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let ended = events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    assert_eq!(ended.get_str("originator"), Some("remote"));
+    let (status, out, err) = finish(child);
+    assert_eq!(status, Some(0), "{out}{err}");
+    assert!(
+        out.contains("SIPSessionDidStart streams [\"audio\"]"),
+        "{out}"
+    );
+    assert!(out.contains("SIPSessionDidEnd by local"), "{out}");
+    bob.stop_and_wait();
+}
+
+#[test]
+fn a_refused_call_exits_1_with_the_reason() {
+    let (bob, events) = app("bob");
+    let bob_addr = bob.local_address(TransportKind::Udp).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), 0, "alice", &format!("sip:{bob_addr}"));
+    let child = cli(dir.path(), &["call", "bob@example.com"]);
+    let incoming = events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    bob.session_manager()
+        .get(incoming.get_u64("session").unwrap())
+        .unwrap()
+        .reject(486, None)
+        .unwrap();
+    let (status, out, err) = finish(child);
+    assert_eq!(status, Some(1), "{out}{err}");
+    assert!(err.contains("the call failed: 486 Busy Here"), "{err}");
+    bob.stop_and_wait();
+}
+
+#[test]
+fn the_cli_answers_a_call_and_hangs_up_after_the_duration() {
+    let free = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), port, "bob", "sip:127.0.0.1:9");
+    let mut child = cli(dir.path(), &["call", "--auto-answer", "--duration", "1"]);
+    let (alice, events) = app("alice");
+    let account = alice
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let mut settings = account.settings().unwrap();
+    settings.sip.outbound_proxy = Some(format!("sip:127.0.0.1:{port}"));
+    account.save(&settings).unwrap();
+    // The CLI needs a moment to start listening; call until it answers.
+    let deadline = Instant::now() + WAIT;
+    let started = loop {
+        let session = Session::new(&account);
+        session.connect("sip:bob@example.com", audio()).unwrap();
+        let outcome = loop {
+            let n = events.recv_timeout(WAIT).unwrap();
+            if n.sender == session.sender_id()
+                && matches!(&*n.name, "SIPSessionDidStart" | "SIPSessionDidFail")
+            {
+                break n;
+            }
+        };
+        if &*outcome.name == "SIPSessionDidStart" {
+            break true;
+        }
+        assert!(Instant::now() < deadline, "the CLI never answered");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(started);
+    let ended = events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    assert_eq!(ended.get_str("originator"), Some("remote"));
+    drop(child.stdin.take());
+    let (status, out, err) = finish(child);
+    assert_eq!(status, Some(0), "{out}{err}");
+    assert!(out.contains("SIPSessionNewIncoming"), "{out}");
+    assert!(out.contains("SIPSessionDidEnd by local"), "{out}");
+    alice.stop_and_wait();
+}
