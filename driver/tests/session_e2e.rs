@@ -252,3 +252,50 @@ fn commands_out_of_place_are_errors() {
     assert!(session.connect("sip:bob@example.com", Vec::new()).is_err());
     alice.app.stop_and_wait();
 }
+
+#[test]
+fn hold_and_unhold_from_each_side() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    route(&bob, &alice, "bob", TransportKind::Udp);
+    let (_, alice_streams) = stream();
+    let (_, bob_streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, alice_streams);
+    incoming.accept(bob_streams).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+
+    for (holder, holder_events, held, held_events) in [
+        (&outgoing, &alice.events, &incoming, &bob.events),
+        (&incoming, &bob.events, &outgoing, &alice.events),
+    ] {
+        holder.hold().unwrap();
+        let mine = holder_events
+            .wait_for("SIPSessionDidChangeHoldState", WAIT)
+            .unwrap();
+        assert_eq!(mine.get_str("originator"), Some("local"));
+        assert_eq!(mine.get("on_hold"), Some(&serde_json::json!(true)));
+        let theirs = held_events
+            .wait_for("SIPSessionDidChangeHoldState", WAIT)
+            .unwrap();
+        assert_eq!(theirs.get_str("originator"), Some("remote"));
+        assert_eq!(theirs.get("on_hold"), Some(&serde_json::json!(true)));
+        assert!(holder.on_hold() && held.on_hold());
+
+        holder.unhold().unwrap();
+        let mine = holder_events
+            .wait_for("SIPSessionDidChangeHoldState", WAIT)
+            .unwrap();
+        assert_eq!(mine.get("on_hold"), Some(&serde_json::json!(false)));
+        let theirs = held_events
+            .wait_for("SIPSessionDidChangeHoldState", WAIT)
+            .unwrap();
+        assert_eq!(theirs.get("on_hold"), Some(&serde_json::json!(false)));
+        assert!(!holder.on_hold() && !held.on_hold());
+    }
+    outgoing.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}

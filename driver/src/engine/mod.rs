@@ -129,6 +129,10 @@ pub(crate) enum Input {
     SessionEnd {
         id: u64,
     },
+    SessionHold {
+        id: u64,
+        hold: bool,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -554,6 +558,7 @@ impl Engine {
                 self.session_reject(now, id, code, reason);
             }
             Input::SessionEnd { id } => self.session_end(now, id),
+            Input::SessionHold { id, hold } => self.session_hold(now, id, hold),
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }

@@ -38,6 +38,13 @@ pub(super) struct Call {
     local_ip: Option<std::net::IpAddr>,
     /// Why we are ending it, when we are.
     ending: Option<&'static str>,
+    /// The offer of our re-INVITE in flight, and whether it puts the call on hold.
+    proposal: Option<(Sdp, bool)>,
+    /// A hold or unhold asked for while no re-INVITE could go out yet.
+    pending_hold: Option<bool>,
+    /// Whether we hold the call, and whether the peer holds it.
+    local_hold: bool,
+    remote_hold: bool,
 }
 
 fn originator(o: Originator) -> &'static str {
@@ -151,6 +158,10 @@ impl Engine {
                 negotiated: None,
                 local_ip: None,
                 ending: None,
+                proposal: None,
+                pending_hold: None,
+                local_hold: false,
+                remote_hold: false,
             },
         );
         let transports =
@@ -314,6 +325,7 @@ impl Engine {
             start_time: None,
             stop_time: None,
             streams: Vec::new(),
+            on_hold: false,
             proposed_types: Vec::new(),
         });
         self.calls.insert(
@@ -327,6 +339,10 @@ impl Engine {
                 negotiated: None,
                 local_ip: Some(local.ip()),
                 ending: None,
+                proposal: None,
+                pending_hold: None,
+                local_hold: false,
+                remote_hold: false,
             },
         );
         self.drive_call(now, id);
@@ -445,6 +461,11 @@ impl Engine {
             };
             let _ = invite.drive(now, &mut self.endpoint);
             let Some(event) = invite.poll_event() else {
+                if let Some(hold) = call.pending_hold.take() {
+                    if self.try_hold(now, id, hold) {
+                        continue;
+                    }
+                }
                 return;
             };
             self.call_happened(now, id, event);
@@ -563,11 +584,96 @@ impl Engine {
                 );
             }
             SessionEvent::GotProposal { offer } => self.answer_proposal(now, id, offer),
-            SessionEvent::GotOffer { .. }
-            | SessionEvent::ProposalAccepted { .. }
-            | SessionEvent::ProposalRejected { .. }
-            | SessionEvent::ProposalWillRetry { .. } => {}
+            SessionEvent::ProposalAccepted { answer } => self.proposal_accepted(id, answer),
+            SessionEvent::ProposalRejected { .. } => {
+                // The peer kept the session as it was: so do we.
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.proposal = None;
+                }
+            }
+            SessionEvent::GotOffer { .. } | SessionEvent::ProposalWillRetry { .. } => {}
             _ => {}
+        }
+    }
+
+    /// `Session::hold` and `unhold`: a re-offer with the streams' directions changed
+    /// (RFC 3264 §8.4); `SIPSessionDidChangeHoldState` once the peer accepts it.
+    pub(super) fn session_hold(&mut self, now: Instant, id: u64, hold: bool) {
+        if self.try_hold(now, id, hold) {
+            self.drive_call(now, id);
+        }
+    }
+
+    /// Sends the hold or unhold re-offer if the session can take one now, else keeps it for
+    /// later (the seed's hold "may be called in any state"); `true` when it went out.
+    fn try_hold(&mut self, now: Instant, id: u64, hold: bool) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        if call.local_hold == hold && call.proposal.is_none() {
+            call.pending_hold = None;
+            return false;
+        }
+        if call.proposal.is_some() {
+            call.pending_hold = Some(hold);
+            return false;
+        }
+        let (Some(sent), Some(negotiated)) = (&call.sent, &call.negotiated) else {
+            call.pending_hold = Some(hold);
+            return false;
+        };
+        let Ok(mut reoffer) = sipsimple_proto::sdp::negotiation::Reoffer::new(sent, negotiated)
+        else {
+            return false;
+        };
+        if hold {
+            reoffer.hold();
+        } else {
+            reoffer.unhold();
+        }
+        let offer = reoffer.build();
+        let bytes = Bytes::from(offer.to_bytes());
+        let Some(invite) = call.invite.as_mut() else {
+            return false;
+        };
+        if invite.propose(now, &mut self.rng, Some(bytes)).is_ok() {
+            call.proposal = Some((offer, hold));
+            call.pending_hold = None;
+            true
+        } else {
+            // A transaction of the dialog is still open (the ACK of the peer's re-INVITE,
+            // say): again once it is done.
+            call.pending_hold = Some(hold);
+            false
+        }
+    }
+
+    /// The peer accepted our re-offer: its answer is the new state.
+    fn proposal_accepted(&mut self, id: u64, answer: Option<Bytes>) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some((offer, hold)) = call.proposal.take() else {
+            return;
+        };
+        let checked = answer
+            .as_deref()
+            .map(Sdp::parse)
+            .and_then(Result::ok)
+            .and_then(|a| process_answer(&offer, &a).ok());
+        if let Some(negotiated) = checked {
+            call.negotiated = Some(negotiated);
+            call.sent = Some(offer);
+            if call.local_hold != hold {
+                call.local_hold = hold;
+                let on_hold = call.local_hold || call.remote_hold;
+                self.shared.update_session(id, |s| s.on_hold = on_hold);
+                self.post(
+                    "SIPSessionDidChangeHoldState",
+                    &sender_id(id),
+                    json!({"originator": "local", "on_hold": hold, "partial": false}),
+                );
+            }
         }
     }
 
@@ -599,10 +705,26 @@ impl Engine {
         };
         match answered {
             Some((sdp, negotiated)) => {
+                // The peer holds the call when it no longer receives on any accepted stream
+                // (it offers sendonly or inactive, RFC 3264 §8.4).
+                let held = negotiated.iter_accepted().count() > 0
+                    && negotiated
+                        .iter_accepted()
+                        .all(|(_, s)| !s.remote_direction.receives());
                 let bytes = Bytes::from(sdp.to_bytes());
                 call.sent = Some(sdp);
                 call.negotiated = Some(negotiated);
                 let _ = invite.accept_proposal(now, Some(bytes));
+                if call.remote_hold != held {
+                    call.remote_hold = held;
+                    let on_hold = call.local_hold || call.remote_hold;
+                    self.shared.update_session(id, |s| s.on_hold = on_hold);
+                    self.post(
+                        "SIPSessionDidChangeHoldState",
+                        &sender_id(id),
+                        json!({"originator": "remote", "on_hold": held, "partial": false}),
+                    );
+                }
             }
             None => {
                 let _ = invite.reject_proposal(now, 488);

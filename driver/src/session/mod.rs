@@ -10,8 +10,8 @@
 //! Streams implement [`MediaStream`]; until the audio engine exists, [`SignalingStream`]
 //! negotiates audio without carrying it.
 //!
-//! Not yet: hold and unhold, stream proposals (re-INVITEs are answered with the same
-//! streams), transfer and conferences.
+//! Hold and unhold work from either side. Not yet: stream proposals (the peer's re-INVITEs
+//! are answered with the same streams), transfer and conferences.
 
 mod stream;
 
@@ -99,6 +99,8 @@ pub(crate) struct SessionInfo {
     pub(crate) start_time: Option<SystemTime>,
     pub(crate) stop_time: Option<SystemTime>,
     pub(crate) streams: Vec<Arc<dyn MediaStream>>,
+    /// Held by either side.
+    pub(crate) on_hold: bool,
     /// The stream types the remote party offered (incoming sessions).
     pub(crate) proposed_types: Vec<&'static str>,
 }
@@ -130,6 +132,7 @@ impl Session {
             start_time: None,
             stop_time: None,
             streams: Vec::new(),
+            on_hold: false,
             proposed_types: Vec::new(),
         });
         Self { id, app }
@@ -192,6 +195,11 @@ impl Session {
     /// The remote party's From or To header value.
     pub fn remote_identity(&self) -> Option<String> {
         self.read(|s| s.remote_identity.clone()).flatten()
+    }
+
+    /// `true` while the session is on hold, by either side.
+    pub fn on_hold(&self) -> bool {
+        self.read(|s| s.on_hold).unwrap_or(false)
     }
 
     /// The active streams.
@@ -278,6 +286,34 @@ impl Session {
             id: self.id,
             code,
             reason: reason.map(str::to_owned),
+        })
+    }
+
+    /// Puts the session on hold (RFC 3264 §8.4: our streams become `sendonly`, or
+    /// `inactive` when the peer holds us); `SIPSessionDidChangeHoldState` follows once the
+    /// peer accepts. Does nothing when already held by us or while a change is pending.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn hold(&self) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionHold {
+            id: self.id,
+            hold: true,
+        })
+    }
+
+    /// Takes the session off hold (`sendrecv` again); `SIPSessionDidChangeHoldState` follows.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn unhold(&self) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionHold {
+            id: self.id,
+            hold: false,
         })
     }
 
