@@ -189,3 +189,44 @@ fn the_cli_answers_a_call_and_hangs_up_after_the_duration() {
     assert!(out.contains("SIPSessionDidEnd by local"), "{out}");
     alice.stop_and_wait();
 }
+
+#[test]
+fn typed_commands_hold_unhold_and_hang_up() {
+    use std::io::Write;
+    let (bob, events) = app("bob");
+    let bob_addr = bob.local_address(TransportKind::Udp).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), 0, "alice", &format!("sip:{bob_addr}"));
+    let mut child = cli(dir.path(), &["call", "bob@example.com"]);
+    let incoming = events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    bob.session_manager()
+        .get(incoming.get_u64("session").unwrap())
+        .unwrap()
+        .accept(audio())
+        .unwrap();
+    events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for (command, held) in [("hold", true), ("unhold", false)] {
+        writeln!(stdin, "{command}").unwrap();
+        let change = events
+            .wait_for("SIPSessionDidChangeHoldState", WAIT)
+            .unwrap();
+        assert_eq!(change.get_str("originator"), Some("remote"));
+        assert_eq!(change.get("on_hold"), Some(&serde_json::json!(held)));
+    }
+    writeln!(stdin, "hangup").unwrap();
+    let ended = events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    assert_eq!(ended.get_str("originator"), Some("remote"));
+    drop(stdin);
+    let (status, out, err) = finish(child);
+    assert_eq!(status, Some(0), "{out}{err}");
+    assert!(
+        out.contains("SIPSessionDidChangeHoldState on hold by local"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SIPSessionDidChangeHoldState off hold by local"),
+        "{out}"
+    );
+    bob.stop_and_wait();
+}

@@ -34,6 +34,8 @@ pub(crate) struct CallArgs {
 /// A line typed on standard input.
 enum Command {
     Hangup,
+    Hold,
+    Unhold,
     Closed,
 }
 
@@ -73,8 +75,16 @@ fn stdin_commands() -> async_channel::Receiver<Command> {
                 "hangup" | "bye" => {
                     let _ = tx.send_blocking(Command::Hangup);
                 }
+                "hold" => {
+                    let _ = tx.send_blocking(Command::Hold);
+                }
+                "unhold" => {
+                    let _ = tx.send_blocking(Command::Unhold);
+                }
                 "" => {}
-                other => eprintln!("sipsimple: unknown command {other:?}; try `hangup`"),
+                other => eprintln!(
+                    "sipsimple: unknown command {other:?}; try `hold`, `unhold` or `hangup`"
+                ),
             }
         }
         let _ = tx.send_blocking(Command::Closed);
@@ -135,7 +145,9 @@ fn answer_calls(
     duration: Option<u64>,
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
-    println!("waiting for calls; type `hangup` to end one, close standard input to stop");
+    println!(
+        "waiting for calls; during one type `hold`, `unhold` or `hangup`; close standard input to stop"
+    );
     loop {
         if let Ok(Command::Closed) = commands.try_recv() {
             return Ok(());
@@ -184,7 +196,21 @@ fn converse(
     let until = duration.map(|s| Instant::now() + Duration::from_secs(s));
     let mut hung_up = false;
     loop {
-        let hang_up = matches!(commands.try_recv(), Ok(Command::Hangup | Command::Closed))
+        let command = commands.try_recv().ok();
+        match command {
+            Some(Command::Hold) => {
+                if let Err(e) = session.hold() {
+                    eprintln!("sipsimple: cannot hold: {e}");
+                }
+            }
+            Some(Command::Unhold) => {
+                if let Err(e) = session.unhold() {
+                    eprintln!("sipsimple: cannot unhold: {e}");
+                }
+            }
+            _ => {}
+        }
+        let hang_up = matches!(command, Some(Command::Hangup | Command::Closed))
             || until.is_some_and(|t| Instant::now() >= t);
         if hang_up && !hung_up {
             hung_up = true;
@@ -217,6 +243,15 @@ fn print_session_event(running: &Running, n: &sipsimple::notification::Notificat
             "{} {}",
             n.get_u64("code").unwrap_or(0),
             n.get_str("reason").unwrap_or_default()
+        ),
+        "SIPSessionDidChangeHoldState" => format!(
+            "{} by {}",
+            if n.get("on_hold") == Some(&serde_json::Value::Bool(true)) {
+                "on hold"
+            } else {
+                "off hold"
+            },
+            n.get_str("originator").unwrap_or("?")
         ),
         "SIPSessionDidEnd" => format!(
             "by {} ({})",
