@@ -253,3 +253,58 @@ fn a_network_change_registers_again_at_once() {
     app.stop_and_wait();
     runtime.shutdown();
 }
+
+/// An application on `runtime` with account `user` (not registering) whose requests go to
+/// `proxy`.
+fn caller_app(
+    runtime: &VirtualRuntime,
+    user: &str,
+    proxy: Option<String>,
+) -> (SipApplication, Observer) {
+    let (app, events) = start(runtime, &["udp"]);
+    let mut settings = AccountSettings::new(AccountId::new(format!("{user}@example.com")).unwrap());
+    settings.enabled = true;
+    settings.sip.register = false;
+    settings.sip.outbound_proxy = proxy;
+    app.account_manager().add_account(settings).unwrap();
+    (app, events)
+}
+
+#[test]
+fn an_unanswered_call_is_given_up_after_the_invite_timeout() {
+    let t0 = origin();
+    let runtime = VirtualRuntime::new(t0, LATENCY);
+    let (bob, bob_events) = caller_app(&runtime, "bob", None);
+    let bob_addr = bob.local_address(TransportKind::Udp).unwrap();
+    let (alice, alice_events) = caller_app(&runtime, "alice", Some(format!("sip:{bob_addr}")));
+    let account = alice
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let session = sipsimple::Session::new(&account);
+    let stream: Arc<dyn sipsimple::session::MediaStream> =
+        Arc::new(sipsimple::session::SignalingStream::audio(40_000));
+    let real = std::time::Instant::now();
+    let called_at = runtime.elapsed_since(t0);
+    session
+        .connect("sip:bob@example.com", vec![stream])
+        .unwrap();
+    // Bob is told of the call but never answers it: after sip.invite_timeout (90 s from the
+    // INVITE), Alice cancels. (Without the timeout the call would ring for ever: nothing
+    // else would end it.)
+    bob_events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let failed = alice_events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    // The clock may have moved on since (Timer D), so only the lower bound is exact.
+    let waited = runtime.elapsed_since(t0) - called_at;
+    assert_eq!(failed.get_u64("code"), Some(487), "{failed}");
+    assert_eq!(failed.get_str("failure_reason"), Some("no answer"));
+    assert!(
+        waited >= Duration::from_secs(90),
+        "gave up after {waited:?}"
+    );
+    bob_events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert!(real.elapsed() < Duration::from_secs(5));
+    alice.stop_and_wait();
+    bob.stop_and_wait();
+    runtime.shutdown();
+}

@@ -258,6 +258,8 @@ pub(crate) struct Engine {
     /// The name each TLS destination must prove, from the URI that led to it.
     tls_names: HashMap<SocketAddr, rustls::pki_types::ServerName<'static>>,
     transport_list: Vec<Transport>,
+    /// How long an outgoing call may ring before it is cancelled (`sip.invite_timeout`).
+    invite_timeout: Duration,
     streams: HashMap<ConnectionId, Connection>,
     /// Connections being opened, with their transport.
     connecting: HashMap<ConnectionId, TransportKind>,
@@ -360,6 +362,7 @@ impl Engine {
             stream_ping_at: None,
             idle_check_at: None,
             transport_list: settings.sip.transport_list.clone(),
+            invite_timeout: Duration::from_secs(u64::from(settings.sip.invite_timeout)),
             streams: HashMap::new(),
             messages: HashMap::new(),
             accounts: BTreeMap::new(),

@@ -40,6 +40,8 @@ pub(super) struct Call {
     ending: Option<&'static str>,
     /// The offer of our re-INVITE in flight, and whether it puts the call on hold.
     proposal: Option<(Sdp, bool)>,
+    /// When an unanswered outgoing call is given up (`sip.invite_timeout`).
+    give_up_at: Option<Instant>,
     /// A hold or unhold asked for while no re-INVITE could go out yet.
     pending_hold: Option<bool>,
     /// Whether we hold the call, and whether the peer holds it.
@@ -64,12 +66,34 @@ impl Engine {
     pub(super) fn calls_timeout(&self) -> Option<Instant> {
         self.calls
             .values()
-            .filter_map(|c| c.invite.as_ref()?.poll_timeout())
+            .flat_map(|c| {
+                [
+                    c.invite.as_ref().and_then(InviteSession::poll_timeout),
+                    c.give_up_at,
+                ]
+            })
+            .flatten()
             .min()
     }
 
     /// Fires the calls' due timers.
     pub(super) fn calls_handle_timeout(&mut self, now: Instant) {
+        let unanswered: Vec<u64> = self
+            .calls
+            .iter()
+            .filter(|(_, c)| c.give_up_at.is_some_and(|t| t <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in unanswered {
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.give_up_at = None;
+                call.ending = Some("no answer");
+                if let Some(invite) = call.invite.as_mut() {
+                    let _ = invite.end(now);
+                }
+            }
+            self.drive_call(now, id);
+        }
         let due: Vec<u64> = self
             .calls
             .iter()
@@ -159,6 +183,7 @@ impl Engine {
                 local_ip: None,
                 ending: None,
                 proposal: None,
+                give_up_at: None,
                 pending_hold: None,
                 local_hold: false,
                 remote_hold: false,
@@ -248,7 +273,10 @@ impl Engine {
         call.local_ip = Some(local.ip());
         match InviteSession::connect(now, &mut self.rng, config) {
             Ok(invite) => {
-                self.calls.get_mut(&id).expect("checked above").invite = Some(invite);
+                let give_up_at = now + self.invite_timeout;
+                let call = self.calls.get_mut(&id).expect("checked above");
+                call.invite = Some(invite);
+                call.give_up_at = Some(give_up_at);
                 self.shared.update_session(id, |s| {
                     s.local_identity = Some(from.to_string());
                     s.remote_identity = Some(to.to_string());
@@ -340,6 +368,7 @@ impl Engine {
                 local_ip: Some(local.ip()),
                 ending: None,
                 proposal: None,
+                give_up_at: None,
                 pending_hold: None,
                 local_hold: false,
                 remote_hold: false,
@@ -534,6 +563,9 @@ impl Engine {
                 }
             }
             SessionEvent::DidStart => {
+                if let Some(call) = self.calls.get_mut(&id) {
+                    call.give_up_at = None;
+                }
                 let started = self.start_streams(id);
                 self.shared.update_session(id, |s| {
                     s.state = SessionState::Connected;
