@@ -86,7 +86,8 @@ ctrl_tcp_listen		127.0.0.1:$CTRL_PORT
 CONF
 
 # -f: config dir; baresip stays in the foreground, setsid keeps it out of our process group.
-setsid baresip -f "$DIR" > "$DIR/baresip.log" 2>&1 < /dev/null &
+# -s: SIP trace (every message, SDP included) in the log: what peers-check.sh greps for hold.
+setsid baresip -f "$DIR" -s > "$DIR/baresip.log" 2>&1 < /dev/null &
 echo $! > "$PIDFILE"
 echo "$SIG" > "$DIR/started-with"
 

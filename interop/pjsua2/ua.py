@@ -30,8 +30,15 @@ import time
 import pjsua2 as pj
 
 
+# PJSIP logs to file descriptor 1: point that at stderr and keep the real stdout for the
+# event lines alone.
+sys.stdout.flush()
+EVENTS = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+
+
 def say(*words):
-    print(*words, flush=True)
+    print(*words, file=EVENTS, flush=True)
 
 
 class Call(pj.Call):
@@ -58,8 +65,9 @@ class Call(pj.Call):
                 continue
             state = {pj.PJSUA_CALL_MEDIA_ACTIVE: "active", pj.PJSUA_CALL_MEDIA_LOCAL_HOLD: "local-hold",
                      pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote-hold"}.get(mi.status, "none")
-            self.media.append(state)
-            say("MEDIA", state)
+            if not self.media or self.media[-1] != state:  # pjsua repeats unchanged states
+                self.media.append(state)
+                say("MEDIA", state)
             if state == "active":
                 self.ua.tone().startTransmit(self.getAudioMedia(mi.index))
 
@@ -91,16 +99,7 @@ class UA:
         self.closing = False
         self._tone = None
         self.ep = pj.Endpoint()
-        # libCreate() logs a few lines to stdout before any log config applies: send them to
-        # stderr, so that stdout holds only the event lines.
-        sys.stdout.flush()
-        saved = os.dup(1)
-        os.dup2(2, 1)
-        try:
-            self.ep.libCreate()
-        finally:
-            os.dup2(saved, 1)
-            os.close(saved)
+        self.ep.libCreate()
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = False
@@ -127,6 +126,9 @@ class UA:
         nat.sipStunUse = nat.mediaStunUse = pj.PJSUA_STUN_USE_DISABLED
         nat.iceEnabled = False
         nat.contactRewriteUse = nat.viaRewriteUse = nat.sdpNatRewriteUse = 0
+        # pjsua re-INVITEs after every answer that lists more than one codec ("lock codec"):
+        # baresip's do, which doubles every hold/unhold re-INVITE. Keep the signalling plain.
+        ac.mediaConfig.lockCodecEnabled = False
         mt = ac.mediaConfig.transportConfig
         mt.boundAddress = mt.publicAddress = "127.0.0.1"
         mt.port, mt.portRange = args.rtp_port, 100
@@ -239,7 +241,7 @@ def main():
     ap.add_argument("--unhold-after", type=float, metavar="S", help="take it off hold S s after the answer")
     ap.add_argument("--hangup-after", type=float, metavar="S", help="hang up S s after the answer")
     ap.add_argument("--duration", type=float, default=30, metavar="S", help="stop after S s (default 30)")
-    ap.add_argument("--log-level", type=int, default=1, help="PJSIP log level on stderr")
+    ap.add_argument("--log-level", type=int, default=1, help="PJSIP log level on stderr (4: SIP messages)")
     args = ap.parse_args()
     ua = UA(args)
     try:
@@ -257,7 +259,7 @@ if __name__ == "__main__":
         import traceback
         traceback.print_exc()
         rc = 1
-    sys.stdout.flush()
+    EVENTS.flush()
     sys.stderr.flush()
     # Not sys.exit(): pjsua2 objects collected after libDestroy() trip pjsua assertions.
     os._exit(rc)
