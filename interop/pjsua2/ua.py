@@ -231,7 +231,7 @@ def main():
     ap.add_argument("--domain", default=env("INTEROP_DOMAIN", "sipsimple.test"))
     ap.add_argument("--proxy-port", type=int, default=int(env("INTEROP_SIP_PORT", "15060")),
                     help="kamailio on 127.0.0.1 (outbound proxy, registrar)")
-    ap.add_argument("--port", type=int, default=int(env("INTEROP_PJSUA_SIP_PORT", "15090")), help="local SIP UDP")
+    ap.add_argument("--port", type=int, default=int(env("INTEROP_PJSUA_SIP_PORT", "15110")), help="local SIP UDP")
     ap.add_argument("--rtp-port", type=int, default=int(env("INTEROP_PJSUA_RTP_PORT", "17000")))
     ap.add_argument("--register", action="store_true")
     ap.add_argument("--answer", action="store_true", help="answer incoming calls (otherwise 486)")
