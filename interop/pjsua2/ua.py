@@ -213,7 +213,10 @@ class UA:
         self.closing = True
         for c in self.calls:
             if not c.ended:
-                c.hangup(pj.CallOpParam())
+                try:
+                    c.hangup(pj.CallOpParam())
+                except pj.Error:  # already ending
+                    pass
         end = time.monotonic() + 2
         self.pump(lambda: all(c.ended for c in self.calls), end)
         if self.args.register and self.acc.reg_code == 200:
