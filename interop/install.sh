@@ -3,7 +3,20 @@
 # Idempotent: installs only what is missing, runs `apt-get update` only when needed.
 # Services are never enabled: interop/kamailio/start.sh and interop/dns/start.sh run them
 # by hand on 127.0.0.1.
+#
+#   interop/install.sh          kamailio + unbound (what .ci/run needs)
+#   interop/install.sh peers    the same, plus the SIP user agents for call tests:
+#                               baresip (Debian) and pjsua2-python in interop/.venv
+# INTEROP_PEERS=1 is the same as the `peers` argument.
 set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PEERS="${INTEROP_PEERS:-0}"
+for arg in "$@"; do
+	case "$arg" in
+	peers) PEERS=1 ;;
+	*) echo "usage: $0 [peers]" >&2; exit 2 ;;
+	esac
+done
 
 PACKAGES=(
 	kamailio              # core + db_text, auth, auth_db, registrar, usrloc, tm, ...
@@ -13,6 +26,26 @@ PACKAGES=(
 	openssl               # self-signed certificate for kamailio's TLS port
 	python3               # the OPTIONS probe in interop/kamailio/start.sh (stdlib only)
 )
+if [[ $PEERS == 1 ]]; then
+	PACKAGES+=(
+		baresip-core  # baresip 1.0.0 + modules: ctrl_tcp, ausine, aufile, aubridge, g711, srtp
+		python3-venv  # interop/.venv for pjsua2-python
+	)
+fi
+# pjsua2-python: a manylinux wheel of PJSIP 2.15.1 (null audio, no DTLS-SRTP).
+PJSUA2_PIN="pjsua2-python==2.15.1.post1"
+VENV="$HERE/.venv"
+install_venv() {
+	[[ $PEERS == 1 ]] || return 0
+	if [[ -x $VENV/bin/python ]] && "$VENV/bin/python" -c 'import pjsua2' 2>/dev/null; then
+		echo "interop: $VENV has pjsua2"
+		return 0
+	fi
+	# Debian's python3 (its venv module comes from python3-venv), not whatever is first on PATH.
+	"${INTEROP_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
+	"$VENV/bin/pip" install -q --disable-pip-version-check "$PJSUA2_PIN"
+	"$VENV/bin/python" -c 'import pjsua2' && echo "interop: $PJSUA2_PIN installed in $VENV"
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -20,6 +53,7 @@ for p in "${PACKAGES[@]}"; do
 done
 if [[ ${#missing[@]} -eq 0 ]]; then
 	echo "interop: all packages present"
+	install_venv
 	exit 0
 fi
 echo "interop: installing ${missing[*]}"
@@ -44,3 +78,4 @@ fi
 	"${APT[@]}" update
 	"${APT[@]}" install -y --no-install-recommends "${missing[@]}"
 }
+install_venv
