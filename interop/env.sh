@@ -9,7 +9,7 @@
 : "${INTEROP_PASSWORD:=secret}"
 : "${INTEROP_RUN_DIR:=/tmp/sipsimple-interop}"
 # SIP user agents for call tests (interop/baresip, interop/pjsua2; `interop/install.sh peers`);
-# not read by the Rust tests yet.
+# the Rust call tests (driver/tests/interop_calls.rs) start them through these scripts.
 # One baresip instance per NAME: give a second instance other ports.
 : "${INTEROP_BARESIP_SIP_PORT:=15100}"      # baresip SIP (UDP+TCP)
 : "${INTEROP_BARESIP_CTRL_PORT:=15444}"     # baresip ctrl_tcp (netstring JSON)
