@@ -299,3 +299,83 @@ fn hold_and_unhold_from_each_side() {
     alice.app.stop_and_wait();
     bob.app.stop_and_wait();
 }
+
+#[test]
+fn streams_are_added_accepted_removed_and_refused() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    route(&bob, &alice, "bob", TransportKind::Udp);
+    let (_, alice_streams) = stream();
+    let (_, bob_streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, alice_streams);
+    incoming.accept(bob_streams).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+
+    // Alice adds a second audio stream; Bob accepts it with one of his own.
+    let alice_extra: Arc<dyn MediaStream> = Arc::new(SignalingStream::audio(40_002));
+    let bob_extra = Arc::new(SignalingStream::audio(40_004));
+    outgoing.add_stream(Arc::clone(&alice_extra)).unwrap();
+    let proposed = alice
+        .events
+        .wait_for("SIPSessionGotProposal", WAIT)
+        .unwrap();
+    assert_eq!(proposed.get_str("originator"), Some("local"));
+    let theirs = bob.events.wait_for("SIPSessionGotProposal", WAIT).unwrap();
+    assert_eq!(theirs.get_str("originator"), Some("remote"));
+    assert_eq!(
+        theirs.get("streams").unwrap(),
+        &serde_json::json!(["audio"])
+    );
+    incoming
+        .accept_proposal(vec![bob_extra.clone() as Arc<dyn MediaStream>])
+        .unwrap();
+    for events in [&alice.events, &bob.events] {
+        let accepted = events
+            .wait_for("SIPSessionGotAcceptProposal", WAIT)
+            .unwrap();
+        assert_eq!(
+            accepted.get("streams").unwrap(),
+            &serde_json::json!(["audio"])
+        );
+        let added = events
+            .wait_for("SIPSessionDidRenegotiateStreams", WAIT)
+            .unwrap();
+        assert_eq!(added.get_str("action"), Some("add"));
+    }
+    assert_eq!(outgoing.streams().len(), 2);
+    assert_eq!(incoming.streams().len(), 2);
+    assert_eq!(bob_extra.started(), 1);
+
+    // Alice removes it again: both sides drop it.
+    outgoing.remove_stream(&alice_extra).unwrap();
+    for events in [&alice.events, &bob.events] {
+        let removed = events
+            .wait_for("SIPSessionDidRenegotiateStreams", WAIT)
+            .unwrap();
+        assert_eq!(removed.get_str("action"), Some("remove"));
+    }
+    assert_eq!(outgoing.streams().len(), 1);
+    assert_eq!(incoming.streams().len(), 1);
+    assert_eq!(bob_extra.ended(), 1);
+
+    // A proposal Bob refuses.
+    outgoing
+        .add_stream(Arc::new(SignalingStream::audio(40_006)))
+        .unwrap();
+    bob.events.wait_for("SIPSessionGotProposal", WAIT).unwrap();
+    incoming.reject_proposal(488, None).unwrap();
+    let refused = alice
+        .events
+        .wait_for("SIPSessionGotRejectProposal", WAIT)
+        .unwrap();
+    assert_eq!(refused.get_u64("code"), Some(488));
+    assert_eq!(refused.get_str("originator"), Some("local"));
+    assert_eq!(outgoing.streams().len(), 1);
+
+    outgoing.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}

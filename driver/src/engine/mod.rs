@@ -133,6 +133,23 @@ pub(crate) enum Input {
         id: u64,
         hold: bool,
     },
+    SessionAddStream {
+        id: u64,
+        stream: Arc<dyn crate::session::MediaStream>,
+    },
+    SessionRemoveStream {
+        id: u64,
+        stream: Arc<dyn crate::session::MediaStream>,
+    },
+    SessionAcceptProposal {
+        id: u64,
+        streams: Vec<Arc<dyn crate::session::MediaStream>>,
+    },
+    SessionRejectProposal {
+        id: u64,
+        code: u16,
+        reason: Option<String>,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -562,6 +579,16 @@ impl Engine {
             }
             Input::SessionEnd { id } => self.session_end(now, id),
             Input::SessionHold { id, hold } => self.session_hold(now, id, hold),
+            Input::SessionAddStream { id, stream } => self.session_add_stream(now, id, stream),
+            Input::SessionRemoveStream { id, stream } => {
+                self.session_remove_stream(now, id, &stream);
+            }
+            Input::SessionAcceptProposal { id, streams } => {
+                self.session_accept_proposal(now, id, streams);
+            }
+            Input::SessionRejectProposal { id, code, reason } => {
+                self.session_reject_proposal(now, id, code, reason);
+            }
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }

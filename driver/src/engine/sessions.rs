@@ -29,7 +29,8 @@ use crate::session::{sender_id, stream_type_of, MediaStream, SessionInfo, Sessio
 pub(super) struct Call {
     invite: Option<InviteSession>,
     account: AccountSettings,
-    streams: Vec<Arc<dyn MediaStream>>,
+    /// The local stream of each m-line, in m-line order (`None`: rejected or removed).
+    slots: Vec<Option<Arc<dyn MediaStream>>>,
     /// The SDP we sent last (offer or answer), for versions and for checking answers.
     sent: Option<Sdp>,
     /// The offer of an incoming INVITE.
@@ -38,8 +39,11 @@ pub(super) struct Call {
     local_ip: Option<std::net::IpAddr>,
     /// Why we are ending it, when we are.
     ending: Option<&'static str>,
-    /// The offer of our re-INVITE in flight, and whether it puts the call on hold.
-    proposal: Option<(Sdp, bool)>,
+    /// The offer of our re-INVITE in flight, and what it is for.
+    proposal: Option<(Sdp, Proposal)>,
+    /// The peer's re-offer that adds streams, waiting for `accept_proposal` or
+    /// `reject_proposal`, and the types of the streams it adds.
+    incoming_proposal: Option<(Sdp, Vec<&'static str>)>,
     /// When an unanswered outgoing call is given up (`sip.invite_timeout`).
     give_up_at: Option<Instant>,
     /// A hold or unhold asked for while no re-INVITE could go out yet.
@@ -47,6 +51,32 @@ pub(super) struct Call {
     /// Whether we hold the call, and whether the peer holds it.
     local_hold: bool,
     remote_hold: bool,
+}
+
+/// What a re-INVITE of ours is for.
+enum Proposal {
+    Hold(bool),
+    Add(Arc<dyn MediaStream>),
+    Remove(usize),
+}
+
+/// Pairs the accepted m-lines of `negotiated` with `streams` the way the answer engine
+/// chose them (the first unused local stream of the same type), giving one slot per m-line.
+fn align(
+    negotiated: &NegotiatedStreams,
+    streams: &[Arc<dyn MediaStream>],
+) -> Vec<Option<Arc<dyn MediaStream>>> {
+    let mut unused: Vec<Arc<dyn MediaStream>> = streams.to_vec();
+    negotiated
+        .streams()
+        .iter()
+        .map(|line| {
+            let accepted = line.as_accepted()?;
+            let kind = stream_type_of(&accepted.media_type);
+            let i = unused.iter().position(|s| s.stream_type() == kind)?;
+            Some(unused.remove(i))
+        })
+        .collect()
 }
 
 fn originator(o: Originator) -> &'static str {
@@ -176,13 +206,14 @@ impl Engine {
             Call {
                 invite: None,
                 account: settings,
-                streams,
+                slots: streams.into_iter().map(Some).collect(),
                 sent: None,
                 remote_offer: None,
                 negotiated: None,
                 local_ip: None,
                 ending: None,
                 proposal: None,
+                incoming_proposal: None,
                 give_up_at: None,
                 pending_hold: None,
                 local_hold: false,
@@ -253,8 +284,9 @@ impl Engine {
         let origin = Origin::new("-", session_id, session_id, local.ip());
         let call = self.calls.get_mut(&id).expect("checked above");
         let media: Vec<LocalStream> = call
-            .streams
+            .slots
             .iter()
+            .flatten()
             .map(|s| s.get_local_media(local.ip()))
             .collect();
         let offer = match build_offer(&origin, &media) {
@@ -361,13 +393,14 @@ impl Engine {
             Call {
                 invite: Some(invite),
                 account,
-                streams: Vec::new(),
+                slots: Vec::new(),
                 sent: None,
                 remote_offer: None,
                 negotiated: None,
                 local_ip: Some(local.ip()),
                 ending: None,
                 proposal: None,
+                incoming_proposal: None,
                 give_up_at: None,
                 pending_hold: None,
                 local_hold: false,
@@ -423,15 +456,18 @@ impl Engine {
         let body = match &call.remote_offer {
             Some(offer) => match answer(offer, &origin, &media) {
                 Ok((sdp, negotiated)) => {
+                    call.slots = align(&negotiated, &streams);
                     call.negotiated = Some(negotiated);
                     Some(sdp)
                 }
                 Err(_) => None,
             },
             // A late offer: ours goes in the 2xx, the answer comes in the ACK.
-            None => build_offer(&origin, &media).ok(),
+            None => {
+                call.slots = streams.iter().cloned().map(Some).collect();
+                build_offer(&origin, &media).ok()
+            }
         };
-        call.streams = streams.clone();
         let Some(invite) = call.invite.as_mut() else {
             return;
         };
@@ -440,7 +476,9 @@ impl Engine {
                 let bytes = Bytes::from(sdp.to_bytes());
                 call.sent = Some(sdp);
                 let _ = invite.accept(now, Some(bytes));
-                self.shared.update_session(id, |s| s.streams = streams);
+                let live: Vec<Arc<dyn MediaStream>> =
+                    call.slots.iter().flatten().cloned().collect();
+                self.shared.update_session(id, |s| s.streams = live);
             }
             None => {
                 call.ending = Some("no acceptable stream");
@@ -617,11 +655,8 @@ impl Engine {
             }
             SessionEvent::GotProposal { offer } => self.answer_proposal(now, id, offer),
             SessionEvent::ProposalAccepted { answer } => self.proposal_accepted(id, answer),
-            SessionEvent::ProposalRejected { .. } => {
-                // The peer kept the session as it was: so do we.
-                if let Some(call) = self.calls.get_mut(&id) {
-                    call.proposal = None;
-                }
+            SessionEvent::ProposalRejected { code, reason } => {
+                self.proposal_rejected(id, code, &reason);
             }
             SessionEvent::GotOffer { .. } | SessionEvent::ProposalWillRetry { .. } => {}
             _ => {}
@@ -650,34 +685,121 @@ impl Engine {
             call.pending_hold = Some(hold);
             return false;
         }
+        let sent = self.propose(now, id, Proposal::Hold(hold), |reoffer| {
+            if hold {
+                reoffer.hold();
+            } else {
+                reoffer.unhold();
+            }
+            Ok(())
+        });
+        if !sent {
+            // A transaction of the dialog is still open (the ACK of the peer's re-INVITE,
+            // say): again once it is done.
+            if let Some(call) = self.calls.get_mut(&id) {
+                call.pending_hold = Some(hold);
+            }
+        }
+        sent
+    }
+
+    /// `Session::add_stream`: a re-offer with a new m-line at the end (RFC 3264 §8.1).
+    pub(super) fn session_add_stream(
+        &mut self,
+        now: Instant,
+        id: u64,
+        stream: Arc<dyn MediaStream>,
+    ) {
+        let ip = self.calls.get(&id).and_then(|c| c.local_ip);
+        let Some(ip) = ip else {
+            return;
+        };
+        let media = stream.get_local_media(ip);
+        let kind = stream.stream_type();
+        let sent = self.propose(now, id, Proposal::Add(Arc::clone(&stream)), |reoffer| {
+            reoffer.add_stream(&media).map(|_| ())
+        });
+        let sender = sender_id(id);
+        if sent {
+            self.post(
+                "SIPSessionGotProposal",
+                &sender,
+                json!({"originator": "local", "streams": [kind]}),
+            );
+            self.drive_call(now, id);
+        } else {
+            self.post(
+                "SIPSessionHadProposalFailure",
+                &sender,
+                json!({"failure_reason": "the session cannot take a proposal now", "streams": [kind]}),
+            );
+        }
+    }
+
+    /// `Session::remove_stream`: the stream's m-line gets port 0 (RFC 3264 §8.2); the stream
+    /// ends whatever the peer answers.
+    pub(super) fn session_remove_stream(
+        &mut self,
+        now: Instant,
+        id: u64,
+        stream: &Arc<dyn MediaStream>,
+    ) {
+        let index = self.calls.get(&id).and_then(|c| {
+            c.slots
+                .iter()
+                .position(|slot| slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, stream)))
+        });
+        let Some(index) = index else {
+            return;
+        };
+        if self.propose(now, id, Proposal::Remove(index), |reoffer| {
+            reoffer.remove_stream(index).map(|_| ())
+        }) {
+            self.drive_call(now, id);
+        } else {
+            // No re-INVITE can go out now: the stream goes anyway, as the seed does.
+            self.stream_removed(id, index);
+        }
+    }
+
+    /// Builds a re-offer from the current state with `change` and sends it; `false` when
+    /// the session cannot take a proposal now.
+    fn propose(
+        &mut self,
+        now: Instant,
+        id: u64,
+        purpose: Proposal,
+        change: impl FnOnce(
+            &mut sipsimple_proto::sdp::negotiation::Reoffer<'_>,
+        ) -> Result<(), sipsimple_proto::sdp::negotiation::NegotiationError>,
+    ) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
+        if call.proposal.is_some() || call.incoming_proposal.is_some() {
+            return false;
+        }
         let (Some(sent), Some(negotiated)) = (&call.sent, &call.negotiated) else {
-            call.pending_hold = Some(hold);
             return false;
         };
         let Ok(mut reoffer) = sipsimple_proto::sdp::negotiation::Reoffer::new(sent, negotiated)
         else {
             return false;
         };
-        if hold {
-            reoffer.hold();
-        } else {
-            reoffer.unhold();
+        if change(&mut reoffer).is_err() {
+            return false;
         }
         let offer = reoffer.build();
         let bytes = Bytes::from(offer.to_bytes());
         let Some(invite) = call.invite.as_mut() else {
             return false;
         };
-        if invite.propose(now, &mut self.rng, Some(bytes)).is_ok() {
-            call.proposal = Some((offer, hold));
-            call.pending_hold = None;
-            true
-        } else {
-            // A transaction of the dialog is still open (the ACK of the peer's re-INVITE,
-            // say): again once it is done.
-            call.pending_hold = Some(hold);
-            false
+        if invite.propose(now, &mut self.rng, Some(bytes)).is_err() {
+            return false;
         }
+        call.proposal = Some((offer, purpose));
+        call.pending_hold = None;
+        true
     }
 
     /// The peer accepted our re-offer: its answer is the new state.
@@ -685,7 +807,7 @@ impl Engine {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
-        let Some((offer, hold)) = call.proposal.take() else {
+        let Some((offer, purpose)) = call.proposal.take() else {
             return;
         };
         let checked = answer
@@ -693,79 +815,305 @@ impl Engine {
             .map(Sdp::parse)
             .and_then(Result::ok)
             .and_then(|a| process_answer(&offer, &a).ok());
-        if let Some(negotiated) = checked {
-            call.negotiated = Some(negotiated);
-            call.sent = Some(offer);
-            if call.local_hold != hold {
-                call.local_hold = hold;
-                let on_hold = call.local_hold || call.remote_hold;
-                self.shared.update_session(id, |s| s.on_hold = on_hold);
+        let sender = sender_id(id);
+        let Some(negotiated) = checked else {
+            // An answer that does not fit: the session stays as it was.
+            if let Proposal::Add(stream) = &purpose {
+                let kind = stream.stream_type();
                 self.post(
-                    "SIPSessionDidChangeHoldState",
+                    "SIPSessionHadProposalFailure",
+                    &sender,
+                    json!({"failure_reason": "the answer does not fit the offer", "streams": [kind]}),
+                );
+            }
+            return;
+        };
+        match purpose {
+            Proposal::Hold(hold) => {
+                call.negotiated = Some(negotiated);
+                call.sent = Some(offer);
+                if call.local_hold != hold {
+                    call.local_hold = hold;
+                    let on_hold = call.local_hold || call.remote_hold;
+                    self.shared.update_session(id, |s| s.on_hold = on_hold);
+                    self.post(
+                        "SIPSessionDidChangeHoldState",
+                        &sender,
+                        json!({"originator": "local", "on_hold": hold, "partial": false}),
+                    );
+                }
+            }
+            Proposal::Add(stream) => {
+                let index = call.slots.len();
+                let kind = stream.stream_type();
+                let accepted = negotiated.accepted(index).cloned();
+                call.negotiated = Some(negotiated);
+                call.sent = Some(offer);
+                match accepted {
+                    Some(accepted) => {
+                        stream.start(&accepted);
+                        call.slots.push(Some(stream));
+                        let live: Vec<Arc<dyn MediaStream>> =
+                            call.slots.iter().flatten().cloned().collect();
+                        self.shared.update_session(id, |s| s.streams = live);
+                        self.post(
+                            "SIPSessionGotAcceptProposal",
+                            &sender,
+                            json!({"originator": "local", "streams": [kind], "proposed_streams": [kind]}),
+                        );
+                        self.post(
+                            "SIPSessionDidRenegotiateStreams",
+                            &sender,
+                            json!({"action": "add", "streams": [kind]}),
+                        );
+                    }
+                    None => {
+                        call.slots.push(None);
+                        stream.end();
+                        self.post(
+                            "SIPSessionGotRejectProposal",
+                            &sender,
+                            json!({"originator": "local", "code": 200, "reason": "stream not accepted", "streams": [kind]}),
+                        );
+                    }
+                }
+            }
+            Proposal::Remove(index) => {
+                call.negotiated = Some(negotiated);
+                call.sent = Some(offer);
+                self.stream_removed(id, index);
+            }
+        }
+    }
+
+    /// The peer refused our re-offer: the session stays as it was, except that a stream we
+    /// removed is gone anyway.
+    fn proposal_rejected(&mut self, id: u64, code: u16, reason: &str) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some((_, purpose)) = call.proposal.take() else {
+            return;
+        };
+        match purpose {
+            Proposal::Hold(_) => {}
+            Proposal::Add(stream) => {
+                stream.end();
+                let kind = stream.stream_type();
+                self.post(
+                    "SIPSessionGotRejectProposal",
                     &sender_id(id),
-                    json!({"originator": "local", "on_hold": hold, "partial": false}),
+                    json!({"originator": "local", "code": code, "reason": reason, "streams": [kind]}),
+                );
+            }
+            Proposal::Remove(index) => self.stream_removed(id, index),
+        }
+    }
+
+    /// A stream left the session: it ends, its slot empties.
+    fn stream_removed(&mut self, id: u64, index: usize) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some(stream) = call.slots.get_mut(index).and_then(Option::take) else {
+            return;
+        };
+        stream.end();
+        let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        self.shared.update_session(id, |s| s.streams = live);
+        self.post(
+            "SIPSessionDidRenegotiateStreams",
+            &sender_id(id),
+            json!({"action": "remove", "streams": [stream.stream_type()]}),
+        );
+    }
+
+    /// A re-INVITE from the peer. One that only changes the streams we have (a hold, a new
+    /// port, a stream removed) is answered at once with them; one that adds streams waits
+    /// for `accept_proposal` or `reject_proposal` (`SIPSessionGotProposal`). An offer that
+    /// cannot be answered gets 488 and the session stays as it was.
+    fn answer_proposal(&mut self, now: Instant, id: u64, offer: Option<Bytes>) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let parsed = offer.as_deref().map(Sdp::parse).and_then(Result::ok);
+        let Some(offer) = parsed else {
+            if let Some(invite) = call.invite.as_mut() {
+                let _ = invite.reject_proposal(now, 488);
+            }
+            return;
+        };
+        if offer.media().len() > call.slots.len() {
+            let added: Vec<&'static str> = offer.media()[call.slots.len()..]
+                .iter()
+                .map(|m| stream_type_of(m.media_type()))
+                .collect();
+            call.incoming_proposal = Some((offer, added.clone()));
+            self.post(
+                "SIPSessionGotProposal",
+                &sender_id(id),
+                json!({"originator": "remote", "streams": added}),
+            );
+            return;
+        }
+        let current: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        self.answer_reoffer(now, id, &offer, &current);
+    }
+
+    /// `Session::accept_proposal`: the peer's added streams are answered with `streams`.
+    pub(super) fn session_accept_proposal(
+        &mut self,
+        now: Instant,
+        id: u64,
+        streams: Vec<Arc<dyn MediaStream>>,
+    ) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        let Some((offer, proposed)) = call.incoming_proposal.take() else {
+            return;
+        };
+        let current: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        let before = call.slots.len();
+        let mut all = current.clone();
+        all.extend(streams.iter().cloned());
+        if self.answer_reoffer(now, id, &offer, &all) {
+            let Some(call) = self.calls.get(&id) else {
+                return;
+            };
+            let added: Vec<&'static str> = call.slots[before.min(call.slots.len())..]
+                .iter()
+                .flatten()
+                .map(|s| s.stream_type())
+                .collect();
+            let sender = sender_id(id);
+            self.post(
+                "SIPSessionGotAcceptProposal",
+                &sender,
+                json!({"originator": "remote", "streams": added, "proposed_streams": proposed}),
+            );
+            if !added.is_empty() {
+                self.post(
+                    "SIPSessionDidRenegotiateStreams",
+                    &sender,
+                    json!({"action": "add", "streams": added}),
                 );
             }
         }
     }
 
-    /// A re-INVITE from the peer: answered with the same streams (their directions follow
-    /// RFC 3264 §6.1, so a hold is answered as one); an offer that cannot be answered gets
-    /// 488 and the session stays as it was.
-    fn answer_proposal(&mut self, now: Instant, id: u64, offer: Option<Bytes>) {
+    /// `Session::reject_proposal`: the peer's re-INVITE gets `code`.
+    pub(super) fn session_reject_proposal(
+        &mut self,
+        now: Instant,
+        id: u64,
+        code: u16,
+        reason: Option<String>,
+    ) {
         let Some(call) = self.calls.get_mut(&id) else {
             return;
+        };
+        let Some((_, proposed)) = call.incoming_proposal.take() else {
+            return;
+        };
+        if let Some(invite) = call.invite.as_mut() {
+            let _ = invite.reject_proposal(now, code);
+        }
+        let reason = reason.unwrap_or_else(|| {
+            sipsimple_proto::sip::StatusCode::new(code)
+                .map_or("", |c| c.canonical_reason())
+                .to_owned()
+        });
+        self.post(
+            "SIPSessionGotRejectProposal",
+            &sender_id(id),
+            json!({"originator": "remote", "code": code, "reason": reason, "streams": proposed}),
+        );
+        self.drive_call(now, id);
+    }
+
+    /// Answers a re-offer with `streams` (RFC 3264 §6), starting streams on m-lines that
+    /// are new and ending those the offer removed; `true` when answered.
+    fn answer_reoffer(
+        &mut self,
+        now: Instant,
+        id: u64,
+        offer: &Sdp,
+        streams: &[Arc<dyn MediaStream>],
+    ) -> bool {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
         };
         let ip = call
             .local_ip
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-        let media: Vec<LocalStream> = call.streams.iter().map(|s| s.get_local_media(ip)).collect();
-        let answered = offer
-            .as_deref()
-            .map(Sdp::parse)
-            .and_then(Result::ok)
-            .and_then(|offer| {
-                let origin = call.sent.as_ref().map(|s| s.origin().clone())?;
-                let (mut sdp, negotiated) = answer(&offer, &origin, &media).ok()?;
-                if let Some(previous) = &call.sent {
-                    set_version_after(previous, &mut sdp);
-                }
-                Some((sdp, negotiated))
-            });
+        let media: Vec<LocalStream> = streams.iter().map(|s| s.get_local_media(ip)).collect();
+        let answered = call.sent.as_ref().and_then(|previous| {
+            let (mut sdp, negotiated) = answer(offer, previous.origin(), &media).ok()?;
+            set_version_after(previous, &mut sdp);
+            Some((sdp, negotiated))
+        });
         let Some(invite) = call.invite.as_mut() else {
-            return;
+            return false;
         };
-        match answered {
-            Some((sdp, negotiated)) => {
-                // The peer holds the call when it no longer receives on any accepted stream
-                // (it offers sendonly or inactive, RFC 3264 §8.4).
-                let held = negotiated.iter_accepted().count() > 0
-                    && negotiated
-                        .iter_accepted()
-                        .all(|(_, s)| !s.remote_direction.receives());
-                let bytes = Bytes::from(sdp.to_bytes());
-                call.sent = Some(sdp);
-                call.negotiated = Some(negotiated);
-                let _ = invite.accept_proposal(now, Some(bytes));
-                if call.remote_hold != held {
-                    call.remote_hold = held;
-                    let on_hold = call.local_hold || call.remote_hold;
-                    self.shared.update_session(id, |s| s.on_hold = on_hold);
-                    self.post(
-                        "SIPSessionDidChangeHoldState",
-                        &sender_id(id),
-                        json!({"originator": "remote", "on_hold": held, "partial": false}),
-                    );
-                }
-            }
-            None => {
-                let _ = invite.reject_proposal(now, 488);
+        let Some((sdp, negotiated)) = answered else {
+            let _ = invite.reject_proposal(now, 488);
+            return false;
+        };
+        // The peer holds the call when it no longer receives on any accepted stream
+        // (it offers sendonly or inactive, RFC 3264 §8.4).
+        let held = negotiated.iter_accepted().count() > 0
+            && negotiated
+                .iter_accepted()
+                .all(|(_, s)| !s.remote_direction.receives());
+        let bytes = Bytes::from(sdp.to_bytes());
+        let _ = invite.accept_proposal(now, Some(bytes));
+        let slots = align(&negotiated, streams);
+        let old = std::mem::replace(&mut call.slots, slots);
+        // Streams new to the session start; those no longer in it end.
+        let mut removed = Vec::new();
+        for stream in old.iter().flatten() {
+            if !call.slots.iter().flatten().any(|s| Arc::ptr_eq(s, stream)) {
+                stream.end();
+                removed.push(stream.stream_type());
             }
         }
+        for (index, accepted) in negotiated.iter_accepted() {
+            if let Some(Some(stream)) = call.slots.get(index) {
+                if !old.iter().flatten().any(|s| Arc::ptr_eq(s, stream)) {
+                    stream.start(accepted);
+                }
+            }
+        }
+        call.sent = Some(sdp);
+        call.negotiated = Some(negotiated);
+        let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        let hold_changed = call.remote_hold != held;
+        call.remote_hold = held;
+        let on_hold = call.local_hold || call.remote_hold;
+        self.shared.update_session(id, |s| {
+            s.streams = live;
+            s.on_hold = on_hold;
+        });
+        let sender = sender_id(id);
+        if hold_changed {
+            self.post(
+                "SIPSessionDidChangeHoldState",
+                &sender,
+                json!({"originator": "remote", "on_hold": held, "partial": false}),
+            );
+        }
+        if !removed.is_empty() {
+            self.post(
+                "SIPSessionDidRenegotiateStreams",
+                &sender,
+                json!({"action": "remove", "streams": removed}),
+            );
+        }
+        true
     }
 
-    /// Starts the streams the negotiation accepted, pairing accepted m-lines with local
-    /// streams of the same media type in order; returns the started streams' types.
+    /// Starts the streams of the accepted m-lines; returns their types.
     fn start_streams(&mut self, id: u64) -> Vec<&'static str> {
         let Some(call) = self.calls.get(&id) else {
             return Vec::new();
@@ -773,23 +1121,22 @@ impl Engine {
         let Some(negotiated) = &call.negotiated else {
             return Vec::new();
         };
-        let mut unused: Vec<Arc<dyn MediaStream>> = call.streams.clone();
         let mut started = Vec::new();
-        for (_, accepted) in negotiated.iter_accepted() {
-            let kind = stream_type_of(&accepted.media_type);
-            if let Some(i) = unused.iter().position(|s| s.stream_type() == kind) {
-                let stream = unused.remove(i);
+        for (index, accepted) in negotiated.iter_accepted() {
+            if let Some(Some(stream)) = call.slots.get(index) {
                 stream.start(accepted);
                 started.push(stream.stream_type());
             }
         }
+        let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        self.shared.update_session(id, |s| s.streams = live);
         started
     }
 
     /// The call is over: its streams end and it is forgotten.
     fn finish(&mut self, id: u64) {
         if let Some(call) = self.calls.remove(&id) {
-            for stream in &call.streams {
+            for stream in call.slots.iter().flatten() {
                 stream.end();
             }
         }

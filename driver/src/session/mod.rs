@@ -10,8 +10,8 @@
 //! Streams implement [`MediaStream`]; until the audio engine exists, [`SignalingStream`]
 //! negotiates audio without carrying it.
 //!
-//! Hold and unhold work from either side. Not yet: stream proposals (the peer's re-INVITEs
-//! are answered with the same streams), transfer and conferences.
+//! Hold and unhold, and adding and removing streams, work from either side. Not yet:
+//! transfer and conferences.
 
 mod stream;
 
@@ -314,6 +314,64 @@ impl Session {
         self.send(Input::SessionHold {
             id: self.id,
             hold: false,
+        })
+    }
+
+    /// Proposes a new stream to the peer (a re-INVITE with one more m-line):
+    /// `SIPSessionGotProposal` now, then `SIPSessionGotAcceptProposal` and
+    /// `SIPSessionDidRenegotiateStreams` or `SIPSessionGotRejectProposal` (or
+    /// `SIPSessionHadProposalFailure` when no re-INVITE can go out now).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn add_stream(&self, stream: Arc<dyn MediaStream>) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionAddStream {
+            id: self.id,
+            stream,
+        })
+    }
+
+    /// Removes a stream from the session (its m-line gets port 0); it ends even if the peer
+    /// refuses. `SIPSessionDidRenegotiateStreams` follows.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn remove_stream(&self, stream: &Arc<dyn MediaStream>) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionRemoveStream {
+            id: self.id,
+            stream: Arc::clone(stream),
+        })
+    }
+
+    /// Accepts the streams the peer proposed (`SIPSessionGotProposal` from the remote side)
+    /// with `streams`; proposed streams none of them matches are rejected.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn accept_proposal(&self, streams: Vec<Arc<dyn MediaStream>>) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionAcceptProposal {
+            id: self.id,
+            streams,
+        })
+    }
+
+    /// Refuses the peer's proposal with `code` (488 Not Acceptable Here, usually).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn reject_proposal(&self, code: u16, reason: Option<&str>) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionRejectProposal {
+            id: self.id,
+            code,
+            reason: reason.map(str::to_owned),
         })
     }
 
