@@ -1,6 +1,7 @@
 //! INVITE sessions (RFC 3261 §13–§15): the call on both sides — the INVITE and its answers,
-//! early and confirmed dialogs, the ACK, CANCEL, re-INVITE with glare handling, and BYE — as a
-//! sans-IO transaction user over the [`Endpoint`] and the [`Dialog`].
+//! early and confirmed dialogs, the ACK, CANCEL, re-INVITE with glare handling, session
+//! timers (RFC 4028) and BYE — as a sans-IO transaction user over the [`Endpoint`] and the
+//! [`Dialog`].
 //!
 //! One [`InviteSession`] is one call. It is created as the caller
 //! ([`InviteSession::connect`]) or as the callee of an INVITE the endpoint passed up
@@ -29,17 +30,47 @@
 //!
 //! Every input that can start a timer takes `now`; the session never reads a clock and time
 //! that goes backwards is clamped to the latest `now` seen. Its own timers are the 2xx
-//! retransmission and the missing ACK of the callee (§13.3.1.4), the glare back-off (§14.1)
-//! and the wait for the final response after a CANCEL (§9.1); the transactions' timers
+//! retransmission and the missing ACK of the callee (§13.3.1.4), the glare back-off (§14.1),
+//! the wait for the final response after a CANCEL (§9.1) and the session refresh and expiry
+//! (RFC 4028 §10); the transactions' timers
 //! (Timer B, F…) run in the endpoint and come back as [`Event::Timeout`]. Randomness (Call-ID,
 //! tags, glare back-off, digest cnonces) comes from the [`Random`] given to the inputs.
+//!
+//! # Session timers (RFC 4028)
+//!
+//! On by default ([`SessionTimerConfig::default`]: Session-Expires 1800 s, Min-SE 90 s;
+//! `session_timer: None` in [`InviteConfig`] or [`IncomingConfig`] turns them off).
+//!
+//! - Our INVITEs and re-INVITEs carry `Supported: timer`, Session-Expires (in a re-INVITE the
+//!   running interval and its refresher, §7.4) and Min-SE. A 422 whose Min-SE is above what
+//!   we asked for makes us ask again with it (next CSeq); a 422 that cannot help fails the
+//!   INVITE (or rejects the proposal). The 2xx decides (§7.2): its Session-Expires sets the
+//!   interval and its `refresher` who refreshes (we do when it names none); without one no
+//!   timer runs.
+//! - As UAS we refuse a request that supports timers and asks for less than our Min-SE with
+//!   422 and our Min-SE (§9), before any event. Our 2xx carries `Session-Expires:
+//!   N;refresher=…` — the interval asked for, lowered to ours, never below either Min-SE;
+//!   the refresher the request named, the UAC when it left the choice open, ourselves when it
+//!   does not support timers — and `Require: timer` when it supports them.
+//! - Every 2xx of an INVITE or re-INVITE, in either direction, starts the timer anew
+//!   ([`InviteSession::session_interval`]). The refresher sends the refresh at half the
+//!   interval ([`Timer::SessionRefresh`]): a re-INVITE the session makes by itself with our
+//!   last session description (the offer or answer we last sent) unchanged, reported with
+//!   [`SessionEvent::DidRefresh`] once accepted; a refresh due while another offer is pending
+//!   waits for it. A refresh answered 408 or timing out ends the session with BYE, one
+//!   answered 481 ends it at once, one refused otherwise leaves the session to expire. The
+//!   other side ends the session with BYE and [`SESSION_EXPIRED`] when no refresh came by the
+//!   interval minus min(32 s, interval/3) ([`Timer::SessionExpiry`], §10).
+//! - The peer's refreshes are re-INVITEs like any other: they come as
+//!   [`SessionEvent::GotProposal`] and the user answers them (with its last answer again when
+//!   nothing changed). UPDATE is not supported, so refreshes never use it.
 //!
 //! In-dialog requests go to the first route of the route set, else the remote target, when
 //! its host is an IP address; otherwise to the address the session started with (the
 //! configured destination of the caller, the source of the INVITE for the callee). Resolving
 //! host names (RFC 3263) is left to later work.
 //!
-//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE, session timers,
+//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE (sent or received),
 //! REFER/transfer and conferences.
 //!
 //! ```no_run
@@ -396,8 +427,8 @@ pub enum SessionEvent {
     DidEnd {
         /// Who ended it.
         originator: Originator,
-        /// Why: `"Call completed"` for a BYE, [`MISSING_ACK`], or the status of an in-dialog
-        /// request answered 408/481 (or timed out).
+        /// Why: `"Call completed"` for a BYE, [`MISSING_ACK`], [`SESSION_EXPIRED`], or the
+        /// status of an in-dialog request answered 408/481 (or timed out).
         reason: String,
     },
     /// The peer sent a re-INVITE. Answer with [`InviteSession::accept_proposal`] or
@@ -2149,11 +2180,10 @@ impl InviteSession {
         {
             // Glare: our offer is pending.
             Some(respond(REQUEST_PENDING))
-        } else if let Some(min_se) = self.too_small(request) {
-            // RFC 4028 §9: the interval asked for is below our minimum.
-            Some(respond(SESSION_INTERVAL_TOO_SMALL).with_header(&MinSe::new(min_se)))
         } else {
-            None
+            // RFC 4028 §9: the interval asked for is below our minimum.
+            self.too_small(request)
+                .map(|min_se| respond(SESSION_INTERVAL_TOO_SMALL).with_header(&MinSe::new(min_se)))
         };
         if let Some(response) = response {
             self.actions.push_back(Action::Respond { tx, response });

@@ -1076,10 +1076,12 @@ fn a_422_that_does_not_raise_the_interval_fails_the_call() {
     let refusal = Response::for_request(&invite, SESSION_INTERVAL_TOO_SMALL)
         .with_to_tag("x")
         .with_header(&MinSe::new(90));
-    let tx = match p.sides[1].session.as_ref().unwrap().invite_server_tx {
-        Some(tx) => tx,
-        None => unreachable!(),
-    };
+    let tx = p.sides[1]
+        .session
+        .as_ref()
+        .unwrap()
+        .invite_server_tx
+        .unwrap();
     let now = p.now;
     p.sides[1].endpoint.respond(now, tx, &refusal).unwrap();
     p.settle();
