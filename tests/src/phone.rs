@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use sipsimple_proto::endpoint::{Endpoint, EndpointConfig, TransportKind};
 use sipsimple_proto::invite::{
-    IncomingConfig, InviteConfig, InviteSession, SessionEvent, SessionState,
+    IncomingConfig, InviteConfig, InviteSession, SessionEvent, SessionState, SessionTimerConfig,
 };
 use sipsimple_proto::rand::SeededRandom;
 use sipsimple_proto::request::Route;
@@ -63,6 +63,10 @@ pub struct Phone {
     pub events: Vec<(Duration, SessionEvent)>,
     /// Drop every ACK this phone sends (to test the missing ACK).
     pub drop_acks: bool,
+    /// Drop every request this phone sends from this virtual time on (a peer gone silent).
+    pub silent_after: Option<Duration>,
+    /// The session timers of its calls (RFC 4028); the default ones unless changed.
+    pub session_timer: Option<SessionTimerConfig>,
     /// Messages sent, by the first word of their start line (method or status code), with
     /// the virtual time since the start.
     pub sent: Vec<(Duration, String)>,
@@ -91,6 +95,8 @@ impl Phone {
             due: Vec::new(),
             events: Vec::new(),
             drop_acks: false,
+            silent_after: None,
+            session_timer: Some(SessionTimerConfig::default()),
             sent: Vec::new(),
             latest: t0,
         };
@@ -132,7 +138,8 @@ impl Phone {
                     transport: TransportKind::Udp,
                 },
             )
-            .with_offer(Bytes::from_static(b"offer"));
+            .with_offer(Bytes::from_static(b"offer"))
+            .with_session_timer(self.session_timer);
             self.session =
                 Some(InviteSession::connect(now, &mut self.rng, config).expect("a call"));
             return;
@@ -230,7 +237,8 @@ impl Phone {
                             &mut self.rng,
                             IncomingConfig::new(
                                 format!("sip:me@{}", self.addr).parse().expect("a URI"),
-                            ),
+                            )
+                            .with_session_timer(self.session_timer),
                             tx,
                             request,
                             Route {
@@ -279,6 +287,16 @@ impl Node for Phone {
             if self.drop_acks && word == "ACK" {
                 self.sent
                     .push((self.latest - self.t0, "lost ACK".to_owned()));
+                continue;
+            }
+            let is_request = !t.payload.starts_with(b"SIP/2.0");
+            if is_request
+                && self
+                    .silent_after
+                    .is_some_and(|after| self.latest - self.t0 >= after)
+            {
+                self.sent
+                    .push((self.latest - self.t0, format!("lost {word}")));
                 continue;
             }
             self.sent.push((self.latest - self.t0, word));

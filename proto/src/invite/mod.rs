@@ -1,6 +1,7 @@
 //! INVITE sessions (RFC 3261 §13–§15): the call on both sides — the INVITE and its answers,
-//! early and confirmed dialogs, the ACK, CANCEL, re-INVITE with glare handling, and BYE — as a
-//! sans-IO transaction user over the [`Endpoint`] and the [`Dialog`].
+//! early and confirmed dialogs, the ACK, CANCEL, re-INVITE with glare handling, session
+//! timers (RFC 4028) and BYE — as a sans-IO transaction user over the [`Endpoint`] and the
+//! [`Dialog`].
 //!
 //! One [`InviteSession`] is one call. It is created as the caller
 //! ([`InviteSession::connect`]) or as the callee of an INVITE the endpoint passed up
@@ -29,17 +30,47 @@
 //!
 //! Every input that can start a timer takes `now`; the session never reads a clock and time
 //! that goes backwards is clamped to the latest `now` seen. Its own timers are the 2xx
-//! retransmission and the missing ACK of the callee (§13.3.1.4), the glare back-off (§14.1)
-//! and the wait for the final response after a CANCEL (§9.1); the transactions' timers
+//! retransmission and the missing ACK of the callee (§13.3.1.4), the glare back-off (§14.1),
+//! the wait for the final response after a CANCEL (§9.1) and the session refresh and expiry
+//! (RFC 4028 §10); the transactions' timers
 //! (Timer B, F…) run in the endpoint and come back as [`Event::Timeout`]. Randomness (Call-ID,
 //! tags, glare back-off, digest cnonces) comes from the [`Random`] given to the inputs.
+//!
+//! # Session timers (RFC 4028)
+//!
+//! On by default ([`SessionTimerConfig::default`]: Session-Expires 1800 s, Min-SE 90 s;
+//! `session_timer: None` in [`InviteConfig`] or [`IncomingConfig`] turns them off).
+//!
+//! - Our INVITEs and re-INVITEs carry `Supported: timer`, Session-Expires (in a re-INVITE the
+//!   running interval and its refresher, §7.4) and Min-SE. A 422 whose Min-SE is above what
+//!   we asked for makes us ask again with it (next CSeq); a 422 that cannot help fails the
+//!   INVITE (or rejects the proposal). The 2xx decides (§7.2): its Session-Expires sets the
+//!   interval and its `refresher` who refreshes (we do when it names none); without one no
+//!   timer runs.
+//! - As UAS we refuse a request that supports timers and asks for less than our Min-SE with
+//!   422 and our Min-SE (§9), before any event. Our 2xx carries `Session-Expires:
+//!   N;refresher=…` — the interval asked for, lowered to ours, never below either Min-SE;
+//!   the refresher the request named, the UAC when it left the choice open, ourselves when it
+//!   does not support timers — and `Require: timer` when it supports them.
+//! - Every 2xx of an INVITE or re-INVITE, in either direction, starts the timer anew
+//!   ([`InviteSession::session_interval`]). The refresher sends the refresh at half the
+//!   interval ([`Timer::SessionRefresh`]): a re-INVITE the session makes by itself with our
+//!   last session description (the offer or answer we last sent) unchanged, reported with
+//!   [`SessionEvent::DidRefresh`] once accepted; a refresh due while another offer is pending
+//!   waits for it. A refresh answered 408 or timing out ends the session with BYE, one
+//!   answered 481 ends it at once, one refused otherwise leaves the session to expire. The
+//!   other side ends the session with BYE and [`SESSION_EXPIRED`] when no refresh came by the
+//!   interval minus min(32 s, interval/3) ([`Timer::SessionExpiry`], §10).
+//! - The peer's refreshes are re-INVITEs like any other: they come as
+//!   [`SessionEvent::GotProposal`] and the user answers them (with its last answer again when
+//!   nothing changed). UPDATE is not supported, so refreshes never use it.
 //!
 //! In-dialog requests go to the first route of the route set, else the remote target, when
 //! its host is an IP address; otherwise to the address the session started with (the
 //! configured destination of the caller, the source of the INVITE for the callee). Resolving
 //! host names (RFC 3263) is left to later work.
 //!
-//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE, session timers,
+//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE (sent or received),
 //! REFER/transfer and conferences.
 //!
 //! ```no_run
@@ -92,7 +123,10 @@ use crate::endpoint::{ClientTxId, Endpoint, Event, ServerTxId, TransportKind};
 use crate::rand::Random;
 use crate::request::{Credentials, Route, CALL_ID_LEN, TAG_LEN};
 use crate::sip::auth::DigestClient;
-use crate::sip::headers::{Contact, Cseq, HeaderName, Headers, RetryAfter, ToHeader};
+use crate::sip::headers::{
+    Contact, Cseq, HeaderName, Headers, MinSe, Refresher, Require, RetryAfter, SessionExpires,
+    Supported, ToHeader,
+};
 use crate::sip::{Address, Method, Request, RequestBuilder, Response, StatusCode, Uri};
 use crate::transaction::TimerConfig;
 
@@ -101,6 +135,10 @@ pub const SDP: &str = "application/sdp";
 
 /// The reason of the session that ends because the ACK of its 2xx never came (§13.3.1.4).
 pub const MISSING_ACK: &str = "missing ACK";
+
+/// The reason of the session we end with BYE because the refresher let the session timer
+/// run out (RFC 4028 §10).
+pub const SESSION_EXPIRED: &str = "session timer expired";
 
 /// What a caller's session starts with.
 #[derive(Debug, Clone)]
@@ -124,6 +162,9 @@ pub struct InviteConfig {
     pub offer: Option<Bytes>,
     /// The transaction timers (T1, T2) the session's own timers derive from.
     pub timers: TimerConfig,
+    /// Session timers (RFC 4028); `None` leaves them out of our requests and ignores them in
+    /// the answers. [`InviteConfig::new`] takes [`SessionTimerConfig::default`].
+    pub session_timer: Option<SessionTimerConfig>,
 }
 
 impl InviteConfig {
@@ -145,12 +186,19 @@ impl InviteConfig {
             credentials: None,
             offer: None,
             timers: TimerConfig::default(),
+            session_timer: Some(SessionTimerConfig::default()),
         }
     }
 
     /// The same with an offer in the INVITE.
     pub fn with_offer(mut self, offer: Bytes) -> Self {
         self.offer = Some(offer);
+        self
+    }
+
+    /// The same with these session timers (`None`: none).
+    pub fn with_session_timer(mut self, session_timer: Option<SessionTimerConfig>) -> Self {
+        self.session_timer = session_timer;
         self
     }
 }
@@ -163,16 +211,73 @@ pub struct IncomingConfig {
     pub contact: Uri<'static>,
     /// The transaction timers (T1, T2) the session's own timers derive from.
     pub timers: TimerConfig,
+    /// Session timers (RFC 4028); `None` ignores them in the peer's requests (no 422, no
+    /// Session-Expires in our 2xx). [`IncomingConfig::new`] takes
+    /// [`SessionTimerConfig::default`].
+    pub session_timer: Option<SessionTimerConfig>,
 }
 
 impl IncomingConfig {
-    /// A configuration with our `contact` and the default timers.
+    /// A configuration with our `contact`, the default timers and session timers.
     pub fn new(contact: Uri<'static>) -> Self {
         Self {
             contact,
             timers: TimerConfig::default(),
+            session_timer: Some(SessionTimerConfig::default()),
         }
     }
+
+    /// The same with these session timers (`None`: none).
+    pub fn with_session_timer(mut self, session_timer: Option<SessionTimerConfig>) -> Self {
+        self.session_timer = session_timer;
+        self
+    }
+}
+
+/// The smallest session interval RFC 4028 allows (§4, §5), in seconds.
+pub const MIN_SESSION_INTERVAL: u32 = 90;
+
+/// Our side of the session timers (RFC 4028): the interval we ask for and the smallest we
+/// accept. Either side may be the refresher; the callee lets the caller choose and takes the
+/// refresh itself when the caller does not support timers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct SessionTimerConfig {
+    /// The session interval we ask for in our INVITEs (Session-Expires), and the longest we
+    /// grant as callee, in seconds.
+    pub session_expires: u32,
+    /// The smallest session interval we accept (Min-SE), in seconds; a request asking for
+    /// less is refused with 422.
+    pub min_se: u32,
+}
+
+impl SessionTimerConfig {
+    /// Session-Expires `session_expires` and Min-SE `min_se` seconds; Min-SE is raised to
+    /// [`MIN_SESSION_INTERVAL`] and Session-Expires to Min-SE when lower.
+    pub fn new(session_expires: u32, min_se: u32) -> Self {
+        let min_se = min_se.max(MIN_SESSION_INTERVAL);
+        Self {
+            session_expires: session_expires.max(min_se),
+            min_se,
+        }
+    }
+}
+
+impl Default for SessionTimerConfig {
+    /// Session-Expires 1800 s (the RFC 4028 §4 recommendation), Min-SE 90 s.
+    fn default() -> Self {
+        Self::new(1800, MIN_SESSION_INTERVAL)
+    }
+}
+
+/// A negotiated session timer (RFC 4028): how long the session lives without a refresh and
+/// which side sends the refreshes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SessionInterval {
+    /// The session interval.
+    pub interval: Duration,
+    /// The side that refreshes: [`Originator::Local`] when we do.
+    pub refresher: Originator,
 }
 
 /// Which side of the call this session is.
@@ -224,6 +329,12 @@ pub enum Timer {
     GlareRetry,
     /// No final response 64·T1 after our CANCEL: the INVITE counts as cancelled (§9.1).
     CancelGuard,
+    /// We are the refresher: send the refresh re-INVITE at half the session interval
+    /// (RFC 4028 §10).
+    SessionRefresh,
+    /// The peer is the refresher and no refresh came: end with BYE at the session interval
+    /// minus min(32 s, interval/3) (RFC 4028 §10).
+    SessionExpiry,
 }
 
 /// What the caller must do with the endpoint for the session.
@@ -316,8 +427,8 @@ pub enum SessionEvent {
     DidEnd {
         /// Who ended it.
         originator: Originator,
-        /// Why: `"Call completed"` for a BYE, [`MISSING_ACK`], or the status of an in-dialog
-        /// request answered 408/481 (or timed out).
+        /// Why: `"Call completed"` for a BYE, [`MISSING_ACK`], [`SESSION_EXPIRED`], or the
+        /// status of an in-dialog request answered 408/481 (or timed out).
         reason: String,
     },
     /// The peer sent a re-INVITE. Answer with [`InviteSession::accept_proposal`] or
@@ -343,6 +454,13 @@ pub enum SessionEvent {
     ProposalWillRetry {
         /// The randomized back-off.
         after: Duration,
+    },
+    /// Our session refresh (RFC 4028), a re-INVITE the session sent by itself with our last
+    /// session description, was accepted; [`InviteSession::session_interval`] tells the
+    /// timer now running.
+    DidRefresh {
+        /// The answer in the 2xx (normally the peer's last description again).
+        answer: Option<Bytes>,
     },
 }
 
@@ -426,6 +544,8 @@ struct OutgoingProposal {
     offer: Option<Bytes>,
     /// Sent and not answered yet (else waiting for the glare back-off).
     in_flight: bool,
+    /// A session refresh the session sent by itself (RFC 4028), not the user's proposal.
+    refresh: bool,
 }
 
 /// One INVITE session; see the [module documentation](self).
@@ -471,6 +591,18 @@ pub struct InviteSession {
     unassigned: VecDeque<Purpose>,
     actions: VecDeque<Action>,
     events: VecDeque<SessionEvent>,
+    /// Our session timer settings; `None` when we do not take part.
+    session_timer: Option<SessionTimerConfig>,
+    /// Our Min-SE, raised by the 422 responses we got.
+    min_se: u32,
+    /// The Session-Expires of our next INVITE or re-INVITE when no timer runs yet.
+    se_ask: u32,
+    /// The negotiated session timer.
+    interval: Option<SessionInterval>,
+    refresh_at: Option<Instant>,
+    expire_at: Option<Instant>,
+    /// Our latest session description (offer or answer), carried again by session refreshes.
+    local_sdp: Option<Bytes>,
 }
 
 /// How many ACKs are kept for retransmitted 2xx.
@@ -522,6 +654,21 @@ impl InviteSession {
             unassigned: VecDeque::new(),
             actions: VecDeque::new(),
             events: VecDeque::new(),
+            session_timer: None,
+            min_se: MIN_SESSION_INTERVAL,
+            se_ask: 0,
+            interval: None,
+            refresh_at: None,
+            expire_at: None,
+            local_sdp: None,
+        }
+    }
+
+    fn set_session_timer(&mut self, config: Option<SessionTimerConfig>) {
+        self.session_timer = config;
+        if let Some(c) = config {
+            self.min_se = c.min_se;
+            self.se_ask = c.session_expires;
         }
     }
 
@@ -546,7 +693,7 @@ impl InviteSession {
         if let Some(offer) = &config.offer {
             builder = builder.body(SDP, offer.clone());
         }
-        let invite = builder.build();
+        let mut invite = builder.build();
         let mut s = Self::base(
             Role::Caller,
             now,
@@ -555,6 +702,10 @@ impl InviteSession {
             config.timers,
             config.destination,
         );
+        s.set_session_timer(config.session_timer);
+        s.add_timer_headers(&mut invite);
+        s.invite = invite.clone();
+        s.local_sdp = config.offer;
         if let Some(c) = &config.credentials {
             s.auth
                 .set_credentials(c.realm.as_deref(), &c.username, &c.password);
@@ -598,6 +749,24 @@ impl InviteSession {
         );
         s.invite_server_tx = Some(tx);
         s.local_tag = Some(rng.token(TAG_LEN));
+        s.set_session_timer(config.session_timer);
+        if let Some(min_se) = s.too_small(&s.invite) {
+            // RFC 4028 §9: the interval asked for is below our minimum.
+            let refusal = s
+                .response(SESSION_INTERVAL_TOO_SMALL, None)
+                .with_header(&MinSe::new(min_se));
+            s.actions.push_back(Action::Respond {
+                tx,
+                response: refusal,
+            });
+            s.state = SessionState::Terminated;
+            s.events.push_back(SessionEvent::DidFail {
+                originator: Originator::Remote,
+                code: 422,
+                reason: "Session Interval Too Small".to_owned(),
+            });
+            return Ok(s);
+        }
         // Whether a dialog can be formed: try with a 180 we do not send.
         let probe = s.response(StatusCode::RINGING, None);
         if let Err(e) = Dialog::uas(&s.invite, &probe) {
@@ -651,6 +820,11 @@ impl InviteSession {
         &self.invite
     }
 
+    /// The negotiated session timer (RFC 4028), while one runs.
+    pub fn session_interval(&self) -> Option<SessionInterval> {
+        self.interval
+    }
+
     /// The next deadline and the timer it belongs to, for debugging.
     pub fn next_timer(&self) -> Option<(Timer, Instant)> {
         [
@@ -664,6 +838,8 @@ impl InviteSession {
             ),
             (Timer::GlareRetry, self.glare_at),
             (Timer::CancelGuard, self.cancel_guard),
+            (Timer::SessionRefresh, self.refresh_at),
+            (Timer::SessionExpiry, self.expire_at),
         ]
         .into_iter()
         .filter_map(|(t, at)| at.map(|at| (t, at)))
@@ -698,9 +874,17 @@ impl InviteSession {
         if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
             return Err(self.wrong_state("accept"));
         }
-        let ok = self.response(StatusCode::OK, body);
+        let mut ok = self.response(StatusCode::OK, body.clone());
+        let timer = self.grant_timer(&self.invite);
+        if let Some(t) = timer {
+            add_granted_headers(&mut ok, t);
+        }
         let dialog = Dialog::uas(&self.invite, &ok)?;
         self.set_dialog(dialog);
+        if body.is_some() {
+            self.local_sdp = body;
+        }
+        self.start_session_timer(now, timer.map(Granted::as_interval));
         let seq = cseq_of(self.invite.headers()).unwrap_or(0);
         let tx = self
             .invite_server_tx
@@ -765,7 +949,8 @@ impl InviteSession {
             .awaiting_answer
             .take()
             .ok_or(Error::NothingPending("answer"))?;
-        self.send_ack(pending.seq, Some(answer))?;
+        self.send_ack(pending.seq, Some(answer.clone()))?;
+        self.local_sdp = Some(answer);
         if pending.initial && self.state == SessionState::Connecting {
             self.state = SessionState::Connected;
             self.started = true;
@@ -822,6 +1007,16 @@ impl InviteSession {
         if self.state != SessionState::Connected {
             return Err(self.wrong_state("propose"));
         }
+        // A session refresh still waiting for its glare back-off gives way: the proposal
+        // refreshes the session as well.
+        if self
+            .outgoing_proposal
+            .as_ref()
+            .is_some_and(|p| p.refresh && !p.in_flight)
+        {
+            self.outgoing_proposal = None;
+            self.glare_at = None;
+        }
         if self.outgoing_proposal.is_some()
             || self.incoming_proposal.is_some()
             || self.awaiting_answer.is_some()
@@ -835,6 +1030,7 @@ impl InviteSession {
         self.outgoing_proposal = Some(OutgoingProposal {
             offer,
             in_flight: false,
+            refresh: false,
         });
         self.send_reinvite(rng)
     }
@@ -850,9 +1046,16 @@ impl InviteSession {
             .ok_or(Error::NothingPending("accept"))?;
         let mut ok = Response::for_request(&request, StatusCode::OK)
             .with_header(&Contact::new(self.contact.clone()));
-        if let Some(b) = body {
-            ok.set_body(Some(SDP), b);
+        let timer = self.grant_timer(&request);
+        if let Some(t) = timer {
+            add_granted_headers(&mut ok, t);
         }
+        if let Some(b) = body {
+            ok.set_body(Some(SDP), b.clone());
+            self.local_sdp = Some(b);
+        }
+        // RFC 4028 §9: the 2xx of a re-INVITE sets the session timer anew.
+        self.start_session_timer(now, timer.map(Granted::as_interval));
         let seq = cseq_of(request.headers()).unwrap_or(0);
         self.actions.push_back(Action::Respond {
             tx,
@@ -986,6 +1189,24 @@ impl InviteSession {
                 } else {
                     let _ = self.send_reinvite(rng);
                 }
+            }
+        }
+        if self.refresh_at.is_some_and(|t| t <= now) {
+            self.refresh_at = None;
+            self.refresh(now, rng);
+        }
+        if self.expire_at.is_some_and(|t| t <= now) {
+            // RFC 4028 §10: the refresher let the session expire.
+            self.expire_at = None;
+            self.interval = None;
+            if matches!(
+                self.state,
+                SessionState::Connected | SessionState::Connecting
+            ) {
+                self.send_bye(SessionEvent::DidEnd {
+                    originator: Originator::Local,
+                    reason: SESSION_EXPIRED.to_owned(),
+                });
             }
         }
         if self.cancel_guard.is_some_and(|t| t <= now) {
@@ -1259,6 +1480,7 @@ impl InviteSession {
     /// Sends the BYE; `event` is reported when it is answered (or times out).
     fn send_bye(&mut self, event: SessionEvent) {
         self.glare_at = None;
+        self.stop_session_timer();
         self.outgoing_proposal = None;
         self.awaiting_answer = None;
         if let Some((tx, request)) = self.incoming_proposal.take() {
@@ -1292,6 +1514,7 @@ impl InviteSession {
         invite
             .headers_mut()
             .push_typed(&Contact::new(self.contact.clone()));
+        self.add_timer_headers(&mut invite);
         if let Some(o) = offer {
             invite.set_body(Some(SDP), o);
         }
@@ -1302,6 +1525,174 @@ impl InviteSession {
         }
         self.send(Purpose::ReInvite, invite, hop);
         Ok(())
+    }
+
+    /// The Session-Expires of our next INVITE or re-INVITE: the running interval, else the
+    /// one we ask for, never below our Min-SE.
+    fn se_value(&self) -> u32 {
+        self.interval
+            .map_or(self.se_ask, |i| duration_secs(i.interval))
+            .max(self.min_se)
+    }
+
+    /// RFC 4028 §7.1, §7.4: `Supported: timer`, Session-Expires (with the current refresher
+    /// in a re-INVITE) and Min-SE in our INVITEs.
+    fn add_timer_headers(&self, request: &mut Request) {
+        if self.session_timer.is_none() {
+            return;
+        }
+        let mut se = SessionExpires::new(self.se_value());
+        if let Some(i) = self.interval {
+            se = se.with_refresher(match i.refresher {
+                Originator::Local => Refresher::Uac,
+                Originator::Remote => Refresher::Uas,
+            });
+        }
+        let h = request.headers_mut();
+        h.push_typed(&Supported::new("timer").expect("a token"));
+        h.set_typed(&se);
+        h.set_typed(&MinSe::new(self.min_se));
+    }
+
+    /// RFC 4028 §9: our Min-SE when `request` supports timers and asks for less.
+    fn too_small(&self, request: &Request) -> Option<u32> {
+        self.session_timer?;
+        let se = request.headers().single::<SessionExpires<'_>>().ok()?;
+        (se.seconds < self.min_se && supports_timer(request.headers())).then_some(self.min_se)
+    }
+
+    /// RFC 4028 §9: the session timer our 2xx to `request` grants. The interval asked for
+    /// (ours when shorter, never below either Min-SE); the refresher asked for, the UAC when
+    /// it left the choice to us, ourselves when it does not support timers.
+    fn grant_timer(&self, request: &Request) -> Option<Granted> {
+        let ours = self.session_timer?;
+        let h = request.headers();
+        let supports = supports_timer(h);
+        let asked = h.single::<SessionExpires<'_>>().ok();
+        let floor = h
+            .single::<MinSe<'_>>()
+            .map_or(MIN_SESSION_INTERVAL, |m| m.seconds)
+            .max(self.min_se);
+        let seconds = asked
+            .as_ref()
+            .map_or(ours.session_expires, |se| {
+                se.seconds.min(ours.session_expires)
+            })
+            .max(floor);
+        let refresher = if supports {
+            asked
+                .and_then(|se| se.refresher())
+                .unwrap_or(Refresher::Uac)
+        } else {
+            Refresher::Uas
+        };
+        Some(Granted {
+            seconds,
+            refresher,
+            require: supports,
+        })
+    }
+
+    /// RFC 4028 §7.2: the session timer the 2xx of our INVITE or re-INVITE sets; none when it
+    /// has no Session-Expires, we the refresher unless it names the UAS.
+    fn timer_of_2xx(&self, response: &Response) -> Option<SessionInterval> {
+        self.session_timer?;
+        let se = response.headers().single::<SessionExpires<'_>>().ok()?;
+        Some(SessionInterval {
+            interval: Duration::from_secs(u64::from(se.seconds.max(MIN_SESSION_INTERVAL))),
+            refresher: match se.refresher() {
+                Some(Refresher::Uas) => Originator::Remote,
+                _ => Originator::Local,
+            },
+        })
+    }
+
+    /// Runs the session timer `timer` from `now` (RFC 4028 §10): the refresh at half the
+    /// interval when we refresh, else the expiry at the interval minus min(32 s, interval/3).
+    fn start_session_timer(&mut self, now: Instant, timer: Option<SessionInterval>) {
+        self.stop_session_timer();
+        let Some(t) = timer else {
+            return;
+        };
+        self.interval = timer;
+        match t.refresher {
+            Originator::Local => self.refresh_at = Some(now + t.interval / 2),
+            Originator::Remote => {
+                let margin = (t.interval / 3).min(Duration::from_secs(32));
+                self.expire_at = Some(now + t.interval - margin);
+            }
+        }
+    }
+
+    fn stop_session_timer(&mut self) {
+        self.interval = None;
+        self.refresh_at = None;
+        self.expire_at = None;
+    }
+
+    /// RFC 4028 §10: the refresh re-INVITE, with our last session description again.
+    fn refresh(&mut self, now: Instant, rng: &mut impl Random) {
+        if self.state != SessionState::Connected
+            || self
+                .interval
+                .is_none_or(|i| i.refresher != Originator::Local)
+        {
+            return;
+        }
+        if self.outgoing_proposal.is_some()
+            || self.incoming_proposal.is_some()
+            || self.awaiting_answer.is_some()
+            || self.pending_2xx.is_some()
+        {
+            // Another offer is under way; its 2xx refreshes the session, else try again.
+            self.refresh_at = Some(now + REFRESH_RETRY);
+            return;
+        }
+        self.outgoing_proposal = Some(OutgoingProposal {
+            offer: self.local_sdp.clone(),
+            in_flight: false,
+            refresh: true,
+        });
+        if self.send_reinvite(rng).is_err() {
+            self.outgoing_proposal = None;
+        }
+    }
+
+    /// RFC 4028 §7.1: takes the Min-SE of a 422; `true` when it raises the interval we ask
+    /// for, so that asking again can succeed (once per distinct, growing Min-SE).
+    fn raise_min_se(&mut self, response: &Response) -> bool {
+        if self.session_timer.is_none() {
+            return false;
+        }
+        let Ok(min) = response.headers().single::<MinSe<'_>>() else {
+            return false;
+        };
+        if min.seconds <= self.se_value() {
+            return false;
+        }
+        self.min_se = min.seconds;
+        self.se_ask = self.se_ask.max(min.seconds);
+        true
+    }
+
+    /// The INVITE again after a 422: next CSeq, Session-Expires and Min-SE raised.
+    fn raise_interval(
+        &mut self,
+        rng: &mut impl Random,
+        invite: &Request,
+        response: &Response,
+    ) -> Option<Request> {
+        if !self.raise_min_se(response) {
+            return None;
+        }
+        let mut again = invite.clone();
+        let seq = cseq_of(again.headers())?.checked_add(1)?;
+        let h = again.headers_mut();
+        h.set_typed(&Cseq::new(seq, Method::Invite));
+        h.set_typed(&SessionExpires::new(self.se_value()));
+        h.set_typed(&MinSe::new(self.min_se));
+        self.auth.authorize_again(rng, &mut again);
+        Some(again)
     }
 
     /// The §14.1 back-off: 2.1–4 s when we own the Call-ID, else 0–2 s, in 10 ms units.
@@ -1321,6 +1712,7 @@ impl InviteSession {
         self.state = SessionState::Terminated;
         self.pending_2xx = None;
         self.glare_at = None;
+        self.stop_session_timer();
         self.cancel_guard = None;
         self.terminal = None;
         if let Some(d) = self.dialog.as_mut() {
@@ -1362,6 +1754,16 @@ impl InviteSession {
                         reason: reason.to_owned(),
                     });
                 }
+            }
+            Purpose::ReInvite
+                if code == 408 && self.outgoing_proposal.as_ref().is_some_and(|p| p.refresh) =>
+            {
+                // RFC 4028 §10: a refresh that times out ends the session with BYE.
+                self.outgoing_proposal = None;
+                self.send_bye(SessionEvent::DidEnd {
+                    originator: Originator::Local,
+                    reason: format!("{code} {reason}"),
+                });
             }
             Purpose::ReInvite => self.end_dialog(Originator::Local, code, reason),
             Purpose::Bye => self.finish_bye(),
@@ -1443,6 +1845,17 @@ impl InviteSession {
         if self.dialog.is_some() || self.state == SessionState::Terminated {
             return;
         }
+        // RFC 4028 §7.1: ask again with at least the Min-SE of the 422.
+        if code == 422 && !self.cancel_requested {
+            if let Some(again) = self.raise_interval(rng, &self.invite.clone(), response) {
+                self.invite = again.clone();
+                self.early.clear();
+                self.got_provisional = false;
+                self.state = SessionState::Outgoing;
+                self.send(Purpose::Invite, again, self.fallback);
+                return;
+            }
+        }
         // §22.2: answer a challenge once with our credentials.
         if matches!(code, 401 | 407) && self.has_credentials && !self.cancel_requested {
             if let Ok(again) = self.auth.authorize(rng, &self.invite, response) {
@@ -1516,6 +1929,8 @@ impl InviteSession {
         self.early.clear();
         self.cancel_guard = None;
         self.set_dialog(dialog);
+        let timer = self.timer_of_2xx(response);
+        self.start_session_timer(self.latest, timer);
         let body = sdp_body(response.headers(), response.body());
         if self.cancel_requested {
             // §9.1: the 2xx crossed our CANCEL: ACK, then BYE.
@@ -1572,7 +1987,13 @@ impl InviteSession {
                 let _ = d.handle_response(response);
             }
             let proposal = self.outgoing_proposal.take();
+            // RFC 4028 §7.2: the 2xx of our re-INVITE sets the session timer anew.
+            let timer = self.timer_of_2xx(response);
+            self.start_session_timer(now, timer);
             let body = sdp_body(response.headers(), response.body());
+            if let Some(offer) = proposal.as_ref().and_then(|p| p.offer.clone()) {
+                self.local_sdp = Some(offer);
+            }
             if proposal.as_ref().is_some_and(|p| p.offer.is_none()) {
                 if let Some(offer) = body {
                     self.awaiting_answer = Some(AwaitingAnswer {
@@ -1584,15 +2005,24 @@ impl InviteSession {
                 }
             }
             let _ = self.send_ack(seq, None);
-            if proposal.is_some() && self.state == SessionState::Connected {
-                self.events
-                    .push_back(SessionEvent::ProposalAccepted { answer: body });
+            if self.state == SessionState::Connected {
+                match proposal {
+                    Some(p) if p.refresh => {
+                        self.events
+                            .push_back(SessionEvent::DidRefresh { answer: body });
+                    }
+                    Some(_) => {
+                        self.events
+                            .push_back(SessionEvent::ProposalAccepted { answer: body });
+                    }
+                    None => {}
+                }
             }
             return;
         }
-        if self.outgoing_proposal.is_none() {
+        let Some(refresh) = self.outgoing_proposal.as_ref().map(|p| p.refresh) else {
             return;
-        }
+        };
         match code {
             491 => {
                 let after = self.glare_delay(rng);
@@ -1600,8 +2030,21 @@ impl InviteSession {
                     p.in_flight = false;
                 }
                 self.glare_at = Some(now + after);
-                self.events
-                    .push_back(SessionEvent::ProposalWillRetry { after });
+                if !refresh {
+                    self.events
+                        .push_back(SessionEvent::ProposalWillRetry { after });
+                }
+            }
+            422 if self.raise_min_se(response) => {
+                let _ = self.send_reinvite(rng);
+            }
+            408 if refresh => {
+                // RFC 4028 §10: a refresh that gets 408 ends the session with BYE.
+                self.outgoing_proposal = None;
+                self.send_bye(SessionEvent::DidEnd {
+                    originator: Originator::Local,
+                    reason: format!("{code} {}", response.reason()),
+                });
             }
             408 | 481 => {
                 let originator = if code == 481 {
@@ -1627,10 +2070,12 @@ impl InviteSession {
             }
             _ => {
                 self.outgoing_proposal = None;
-                self.events.push_back(SessionEvent::ProposalRejected {
-                    code,
-                    reason: response.reason().to_owned(),
-                });
+                if !refresh {
+                    self.events.push_back(SessionEvent::ProposalRejected {
+                        code,
+                        reason: response.reason().to_owned(),
+                    });
+                }
             }
         }
     }
@@ -1736,7 +2181,9 @@ impl InviteSession {
             // Glare: our offer is pending.
             Some(respond(REQUEST_PENDING))
         } else {
-            None
+            // RFC 4028 §9: the interval asked for is below our minimum.
+            self.too_small(request)
+                .map(|min_se| respond(SESSION_INTERVAL_TOO_SMALL).with_header(&MinSe::new(min_se)))
         };
         if let Some(response) = response {
             self.actions.push_back(Action::Respond { tx, response });
@@ -1772,6 +2219,58 @@ const REQUEST_PENDING: StatusCode = match StatusCode::new(491) {
     Some(s) => s,
     None => panic!("491 is a status code"),
 };
+
+/// 422 Session Interval Too Small (RFC 4028 §6).
+const SESSION_INTERVAL_TOO_SMALL: StatusCode = match StatusCode::new(422) {
+    Some(s) => s,
+    None => panic!("422 is a status code"),
+};
+
+/// How long a due refresh waits for another offer to settle.
+const REFRESH_RETRY: Duration = Duration::from_secs(1);
+
+/// The session timer our 2xx grants (RFC 4028 §9).
+#[derive(Debug, Clone, Copy)]
+struct Granted {
+    seconds: u32,
+    /// The refresher, relative to the request we answer.
+    refresher: Refresher,
+    /// The UAC supports timers: the 2xx carries `Require: timer`.
+    require: bool,
+}
+
+impl Granted {
+    /// The timer from our side, the UAS of the request.
+    fn as_interval(self) -> SessionInterval {
+        SessionInterval {
+            interval: Duration::from_secs(u64::from(self.seconds)),
+            refresher: match self.refresher {
+                Refresher::Uac => Originator::Remote,
+                Refresher::Uas => Originator::Local,
+            },
+        }
+    }
+}
+
+/// Session-Expires with the refresher and, when the UAC supports timers, `Require: timer`.
+fn add_granted_headers(response: &mut Response, granted: Granted) {
+    let h = response.headers_mut();
+    h.set_typed(&SessionExpires::new(granted.seconds).with_refresher(granted.refresher));
+    if granted.require {
+        h.push_typed(&Require::new("timer").expect("a token"));
+    }
+}
+
+/// Whether the message lists `timer` in Supported.
+fn supports_timer(headers: &Headers) -> bool {
+    headers
+        .typed::<Supported<'_>>()
+        .any(|t| t.is_ok_and(|t| t.is("timer")))
+}
+
+fn duration_secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
 
 /// The event of a session we hung up.
 fn local_end() -> SessionEvent {

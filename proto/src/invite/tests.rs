@@ -9,6 +9,7 @@ use bytes::Bytes;
 use super::*;
 use crate::endpoint::{Endpoint, EndpointConfig, TransportKind};
 use crate::rand::SeededRandom;
+use crate::sip::headers::{MinSe, Refresher, Require, SessionExpires, Supported};
 use crate::sip::{Message, Method};
 
 const A: &str = "192.0.2.1:5060";
@@ -47,6 +48,12 @@ struct Pair {
     wire: Vec<(usize, Duration, String)>,
     /// The callee's side answers an INVITE without Proxy-Authorization with this 407.
     challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
+    /// The callee's session timers.
+    callee_timer: Option<SessionTimerConfig>,
+    /// Accept every re-INVITE at once with the answer `"answer"`.
+    auto_accept: bool,
+    /// Messages that crossed the wire (not the lost ones): (from side, message).
+    messages: Vec<(usize, Message)>,
 }
 
 fn side(at: &str, seed: u64) -> Side {
@@ -94,6 +101,22 @@ impl Pair {
         tweak: impl FnOnce(&mut InviteConfig),
         challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
     ) -> Self {
+        Self::with_timers(
+            offer,
+            drop,
+            tweak,
+            challenge,
+            Some(SessionTimerConfig::default()),
+        )
+    }
+
+    fn with_timers(
+        offer: Option<&'static str>,
+        drop: Filter,
+        tweak: impl FnOnce(&mut InviteConfig),
+        challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
+        callee_timer: Option<SessionTimerConfig>,
+    ) -> Self {
         let t0 = origin();
         let mut caller = side(A, 1);
         let mut config = InviteConfig::new(
@@ -115,6 +138,9 @@ impl Pair {
             drop,
             wire: Vec::new(),
             challenge,
+            callee_timer,
+            auto_accept: false,
+            messages: Vec::new(),
         };
         pair.settle();
         pair
@@ -143,6 +169,10 @@ impl Pair {
                 if let Some(s) = side.session.as_mut() {
                     let _ = s.drive(now, &mut side.endpoint);
                     while let Some(e) = s.poll_event() {
+                        if self.auto_accept && matches!(e, SessionEvent::GotProposal { .. }) {
+                            s.accept_proposal(now, sdp("answer")).unwrap();
+                            moved = true;
+                        }
                         side.events.push((elapsed, e));
                     }
                 }
@@ -178,14 +208,19 @@ impl Pair {
                                 source,
                                 transport,
                             },
-                            None,
-                        ) = (&ev, side.session.as_ref())
-                        {
+                            true,
+                        ) = (
+                            &ev,
+                            side.session
+                                .as_ref()
+                                .is_none_or(|s| s.state() == SessionState::Terminated),
+                        ) {
                             side.session = Some(
                                 InviteSession::incoming(
                                     now,
                                     &mut side.rng,
-                                    IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap()),
+                                    IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap())
+                                        .with_session_timer(self.callee_timer),
                                     *tx,
                                     request.clone(),
                                     Route {
@@ -212,6 +247,7 @@ impl Pair {
                         continue;
                     }
                     self.wire.push((i, elapsed, start_line(&m)));
+                    self.messages.push((i, m));
                     let from = addr(if i == 0 { A } else { B });
                     self.sides[1 - i].endpoint.handle_message(
                         now,
@@ -543,9 +579,10 @@ fn reinvite_accepted_from_either_side() {
                 answer: sdp("held")
             })
         );
-        assert_eq!(
-            p.session(to).poll_timeout(),
-            None,
+        assert!(
+            p.session(to)
+                .next_timer()
+                .is_none_or(|(t, _)| matches!(t, Timer::SessionRefresh | Timer::SessionExpiry)),
             "the ACK stopped the 2xx"
         );
     }
@@ -819,4 +856,369 @@ fn a_proxy_challenge_is_answered_once_with_the_credentials() {
         p.events(0)
     );
     assert_eq!(p.session(0).state(), SessionState::Terminated);
+}
+
+// Session timers (RFC 4028).
+
+/// A call with these session timers on each side, answered at once, re-INVITEs accepted.
+fn timed(caller: Option<SessionTimerConfig>, callee: Option<SessionTimerConfig>) -> Pair {
+    let mut p = Pair::with_timers(
+        Some("offer"),
+        Box::new(|_, _| false),
+        |c| c.session_timer = caller,
+        None,
+        callee,
+    );
+    p.auto_accept = true;
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    p
+}
+
+/// The last message of `method` (its request, or a response to it with `code`) a side sent.
+fn last_sent(p: &Pair, i: usize, method: Method, code: Option<u16>) -> Message {
+    p.messages
+        .iter()
+        .rev()
+        .find(|(from, m)| {
+            *from == i
+                && match m {
+                    Message::Request(r) => code.is_none() && *r.method() == method,
+                    Message::Response(r) => {
+                        Some(r.status().code()) == code
+                            && r.headers().single::<Cseq>().unwrap().method == method
+                    }
+                }
+        })
+        .map(|(_, m)| m.clone())
+        .expect("such a message")
+}
+
+fn se(m: &Message) -> Option<SessionExpires<'static>> {
+    m.headers()
+        .single::<SessionExpires<'_>>()
+        .ok()
+        .map(SessionExpires::into_owned)
+}
+
+fn timer_tag<'a, T: crate::sip::headers::Header<'a> + std::fmt::Display>(m: &'a Message) -> bool {
+    m.headers()
+        .typed::<T>()
+        .any(|t| t.is_ok_and(|t| t.to_string().eq_ignore_ascii_case("timer")))
+}
+
+fn interval(secs: u64, refresher: Originator) -> Option<SessionInterval> {
+    Some(SessionInterval {
+        interval: Duration::from_secs(secs),
+        refresher,
+    })
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+#[test]
+fn both_sides_support_timers_and_the_caller_refreshes() {
+    let d = Some(SessionTimerConfig::default());
+    let p = timed(d, d);
+    let invite = last_sent(&p, 0, Method::Invite, None);
+    assert!(timer_tag::<Supported<'_>>(&invite));
+    assert_eq!(se(&invite), Some(SessionExpires::new(1800)));
+    assert_eq!(invite.headers().single::<MinSe<'_>>().unwrap().seconds, 90);
+    let ok = last_sent(&p, 1, Method::Invite, Some(200));
+    assert_eq!(
+        se(&ok),
+        Some(SessionExpires::new(1800).with_refresher(Refresher::Uac))
+    );
+    assert!(timer_tag::<Require<'_>>(&ok));
+    assert_eq!(
+        p.sides[0].session.as_ref().unwrap().session_interval(),
+        interval(1800, Originator::Local)
+    );
+    assert_eq!(
+        p.sides[1].session.as_ref().unwrap().session_interval(),
+        interval(1800, Originator::Remote)
+    );
+    assert_eq!(
+        p.sides[0].session.as_ref().unwrap().next_timer(),
+        Some((Timer::SessionRefresh, p.t0 + secs(900)))
+    );
+    // 1800 − min(32, 600) s.
+    assert_eq!(
+        p.sides[1].session.as_ref().unwrap().next_timer(),
+        Some((Timer::SessionExpiry, p.t0 + secs(1768)))
+    );
+}
+
+#[test]
+fn only_the_caller_supports_timers_no_timer_runs() {
+    let p = timed(Some(SessionTimerConfig::default()), None);
+    let ok = last_sent(&p, 1, Method::Invite, Some(200));
+    assert_eq!(se(&ok), None);
+    assert!(!timer_tag::<Require<'_>>(&ok));
+    for i in 0..2 {
+        let s = p.sides[i].session.as_ref().unwrap();
+        assert_eq!(s.session_interval(), None);
+        assert_eq!(s.poll_timeout(), None);
+    }
+}
+
+#[test]
+fn only_the_callee_supports_timers_and_refreshes_itself() {
+    let mut p = timed(None, Some(SessionTimerConfig::new(300, 90)));
+    let invite = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(se(&invite), None);
+    assert!(!timer_tag::<Supported<'_>>(&invite));
+    let ok = last_sent(&p, 1, Method::Invite, Some(200));
+    // §9: the UAC does not support timers: the UAS refreshes, no Require.
+    assert_eq!(
+        se(&ok),
+        Some(SessionExpires::new(300).with_refresher(Refresher::Uas))
+    );
+    assert!(!timer_tag::<Require<'_>>(&ok));
+    assert_eq!(
+        p.session(1).session_interval(),
+        interval(300, Originator::Local)
+    );
+    assert_eq!(p.session(0).session_interval(), None);
+    // The callee's refresh at 150 s, taken by the caller as any re-INVITE.
+    p.run_until(secs(151));
+    assert_eq!(p.sent(1, "INVITE 1"), [secs(150)]);
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("answer")
+        })
+    );
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::DidRefresh {
+            answer: sdp("answer")
+        })
+    );
+    assert_eq!(p.state(1), SessionState::Connected);
+}
+
+#[test]
+fn the_callee_grants_a_shorter_interval_and_keeps_the_refresher_a_reinvite_names() {
+    let p_caller = SessionTimerConfig::new(3600, 90);
+    let mut p = timed(Some(p_caller), Some(SessionTimerConfig::new(600, 90)));
+    // §9: the UAS may lower the interval (not below Min-SE).
+    assert_eq!(
+        p.session(0).session_interval(),
+        interval(600, Originator::Local)
+    );
+    // The callee's re-INVITE asks the caller (its UAS) to go on refreshing.
+    p.act(1, |s, now, rng| s.propose(now, rng, sdp("hold")).unwrap());
+    let reinvite = last_sent(&p, 1, Method::Invite, None);
+    assert_eq!(
+        se(&reinvite),
+        Some(SessionExpires::new(600).with_refresher(Refresher::Uas))
+    );
+    let ok = last_sent(&p, 0, Method::Invite, Some(200));
+    assert_eq!(
+        se(&ok),
+        Some(SessionExpires::new(600).with_refresher(Refresher::Uas))
+    );
+    assert_eq!(
+        p.session(0).session_interval(),
+        interval(600, Originator::Local)
+    );
+    assert_eq!(
+        p.session(1).session_interval(),
+        interval(600, Originator::Remote)
+    );
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::ProposalAccepted {
+            answer: sdp("answer")
+        })
+    );
+}
+
+#[test]
+fn a_422_makes_the_caller_ask_again_with_the_min_se() {
+    let mut p = Pair::with_timers(
+        Some("offer"),
+        Box::new(|_, _| false),
+        |c| c.session_timer = Some(SessionTimerConfig::new(100, 90)),
+        None,
+        Some(SessionTimerConfig::new(1800, 400)),
+    );
+    assert_eq!(p.sent(0, "INVITE 1").len(), 1);
+    assert_eq!(p.sent(1, "422 INVITE").len(), 1);
+    assert_eq!(p.sent(0, "ACK 1").len(), 1);
+    let refusal = last_sent(&p, 1, Method::Invite, Some(422));
+    assert_eq!(
+        refusal.headers().single::<MinSe<'_>>().unwrap().seconds,
+        400
+    );
+    assert_eq!(p.sent(0, "INVITE 2").len(), 1);
+    let again = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(se(&again), Some(SessionExpires::new(400)));
+    assert_eq!(again.headers().single::<MinSe<'_>>().unwrap().seconds, 400);
+    assert_eq!(p.events(0), []);
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.events(0).last(), Some(&SessionEvent::DidStart));
+    assert_eq!(
+        p.session(0).session_interval(),
+        interval(400, Originator::Local)
+    );
+}
+
+#[test]
+fn a_422_that_does_not_raise_the_interval_fails_the_call() {
+    // A 422 whose Min-SE is no more than what we asked for: asking again cannot help.
+    let mut p = Pair::with_timers(Some("offer"), Box::new(|_, _| false), |_| {}, None, None);
+    let invite = p.session(1).invite().clone();
+    let refusal = Response::for_request(&invite, SESSION_INTERVAL_TOO_SMALL)
+        .with_to_tag("x")
+        .with_header(&MinSe::new(90));
+    let tx = p.sides[1]
+        .session
+        .as_ref()
+        .unwrap()
+        .invite_server_tx
+        .unwrap();
+    let now = p.now;
+    p.sides[1].endpoint.respond(now, tx, &refusal).unwrap();
+    p.settle();
+    assert_eq!(p.sent(0, "INVITE 2").len(), 0);
+    assert!(matches!(
+        p.events(0).last(),
+        Some(SessionEvent::DidFail { code: 422, .. })
+    ));
+}
+
+#[test]
+fn the_caller_refreshes_at_half_the_interval_with_its_last_offer() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    p.run_until(secs(1000));
+    // Every 150 s; each 2xx starts the timer again.
+    let at: Vec<_> = (2..=7).map(|n| p.sent(0, &format!("INVITE {n}"))).collect();
+    assert_eq!(at, [150, 300, 450, 600, 750, 900].map(|s| vec![secs(s)]));
+    let refreshes = p
+        .events(0)
+        .iter()
+        .filter(|e| {
+            **e == SessionEvent::DidRefresh {
+                answer: sdp("answer"),
+            }
+        })
+        .count();
+    assert_eq!(refreshes, 6);
+    // The refresh carries the caller's last description; the callee answers it as any
+    // re-INVITE.
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("offer")
+        })
+    );
+    let refresh = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(
+        se(&refresh),
+        Some(SessionExpires::new(300).with_refresher(Refresher::Uac))
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    assert_eq!(
+        p.session(1).next_timer(),
+        Some((Timer::SessionExpiry, p.t0 + secs(900 + 268)))
+    );
+}
+
+#[test]
+fn a_users_proposal_refreshes_the_session_too() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    p.run_until(secs(100));
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("hold")).unwrap());
+    p.run_until(secs(260));
+    // No refresh at 150 s: the proposal at 100 s restarted the timer.
+    assert_eq!(p.sent(0, "INVITE 3"), [secs(250)]);
+    let refresh = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(refresh.body().as_ref(), b"hold");
+}
+
+#[test]
+fn the_callee_ends_the_call_when_refreshes_stop() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    // From now on every request of the caller is lost.
+    p.drop = Box::new(|i, m| i == 0 && matches!(m, Message::Request(_)));
+    p.run_until(secs(400));
+    // 300 − min(32, 100) = 268 s after the 2xx: BYE.
+    assert_eq!(p.sent(1, "BYE 1"), [secs(268)]);
+    let (at, event) = p.sides[1].events.last().cloned().unwrap();
+    assert_eq!(at, secs(268));
+    assert_eq!(
+        event,
+        SessionEvent::DidEnd {
+            originator: Originator::Local,
+            reason: SESSION_EXPIRED.to_owned()
+        }
+    );
+    // The caller's refresh at 150 s timed out (64·T1): it ended with BYE (lost too).
+    assert_eq!(p.sent(0, "lost INVITE 2").first(), Some(&secs(150)));
+    assert_eq!(p.sent(0, "lost BYE 3").first(), Some(&secs(182)));
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::DidEnd {
+            originator: Originator::Local,
+            reason: "408 Request Timeout".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Terminated);
+    assert_eq!(p.state(1), SessionState::Terminated);
+}
+
+#[test]
+fn a_refresh_answered_481_ends_the_call() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    let id = p.session(1).dialog().unwrap().id().clone();
+    p.sides[1].endpoint.remove_dialog(&id);
+    p.run_until(secs(200));
+    assert_eq!(p.sent(1, "481 INVITE"), [secs(150)]);
+    let (at, event) = p.sides[0].events.last().cloned().unwrap();
+    assert_eq!(at, secs(150));
+    assert_eq!(
+        event,
+        SessionEvent::DidEnd {
+            originator: Originator::Remote,
+            reason: "481 Call/Transaction Does Not Exist".to_owned()
+        }
+    );
+}
+
+#[test]
+fn a_reinvite_below_our_min_se_gets_422() {
+    let mut p = timed(
+        Some(SessionTimerConfig::default()),
+        Some(SessionTimerConfig::default()),
+    );
+    // The caller's session now wants at least 2000 s; the callee asks for 1800.
+    p.session(0).min_se = 2000;
+    p.act(1, |s, now, rng| s.propose(now, rng, sdp("hold")).unwrap());
+    assert_eq!(p.sent(0, "422 INVITE").len(), 1);
+    // The callee asks again with 2000 s and the proposal goes through.
+    assert_eq!(p.sent(1, "INVITE 2").len(), 1);
+    assert_eq!(
+        se(&last_sent(&p, 1, Method::Invite, None)),
+        Some(SessionExpires::new(2000).with_refresher(Refresher::Uas))
+    );
+    assert_eq!(
+        p.session(1).session_interval(),
+        interval(2000, Originator::Remote)
+    );
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::ProposalAccepted {
+            answer: sdp("answer")
+        })
+    );
 }
