@@ -4,16 +4,6 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../env.sh
 source "$HERE/../env.sh"
-PIDFILE="$INTEROP_RUN_DIR/dns/unbound.pid"
-[[ -f $PIDFILE ]] || { echo "unbound: not running (no $PIDFILE)"; exit 0; }
-PID="$(cat "$PIDFILE")"
-if kill -0 "$PID" 2>/dev/null; then
-	kill -TERM "$PID"
-	for _ in $(seq 1 50); do
-		kill -0 "$PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$PID" 2>/dev/null; then kill -KILL "$PID"; fi
-fi
-rm -f "$PIDFILE"
-echo "unbound stopped (pid $PID)"
+# shellcheck source=../stop-pidfile.sh
+source "$HERE/../stop-pidfile.sh"
+stop_pidfile unbound "$INTEROP_RUN_DIR/dns/unbound.pid"

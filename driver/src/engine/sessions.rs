@@ -476,9 +476,7 @@ impl Engine {
                 let bytes = Bytes::from(sdp.to_bytes());
                 call.sent = Some(sdp);
                 let _ = invite.accept(now, Some(bytes));
-                let live: Vec<Arc<dyn MediaStream>> =
-                    call.slots.iter().flatten().cloned().collect();
-                self.shared.update_session(id, |s| s.streams = live);
+                self.publish_streams(id);
             }
             None => {
                 call.ending = Some("no acceptable stream");
@@ -853,9 +851,7 @@ impl Engine {
                     Some(accepted) => {
                         stream.start(&accepted);
                         call.slots.push(Some(stream));
-                        let live: Vec<Arc<dyn MediaStream>> =
-                            call.slots.iter().flatten().cloned().collect();
-                        self.shared.update_session(id, |s| s.streams = live);
+                        self.publish_streams(id);
                         self.post(
                             "SIPSessionGotAcceptProposal",
                             &sender,
@@ -919,8 +915,7 @@ impl Engine {
             return;
         };
         stream.end();
-        let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
-        self.shared.update_session(id, |s| s.streams = live);
+        self.publish_streams(id);
         self.post(
             "SIPSessionDidRenegotiateStreams",
             &sender_id(id),
@@ -1128,9 +1123,18 @@ impl Engine {
                 started.push(stream.stream_type());
             }
         }
-        let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
-        self.shared.update_session(id, |s| s.streams = live);
+        self.publish_streams(id);
         started
+    }
+
+    /// Tells the session's handles which streams it has now.
+    fn publish_streams(&self, id: u64) {
+        let live: Vec<Arc<dyn MediaStream>> = self
+            .calls
+            .get(&id)
+            .map(|c| c.slots.iter().flatten().cloned().collect())
+            .unwrap_or_default();
+        self.shared.update_session(id, |s| s.streams = live);
     }
 
     /// The call is over: its streams end and it is forgotten.
