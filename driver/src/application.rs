@@ -26,7 +26,7 @@ use crate::engine::{
 use crate::notification::{NotificationCenter, SenderId};
 use crate::routing::Resolver;
 use crate::runtime::{Runtime, SmolRuntime};
-use crate::session::{SessionInfo, SessionManager};
+use crate::session::{MediaStreamRegistry, SessionInfo, SessionManager};
 use crate::storage::Storage;
 use crate::tls::TlsContext;
 
@@ -144,6 +144,8 @@ pub(crate) struct Shared {
     pub(crate) resolver: Mutex<Option<Resolver>>,
     /// Every session of the application, by number.
     pub(crate) sessions: Mutex<BTreeMap<u64, SessionInfo>>,
+    /// The stream kinds incoming offers are matched with.
+    pub(crate) streams: MediaStreamRegistry,
     next_session: std::sync::atomic::AtomicU64,
 }
 
@@ -254,6 +256,7 @@ impl SipApplication {
                     accounts: Mutex::new(BTreeMap::new()),
                     resolver: Mutex::new(None),
                     sessions: Mutex::new(BTreeMap::new()),
+                    streams: MediaStreamRegistry::default(),
                     next_session: std::sync::atomic::AtomicU64::new(0),
                 }),
                 state: Mutex::new(State::default()),
@@ -279,6 +282,12 @@ impl SipApplication {
             Some(Resolver::Manager(m)) => Some(m.clone()),
             _ => None,
         }
+    }
+
+    /// The stream kinds of this application: incoming offers get their proposed streams
+    /// from it (the seed's `MediaStreamRegistry`, with explicit registration).
+    pub fn media_stream_registry(&self) -> &MediaStreamRegistry {
+        &self.inner.shared.streams
     }
 
     /// The sessions of this application.

@@ -379,3 +379,50 @@ fn streams_are_added_accepted_removed_and_refused() {
     alice.app.stop_and_wait();
     bob.app.stop_and_wait();
 }
+
+#[test]
+fn the_registry_makes_the_proposed_streams_of_an_incoming_call() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    bob.app.media_stream_registry().register(Arc::new(
+        sipsimple::session::SignalingStreamFactory::new(42_000),
+    ));
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let (_, streams) = stream();
+    let (_, incoming) = call(&alice, &bob, streams);
+    let proposed = incoming.proposed_streams();
+    assert_eq!(proposed.len(), 1);
+    assert_eq!(proposed[0].stream_type(), "audio");
+    incoming.accept(proposed).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    assert_eq!(incoming.streams().len(), 1);
+    incoming.end().unwrap();
+    alice.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+
+    // Without a registered kind nothing is proposed: the application brings its streams.
+    let carol = party("carol", "udp");
+    route(&alice, &carol, "alice", TransportKind::Udp);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    Session::new(&account)
+        .connect("sip:carol@example.com", stream().1)
+        .unwrap();
+    let offered = carol
+        .events
+        .wait_for("SIPSessionNewIncoming", WAIT)
+        .unwrap();
+    let session = carol
+        .app
+        .session_manager()
+        .get(offered.get_u64("session").unwrap())
+        .unwrap();
+    assert!(session.proposed_streams().is_empty());
+    session.reject(603, None).unwrap();
+    alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    for app in [&alice.app, &bob.app, &carol.app] {
+        app.stop_and_wait();
+    }
+}

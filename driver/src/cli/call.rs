@@ -165,7 +165,13 @@ fn answer_calls(
         else {
             continue;
         };
-        session.accept(streams()).map_err(|e| e.to_string())?;
+        let proposed = session.proposed_streams();
+        let offered = if proposed.is_empty() {
+            streams()
+        } else {
+            proposed
+        };
+        session.accept(offered).map_err(|e| e.to_string())?;
         let started = loop {
             let Some(n) = running.next(Duration::from_secs(60)) else {
                 break false;

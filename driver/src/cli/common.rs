@@ -4,10 +4,12 @@
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sipsimple::configuration::{AccountId, ConfigurationManager};
 use sipsimple::notification::{Notification, Observer};
+use sipsimple::session::SignalingStreamFactory;
 use sipsimple::storage::FileStorage;
 use sipsimple::{Account, SipApplication, StartOptions};
 
@@ -64,6 +66,10 @@ pub(crate) struct Running {
 impl Running {
     pub(crate) fn start(place: &Place, verbose: bool) -> Result<Self, String> {
         let app = SipApplication::new();
+        // Until the audio engine exists, offered audio is met with a stream that negotiates it
+        // but carries none.
+        app.media_stream_registry()
+            .register(Arc::new(SignalingStreamFactory::new(50_000)));
         let events = app.notification_center().observe(None, None);
         let options = StartOptions {
             ip: place.bind.first().copied(),

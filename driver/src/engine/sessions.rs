@@ -387,6 +387,7 @@ impl Engine {
             streams: Vec::new(),
             on_hold: false,
             proposed_types: Vec::new(),
+            proposed_streams: Vec::new(),
         });
         self.calls.insert(
             id,
@@ -556,9 +557,12 @@ impl Engine {
                             .iter()
                             .map(|m| stream_type_of(m.media_type()))
                             .collect();
+                        let proposed = self.shared.streams.streams_for(sdp.media());
                         call.remote_offer = Some(sdp);
-                        self.shared
-                            .update_session(id, |s| s.proposed_types = types.clone());
+                        self.shared.update_session(id, |s| {
+                            s.proposed_types = types.clone();
+                            s.proposed_streams = proposed;
+                        });
                         self.post(
                             "SIPSessionNewIncoming",
                             &sender,

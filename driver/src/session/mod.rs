@@ -21,7 +21,9 @@ use std::time::SystemTime;
 use serde_json::json;
 
 pub(crate) use self::stream::stream_type_of;
-pub use self::stream::{MediaStream, SignalingStream};
+pub use self::stream::{
+    MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream, SignalingStreamFactory,
+};
 
 use crate::configuration::AccountId;
 use crate::engine::Input;
@@ -103,6 +105,8 @@ pub(crate) struct SessionInfo {
     pub(crate) on_hold: bool,
     /// The stream types the remote party offered (incoming sessions).
     pub(crate) proposed_types: Vec<&'static str>,
+    /// The streams the registry made for the remote party's offer (incoming sessions).
+    pub(crate) proposed_streams: Vec<Arc<dyn MediaStream>>,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -134,6 +138,7 @@ impl Session {
             streams: Vec::new(),
             on_hold: false,
             proposed_types: Vec::new(),
+            proposed_streams: Vec::new(),
         });
         Self { id, app }
     }
@@ -205,6 +210,13 @@ impl Session {
     /// The active streams.
     pub fn streams(&self) -> Vec<Arc<dyn MediaStream>> {
         self.read(|s| s.streams.clone()).unwrap_or_default()
+    }
+
+    /// The streams the application's [`MediaStreamRegistry`] made for the remote party's
+    /// offer (the seed's `proposed_streams`); accept with these, or a subset.
+    pub fn proposed_streams(&self) -> Vec<Arc<dyn MediaStream>> {
+        self.read(|s| s.proposed_streams.clone())
+            .unwrap_or_default()
     }
 
     /// The types of the streams the remote party proposed, for an incoming session.

@@ -5,8 +5,10 @@ use std::fmt::Debug;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use sipsimple_proto::sdp::negotiation::{AcceptedStream, Codec, LocalStream};
-use sipsimple_proto::sdp::MediaType;
+use sipsimple_proto::sdp::{MediaDescription, MediaType};
 
 /// A stream of a session (the seed's `IMediaStream`): it says what it can do for the SDP
 /// offer or answer, and is told when the negotiation accepted it and when it ends.
@@ -80,6 +82,72 @@ impl MediaStream for SignalingStream {
 
     fn end(&self) {
         self.ended.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Makes streams of one kind from a peer's offer: what the seed's `IMediaStream.new_from_sdp`
+/// does, registered explicitly in a [`MediaStreamRegistry`] instead of through a metaclass.
+pub trait MediaStreamFactory: Send + Sync + Debug {
+    /// A stream for the offered m-line, or `None` when this kind does not take it.
+    fn new_from_sdp(&self, media: &MediaDescription) -> Option<Arc<dyn MediaStream>>;
+}
+
+/// The stream kinds an application knows, asked in order of registration when an offer
+/// arrives: each offered m-line gets a stream from the first factory that takes it, and the
+/// incoming session's `proposed_streams` are those.
+#[derive(Debug, Clone, Default)]
+pub struct MediaStreamRegistry {
+    factories: Arc<Mutex<Vec<Arc<dyn MediaStreamFactory>>>>,
+}
+
+impl MediaStreamRegistry {
+    /// Adds a stream kind; kinds registered earlier are asked first.
+    pub fn register(&self, factory: Arc<dyn MediaStreamFactory>) {
+        self.factories
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(factory);
+    }
+
+    /// The streams for the m-lines of an offer, one per m-line that a factory takes (lines
+    /// offered with port 0 are skipped).
+    pub fn streams_for(&self, media: &[MediaDescription]) -> Vec<Arc<dyn MediaStream>> {
+        let factories = self
+            .factories
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        media
+            .iter()
+            .filter(|m| m.port() != 0)
+            .filter_map(|m| factories.iter().find_map(|f| f.new_from_sdp(m)))
+            .collect()
+    }
+}
+
+/// Makes a [`SignalingStream`] for every offered audio m-line, announcing ports from `base`
+/// upwards.
+#[derive(Debug)]
+pub struct SignalingStreamFactory {
+    next_port: std::sync::atomic::AtomicU16,
+}
+
+impl SignalingStreamFactory {
+    /// A factory whose streams announce ports from `base` (two apart, as RTP and RTCP).
+    pub fn new(base: u16) -> Self {
+        Self {
+            next_port: std::sync::atomic::AtomicU16::new(base),
+        }
+    }
+}
+
+impl MediaStreamFactory for SignalingStreamFactory {
+    fn new_from_sdp(&self, media: &MediaDescription) -> Option<Arc<dyn MediaStream>> {
+        if stream_type_of(media.media_type()) != "audio" {
+            return None;
+        }
+        let port = self.next_port.fetch_add(2, Ordering::Relaxed);
+        Some(Arc::new(SignalingStream::audio(port)))
     }
 }
 
