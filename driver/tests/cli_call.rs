@@ -187,6 +187,14 @@ fn the_cli_answers_a_call_and_hangs_up_after_the_duration() {
     assert_eq!(status, Some(0), "{out}{err}");
     assert!(out.contains("SIPSessionNewIncoming"), "{out}");
     assert!(out.contains("SIPSessionDidEnd by local"), "{out}");
+    assert!(
+        out.contains("SIPSessionDidProcessTransaction INVITE 200 OK (remote)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("SIPSessionDidProcessTransaction BYE 200 OK (local)"),
+        "{out}"
+    );
     alice.stop_and_wait();
 }
 

@@ -15,10 +15,13 @@ use sipsimple::{Session, SipApplication, StartOptions};
 mod support;
 
 const WAIT: Duration = Duration::from_secs(10);
+const TRANSACTION: &str = "SIPSessionDidProcessTransaction";
 
 struct Party {
     app: SipApplication,
     events: Observer,
+    /// `SIPSessionDidProcessTransaction` alone; the other session notifications leave it out.
+    transactions: Observer,
 }
 
 /// An application with one account that does not register and sends everything to
@@ -26,6 +29,7 @@ struct Party {
 fn party(user: &str, transport: &str) -> Party {
     let app = SipApplication::new();
     let events = app.notification_center().observe(None, None);
+    let transactions = app.notification_center().observe(Some(TRANSACTION), None);
     let storage =
         support::settings_storage(serde_json::json!({"sip": {"transport_list": [transport]}}));
     app.start_with(storage, StartOptions::loopback()).unwrap();
@@ -35,7 +39,11 @@ fn party(user: &str, transport: &str) -> Party {
     settings.display_name = Some(user.to_owned());
     settings.sip.register = false;
     app.account_manager().add_account(settings).unwrap();
-    Party { app, events }
+    Party {
+        app,
+        events,
+        transactions,
+    }
 }
 
 /// Points `from`'s account at `to`'s address.
@@ -63,13 +71,20 @@ fn session_names_until(events: &Observer, last: &str) -> Vec<Notification> {
             .recv_timeout(WAIT)
             .unwrap_or_else(|_| panic!("no {last}; got {:?}", names(&seen)));
         let done = &*n.name == last;
-        if n.name.starts_with("SIPSession") {
+        if n.name.starts_with("SIPSession") && &*n.name != TRANSACTION {
             seen.push(n);
         }
         if done {
             return seen;
         }
     }
+}
+
+/// The data of the next `n` `SIPSessionDidProcessTransaction` notifications.
+fn transactions(party: &Party, n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|_| serde_json::Value::Object(party.transactions.recv_timeout(WAIT).unwrap().data))
+        .collect()
 }
 
 fn names(ns: &[Notification]) -> Vec<String> {
@@ -179,6 +194,26 @@ fn call_and_hang_up(transport: TransportKind, callee_hangs_up: bool) {
     assert_eq!(other.state(), SessionState::Terminated);
     assert_eq!((alice_stream.ended(), bob_stream.ended()), (1, 1));
     assert!(bob.app.session_manager().sessions().is_empty());
+    let bye = |hangs_up: bool| {
+        let who = if hangs_up { "local" } else { "remote" };
+        serde_json::json!({"originator": who, "method": "BYE", "code": 200, "reason": "OK"})
+    };
+    assert_eq!(
+        transactions(&alice, 2),
+        [
+            serde_json::json!({"originator": "local", "method": "INVITE", "code": 200,
+                "reason": "OK", "ack_received": "unknown"}),
+            bye(!callee_hangs_up),
+        ]
+    );
+    assert_eq!(
+        transactions(&bob, 2),
+        [
+            serde_json::json!({"originator": "remote", "method": "INVITE", "code": 200,
+                "reason": "OK", "ack_received": true}),
+            bye(callee_hangs_up),
+        ]
+    );
     alice.app.stop_and_wait();
     bob.app.stop_and_wait();
 }

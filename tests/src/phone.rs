@@ -61,6 +61,8 @@ pub struct Phone {
     due: Vec<(Instant, Cmd)>,
     /// What the session reported, with the virtual time since the start.
     pub events: Vec<(Duration, SessionEvent)>,
+    /// The `DidProcessTransaction` events, kept apart from `events`.
+    pub transactions: Vec<SessionEvent>,
     /// Drop every ACK this phone sends (to test the missing ACK).
     pub drop_acks: bool,
     /// Drop every request this phone sends from this virtual time on (a peer gone silent).
@@ -94,6 +96,7 @@ impl Phone {
             script,
             due: Vec::new(),
             events: Vec::new(),
+            transactions: Vec::new(),
             drop_acks: false,
             silent_after: None,
             session_timer: Some(SessionTimerConfig::default()),
@@ -191,6 +194,10 @@ impl Phone {
                         }
                         SessionEvent::GotOffer { .. } => {
                             let _ = s.answer(now, Bytes::from_static(b"answer"));
+                        }
+                        SessionEvent::DidProcessTransaction { .. } => {
+                            self.transactions.push(e);
+                            continue;
                         }
                         _ => {}
                     }

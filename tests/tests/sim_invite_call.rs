@@ -1,12 +1,14 @@
 //! Calls between two phones over a jittery network that loses, duplicates and reorders
 //! datagrams, each scenario over 200 seeds: a call hung up by either side, a call refused
 //! with 486, a call cancelled before the answer, a call nobody answers (Timer B), and a call
-//! whose ACKs are all lost (the callee ends it with BYE and "missing ACK" at 64·T1).
+//! whose ACKs are all lost (the callee ends it with BYE and "missing ACK" at 64·T1). Each
+//! transaction of a call is reported once, when it completes.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use sipsimple_proto::invite::{Originator, SessionEvent, SessionState, MISSING_ACK};
+use sipsimple_proto::invite::{AckReceived, Originator, SessionEvent, SessionState, MISSING_ACK};
+use sipsimple_proto::sip::Method;
 use sipsimple_tests::netem::NetConfig;
 use sipsimple_tests::phone::{After, Cmd, Phone};
 use sipsimple_tests::sim::Simulation;
@@ -82,6 +84,16 @@ fn ended(originator: Originator) -> SessionEvent {
     }
 }
 
+fn processed(originator: Originator, method: Method, ack: Option<AckReceived>) -> SessionEvent {
+    SessionEvent::DidProcessTransaction {
+        originator,
+        method,
+        code: 200,
+        reason: "OK".to_owned(),
+        ack_received: ack,
+    }
+}
+
 fn check_hangup(hangs_up: usize) {
     let mut late_acks = 0;
     for seed in 0..SEEDS {
@@ -111,6 +123,20 @@ fn check_hangup(hangs_up: usize) {
                 Originator::Remote
             };
             assert_eq!(events.last(), Some(&ended(originator)), "seed {seed}");
+            // Each side reports the INVITE and the BYE transactions, once each.
+            let (invite_by, ack) = if i == 0 {
+                (Originator::Local, AckReceived::Unknown)
+            } else {
+                (Originator::Remote, AckReceived::Yes)
+            };
+            assert_eq!(
+                phone.transactions,
+                [
+                    processed(invite_by, Method::Invite, Some(ack)),
+                    processed(originator, Method::Bye, None),
+                ],
+                "seed {seed}"
+            );
         }
         assert!(
             sim.nodes[0]
@@ -237,6 +263,11 @@ fn lost_acks_end_the_call_with_bye_and_missing_ack_at_64_t1() {
         );
         // The 200 and its 10 retransmissions (T1, 2·T1 … capped at T2 until 32 s).
         assert_eq!(callee.count_sent("200"), 11, "seed {seed}");
+        assert_eq!(
+            callee.transactions[0],
+            processed(Originator::Remote, Method::Invite, Some(AckReceived::No)),
+            "seed {seed}"
+        );
         assert_eq!(
             sim.nodes[0].event_list().last(),
             Some(&ended(Originator::Remote)),

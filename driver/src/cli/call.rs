@@ -186,23 +186,26 @@ fn answer_calls(
                 _ => {}
             }
         };
-        if started {
-            converse(running, &session, duration, commands);
+        if started && converse(running, &session, duration, commands) {
+            return Ok(());
         }
     }
 }
 
-/// The call is up: until it ends, the duration passes or the user hangs up.
+/// The call is up: until it ends, the duration passes or the user hangs up. Returns `true`
+/// when standard input closed meanwhile, so that the caller stops too.
 fn converse(
     running: &Running,
     session: &Session,
     duration: Option<u64>,
     commands: &async_channel::Receiver<Command>,
-) {
+) -> bool {
     let until = duration.map(|s| Instant::now() + Duration::from_secs(s));
     let mut hung_up = false;
+    let mut closed = false;
     loop {
         let command = commands.try_recv().ok();
+        closed |= matches!(command, Some(Command::Closed));
         match command {
             Some(Command::Hold) => {
                 if let Err(e) = session.hold() {
@@ -230,7 +233,7 @@ fn converse(
         }
         print_session_event(running, &n);
         if matches!(&*n.name, "SIPSessionDidEnd" | "SIPSessionDidFail") {
-            return;
+            return closed;
         }
     }
 }
@@ -257,6 +260,13 @@ fn print_session_event(running: &Running, n: &sipsimple::notification::Notificat
             } else {
                 "off hold"
             },
+            n.get_str("originator").unwrap_or("?")
+        ),
+        "SIPSessionDidProcessTransaction" => format!(
+            "{} {} {} ({})",
+            n.get_str("method").unwrap_or("?"),
+            n.get_u64("code").unwrap_or(0),
+            n.get_str("reason").unwrap_or_default(),
             n.get_str("originator").unwrap_or("?")
         ),
         "SIPSessionDidEnd" => format!(

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use serde_json::{json, Value};
 use sipsimple_proto::endpoint::{Event, ServerTxId, TransportKind};
 use sipsimple_proto::invite::{
-    IncomingConfig, InviteConfig, InviteSession, Originator, SessionEvent,
+    AckReceived, IncomingConfig, InviteConfig, InviteSession, Originator, SessionEvent,
 };
 use sipsimple_proto::rand::Random;
 use sipsimple_proto::request::Route;
@@ -659,6 +659,28 @@ impl Engine {
             SessionEvent::ProposalAccepted { answer } => self.proposal_accepted(id, answer),
             SessionEvent::ProposalRejected { code, reason } => {
                 self.proposal_rejected(id, code, &reason);
+            }
+            SessionEvent::DidProcessTransaction {
+                originator: who,
+                method,
+                code,
+                reason,
+                ack_received,
+            } => {
+                let mut data = json!({
+                    "originator": originator(who),
+                    "method": method.as_str(),
+                    "code": code,
+                    "reason": reason,
+                });
+                if let Some(ack) = ack_received {
+                    data["ack_received"] = match ack {
+                        AckReceived::Yes => json!(true),
+                        AckReceived::No => json!(false),
+                        AckReceived::Unknown => json!("unknown"),
+                    };
+                }
+                self.post("SIPSessionDidProcessTransaction", &sender, data);
             }
             SessionEvent::GotOffer { .. } | SessionEvent::ProposalWillRetry { .. } => {}
             _ => {}

@@ -462,6 +462,35 @@ pub enum SessionEvent {
         /// The answer in the 2xx (normally the peer's last description again).
         answer: Option<Bytes>,
     },
+    /// A transaction of the session completed (`SIPSessionDidProcessTransaction`): one of
+    /// ours got its final response (or timed out, as 408, or failed to send, as 503), or we
+    /// sent the final response to one of the peer's. A peer's INVITE answered 2xx completes
+    /// when its ACK comes or is given up on (§13.3.1.4).
+    DidProcessTransaction {
+        /// Who sent the request.
+        originator: Originator,
+        /// Its method.
+        method: Method,
+        /// The final status code.
+        code: u16,
+        /// The final reason phrase.
+        reason: String,
+        /// For INVITE transactions only: whether the peer's ACK came.
+        ack_received: Option<AckReceived>,
+    },
+}
+
+/// Whether the ACK of an INVITE transaction came (the seed's `ack_received`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckReceived {
+    /// The peer's ACK of our 2xx came.
+    Yes,
+    /// The peer's ACK of our 2xx never came (64·T1 passed).
+    No,
+    /// Not known here: the ACK of a non-2xx is absorbed by the transaction layer, the ACK of
+    /// an INVITE we sent is ours, and a 2xx left unacknowledged when the session ended (a BYE
+    /// overtaking the ACK) was never decided.
+    Unknown,
 }
 
 /// Misuse of an [`InviteSession`].
@@ -587,7 +616,8 @@ pub struct InviteSession {
     incoming_proposal: Option<(ServerTxId, Request)>,
     glare_at: Option<Instant>,
     cancel_guard: Option<Instant>,
-    txs: Vec<(ClientTxId, Purpose)>,
+    /// Our client transactions: what each is for, and whether its completion was reported.
+    txs: Vec<(ClientTxId, Purpose, bool)>,
     unassigned: VecDeque<Purpose>,
     actions: VecDeque<Action>,
     events: VecDeque<SessionEvent>,
@@ -755,10 +785,7 @@ impl InviteSession {
             let refusal = s
                 .response(SESSION_INTERVAL_TOO_SMALL, None)
                 .with_header(&MinSe::new(min_se));
-            s.actions.push_back(Action::Respond {
-                tx,
-                response: refusal,
-            });
+            s.respond(tx, refusal);
             s.state = SessionState::Terminated;
             s.events.push_back(SessionEvent::DidFail {
                 originator: Originator::Remote,
@@ -773,7 +800,7 @@ impl InviteSession {
             let bad = Response::for_request(&s.invite, StatusCode::BAD_REQUEST)
                 .with_to_tag(s.local_tag.as_deref().unwrap_or_default())
                 .with_reason(&e.to_string());
-            s.actions.push_back(Action::Respond { tx, response: bad });
+            s.respond(tx, bad);
             s.state = SessionState::Terminated;
             s.events.push_back(SessionEvent::DidFail {
                 originator: Originator::Remote,
@@ -1076,10 +1103,7 @@ impl InviteSession {
             .incoming_proposal
             .take()
             .ok_or(Error::NothingPending("reject"))?;
-        self.actions.push_back(Action::Respond {
-            tx,
-            response: Response::for_request(&request, status),
-        });
+        self.respond(tx, Response::for_request(&request, status));
         Ok(())
     }
 
@@ -1095,6 +1119,9 @@ impl InviteSession {
                 let Some(purpose) = self.purpose(*tx) else {
                     return false;
                 };
+                if response.status().is_final() {
+                    self.processed_local(*tx, response.status().code(), response.reason());
+                }
                 self.on_response(now, rng, purpose, response);
                 true
             }
@@ -1107,6 +1134,7 @@ impl InviteSession {
                 } else {
                     (503, "Service Unavailable")
                 };
+                self.processed_local(*tx, code, reason);
                 self.on_failure(purpose, code, reason);
                 true
             }
@@ -1133,7 +1161,7 @@ impl InviteSession {
                     SessionState::Incoming | SessionState::Early | SessionState::Connecting
                 ) && !self.started
                 {
-                    self.pending_2xx = None;
+                    self.settle_2xx(AckReceived::Unknown);
                     self.terminate(SessionEvent::DidFail {
                         originator: Originator::Remote,
                         code: 487,
@@ -1154,7 +1182,7 @@ impl InviteSession {
         let now = self.clamp(now);
         if self.pending_2xx.as_ref().is_some_and(|p| p.give_up <= now) {
             // §13.3.1.4: no ACK after 64·T1: end the dialog with BYE.
-            let p = self.pending_2xx.take().expect("checked above");
+            let p = self.settle_2xx(AckReceived::No).expect("checked above");
             let event = if p.initial && !self.started {
                 self.started = true;
                 SessionEvent::DidFail {
@@ -1229,7 +1257,7 @@ impl InviteSession {
             if purpose == Purpose::Invite {
                 self.invite_client_tx = Some(tx);
             }
-            self.txs.push((tx, purpose));
+            self.txs.push((tx, purpose, false));
         }
     }
 
@@ -1238,6 +1266,9 @@ impl InviteSession {
     pub fn handle_send_failed(&mut self, now: Instant) {
         self.clamp(now);
         if let Some(purpose) = self.unassigned.pop_front() {
+            if let Some((method, ack)) = transaction_method(purpose) {
+                self.processed(Originator::Local, method, 503, "Service Unavailable", ack);
+            }
             self.on_failure(purpose, 503, "Service Unavailable");
         }
     }
@@ -1344,7 +1375,7 @@ impl InviteSession {
     }
 
     fn purpose(&self, tx: ClientTxId) -> Option<Purpose> {
-        self.txs.iter().find(|(t, _)| *t == tx).map(|(_, p)| *p)
+        self.txs.iter().find(|(t, ..)| *t == tx).map(|(_, p, _)| *p)
     }
 
     fn in_our_dialog(&self, request: &Request) -> bool {
@@ -1378,7 +1409,73 @@ impl InviteSession {
         let tx = self
             .invite_server_tx
             .expect("a callee has its server transaction");
+        self.respond(tx, response);
+    }
+
+    /// Sends a response to one of the peer's requests, reporting the transaction complete when
+    /// the response is final, except a 2xx to an INVITE: that completes with its ACK.
+    fn respond(&mut self, tx: ServerTxId, response: Response) {
+        let status = response.status();
+        if status.is_final() {
+            let method = response
+                .headers()
+                .single::<Cseq>()
+                .map(|c| c.method.clone());
+            match method {
+                Ok(Method::Invite) if status.is_success() => {}
+                Ok(method) => {
+                    let ack = (method == Method::Invite).then_some(AckReceived::Unknown);
+                    self.processed(
+                        Originator::Remote,
+                        method,
+                        status.code(),
+                        response.reason(),
+                        ack,
+                    );
+                }
+                Err(_) => {}
+            }
+        }
         self.actions.push_back(Action::Respond { tx, response });
+    }
+
+    /// Reports the completion of our client transaction `tx`, once.
+    fn processed_local(&mut self, tx: ClientTxId, code: u16, reason: &str) {
+        let Some(entry) = self.txs.iter_mut().find(|(t, ..)| *t == tx) else {
+            return;
+        };
+        if entry.2 {
+            return;
+        }
+        entry.2 = true;
+        if let Some((method, ack)) = transaction_method(entry.1) {
+            self.processed(Originator::Local, method, code, reason, ack);
+        }
+    }
+
+    /// Drops the 2xx we were sending again, reporting its INVITE transaction complete.
+    fn settle_2xx(&mut self, ack: AckReceived) -> Option<Pending2xx> {
+        let p = self.pending_2xx.take()?;
+        let (code, reason) = (p.response.status().code(), p.response.reason().to_owned());
+        self.processed(Originator::Remote, Method::Invite, code, &reason, Some(ack));
+        Some(p)
+    }
+
+    fn processed(
+        &mut self,
+        originator: Originator,
+        method: Method,
+        code: u16,
+        reason: &str,
+        ack_received: Option<AckReceived>,
+    ) {
+        self.events.push_back(SessionEvent::DidProcessTransaction {
+            originator,
+            method,
+            code,
+            reason: reason.to_owned(),
+            ack_received,
+        });
     }
 
     fn start_2xx(
@@ -1484,10 +1581,10 @@ impl InviteSession {
         self.outgoing_proposal = None;
         self.awaiting_answer = None;
         if let Some((tx, request)) = self.incoming_proposal.take() {
-            self.actions.push_back(Action::Respond {
+            self.respond(
                 tx,
-                response: Response::for_request(&request, StatusCode::REQUEST_TERMINATED),
-            });
+                Response::for_request(&request, StatusCode::REQUEST_TERMINATED),
+            );
         }
         let Some(dialog) = self.dialog.as_mut() else {
             self.terminate(event);
@@ -1710,7 +1807,7 @@ impl InviteSession {
             return;
         }
         self.state = SessionState::Terminated;
-        self.pending_2xx = None;
+        self.settle_2xx(AckReceived::Unknown);
         self.glare_at = None;
         self.stop_session_timer();
         self.cancel_guard = None;
@@ -2096,10 +2193,7 @@ impl InviteSession {
         tx: ServerTxId,
         request: &Request,
     ) {
-        let respond = |status: StatusCode| Action::Respond {
-            tx,
-            response: Response::for_request(request, status),
-        };
+        let respond = |status: StatusCode| Response::for_request(request, status);
         let checked = match self.dialog.as_mut() {
             Some(d) => d.handle_request(request),
             None => Err(DialogError::Terminated),
@@ -2107,19 +2201,17 @@ impl InviteSession {
         match checked {
             Ok(()) => {}
             Err(DialogError::CseqOutOfOrder { .. }) => {
-                self.actions
-                    .push_back(respond(StatusCode::SERVER_INTERNAL_ERROR));
+                self.respond(tx, respond(StatusCode::SERVER_INTERNAL_ERROR));
                 return;
             }
             Err(_) => {
-                self.actions
-                    .push_back(respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST));
+                self.respond(tx, respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST));
                 return;
             }
         }
         match request.method() {
             Method::Bye => {
-                self.actions.push_back(respond(StatusCode::OK));
+                self.respond(tx, respond(StatusCode::OK));
                 if self.state == SessionState::Ending {
                     // Both sides hung up at once.
                     self.finish_bye();
@@ -2131,10 +2223,10 @@ impl InviteSession {
                     self.events.push_back(SessionEvent::DidStart);
                 }
                 if let Some((ptx, preq)) = self.incoming_proposal.take() {
-                    self.actions.push_back(Action::Respond {
-                        tx: ptx,
-                        response: Response::for_request(&preq, StatusCode::REQUEST_TERMINATED),
-                    });
+                    self.respond(
+                        ptx,
+                        Response::for_request(&preq, StatusCode::REQUEST_TERMINATED),
+                    );
                 }
                 let event = if self.started {
                     SessionEvent::DidEnd {
@@ -2151,7 +2243,7 @@ impl InviteSession {
                 self.terminate(event);
             }
             Method::Invite => self.on_reinvite(now, rng, tx, request),
-            _ => self.actions.push_back(respond(StatusCode::NOT_IMPLEMENTED)),
+            _ => self.respond(tx, respond(StatusCode::NOT_IMPLEMENTED)),
         }
     }
 
@@ -2186,7 +2278,7 @@ impl InviteSession {
                 .map(|min_se| respond(SESSION_INTERVAL_TOO_SMALL).with_header(&MinSe::new(min_se)))
         };
         if let Some(response) = response {
-            self.actions.push_back(Action::Respond { tx, response });
+            self.respond(tx, response);
             return;
         }
         let offer = sdp_body(request.headers(), request.body());
@@ -2199,7 +2291,7 @@ impl InviteSession {
         if self.pending_2xx.as_ref().is_none_or(|p| p.seq != seq) {
             return;
         }
-        let p = self.pending_2xx.take().expect("checked above");
+        let p = self.settle_2xx(AckReceived::Yes).expect("checked above");
         if let Some(answer) = sdp_body(request.headers(), request.body()) {
             self.events.push_back(SessionEvent::GotAnswer { answer });
         }
@@ -2211,6 +2303,18 @@ impl InviteSession {
                 self.send_bye(local_end());
             }
         }
+    }
+}
+
+/// The method a client transaction of the session reports itself under, and its
+/// `ack_received`; `None` for the BYE of a fork we never took up, outside the session's dialog.
+fn transaction_method(purpose: Purpose) -> Option<(Method, Option<AckReceived>)> {
+    match purpose {
+        // The ACK of a 2xx to our INVITE is ours: whether it reached the peer is unknown.
+        Purpose::Invite | Purpose::ReInvite => Some((Method::Invite, Some(AckReceived::Unknown))),
+        Purpose::Bye => Some((Method::Bye, None)),
+        Purpose::Cancel => Some((Method::Cancel, None)),
+        Purpose::ForkBye => None,
     }
 }
 

@@ -32,6 +32,8 @@ struct Side {
     endpoint: Endpoint<SeededRandom>,
     session: Option<InviteSession>,
     events: Vec<(Duration, SessionEvent)>,
+    /// The `DidProcessTransaction` events, kept apart from `events`.
+    transactions: Vec<SessionEvent>,
     rng: SeededRandom,
     /// Endpoint events the session did not take.
     unclaimed: Vec<Event>,
@@ -63,6 +65,7 @@ fn side(at: &str, seed: u64) -> Side {
         endpoint,
         session: None,
         events: Vec::new(),
+        transactions: Vec::new(),
         rng: SeededRandom::new(seed + 100),
         unclaimed: Vec::new(),
     }
@@ -173,7 +176,11 @@ impl Pair {
                             s.accept_proposal(now, sdp("answer")).unwrap();
                             moved = true;
                         }
-                        side.events.push((elapsed, e));
+                        if matches!(e, SessionEvent::DidProcessTransaction { .. }) {
+                            side.transactions.push(e);
+                        } else {
+                            side.events.push((elapsed, e));
+                        }
                     }
                 }
                 while let Some(ev) = side.endpoint.poll_event() {
@@ -1220,5 +1227,125 @@ fn a_reinvite_below_our_min_se_gets_422() {
         Some(&SessionEvent::ProposalAccepted {
             answer: sdp("answer")
         })
+    );
+}
+
+fn processed(
+    originator: Originator,
+    method: Method,
+    code: u16,
+    reason: &str,
+    ack_received: Option<AckReceived>,
+) -> SessionEvent {
+    SessionEvent::DidProcessTransaction {
+        originator,
+        method,
+        code,
+        reason: reason.to_owned(),
+        ack_received,
+    }
+}
+
+#[test]
+fn every_transaction_is_reported_once_when_it_completes() {
+    // The first ACK is lost: the 2xx comes again and is ACKed again, but the INVITE
+    // transactions are reported once, the callee's when the second ACK comes.
+    let mut lost = false;
+    let mut p = Pair::with_drop(
+        Some("offer"),
+        Box::new(move |_, m| {
+            let ack = matches!(m, Message::Request(r) if *r.method() == Method::Ack);
+            let drop = ack && !lost;
+            lost |= ack;
+            drop
+        }),
+    );
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert!(p.sides[1].transactions.is_empty(), "no ACK yet");
+    p.run_until(Duration::from_secs(1));
+    assert_eq!(p.sent(1, "200 INVITE").len(), 2);
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    p.act(1, |s, now, _| s.reject_proposal(now, 488).unwrap());
+    p.act(0, |s, now, _| s.end(now).unwrap());
+    use Originator::{Local, Remote};
+    assert_eq!(
+        p.sides[0].transactions,
+        [
+            processed(Local, Method::Invite, 200, "OK", Some(AckReceived::Unknown)),
+            processed(
+                Local,
+                Method::Invite,
+                488,
+                "Not Acceptable Here",
+                Some(AckReceived::Unknown)
+            ),
+            processed(Local, Method::Bye, 200, "OK", None),
+        ]
+    );
+    assert_eq!(
+        p.sides[1].transactions,
+        [
+            processed(Remote, Method::Invite, 200, "OK", Some(AckReceived::Yes)),
+            processed(
+                Remote,
+                Method::Invite,
+                488,
+                "Not Acceptable Here",
+                Some(AckReceived::Unknown)
+            ),
+            processed(Remote, Method::Bye, 200, "OK", None),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_ack_is_reported_with_ack_received_false() {
+    let mut p = Pair::new(Some("offer"));
+    p.drop = Box::new(|_, m| matches!(m, Message::Request(r) if *r.method() == Method::Ack));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    p.run_until(Duration::from_secs(60));
+    assert_eq!(
+        p.sides[1].transactions,
+        [
+            processed(
+                Originator::Remote,
+                Method::Invite,
+                200,
+                "OK",
+                Some(AckReceived::No)
+            ),
+            processed(Originator::Local, Method::Bye, 200, "OK", None),
+        ]
+    );
+}
+
+#[test]
+fn a_refused_call_and_a_timeout_are_reported_as_transactions() {
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| s.reject(now, 486, None).unwrap());
+    let busy = |o| {
+        processed(
+            o,
+            Method::Invite,
+            486,
+            "Busy Here",
+            Some(AckReceived::Unknown),
+        )
+    };
+    assert_eq!(p.sides[0].transactions, [busy(Originator::Local)]);
+    assert_eq!(p.sides[1].transactions, [busy(Originator::Remote)]);
+
+    // Nobody answers: Timer B reports the INVITE as a 408.
+    let mut p = Pair::with_drop(Some("offer"), Box::new(|i, _| i == 1));
+    p.run_until(Duration::from_secs(40));
+    assert_eq!(
+        p.sides[0].transactions,
+        [processed(
+            Originator::Local,
+            Method::Invite,
+            408,
+            "Request Timeout",
+            Some(AckReceived::Unknown)
+        )]
     );
 }
