@@ -409,6 +409,32 @@ fn streams_are_added_accepted_removed_and_refused() {
     assert_eq!(refused.get_str("originator"), Some("local"));
     assert_eq!(outgoing.streams().len(), 1);
 
+    // A proposal Alice cancels before Bob answers: 487 on both sides.
+    let cancelled = Arc::new(SignalingStream::audio(40_008));
+    outgoing
+        .add_stream(cancelled.clone() as Arc<dyn MediaStream>)
+        .unwrap();
+    bob.events.wait_for("SIPSessionGotProposal", WAIT).unwrap();
+    outgoing.cancel_proposal().unwrap();
+    // The originator is the side that proposed.
+    for (events, who) in [(&alice.events, "local"), (&bob.events, "remote")] {
+        let refused = events
+            .wait_for("SIPSessionGotRejectProposal", WAIT)
+            .unwrap();
+        assert_eq!(refused.get_u64("code"), Some(487));
+        assert_eq!(refused.get_str("reason"), Some("Request Terminated"));
+        assert_eq!(
+            refused.get("streams").unwrap(),
+            &serde_json::json!(["audio"])
+        );
+        assert_eq!(refused.get_str("originator"), Some(who));
+    }
+    assert_eq!(cancelled.ended(), 1);
+    assert_eq!((outgoing.streams().len(), incoming.streams().len()), (1, 1));
+    // Bob can no longer answer it; the call goes on.
+    incoming.accept_proposal(Vec::new()).unwrap();
+    assert_eq!(outgoing.state(), SessionState::Connected);
+
     outgoing.end().unwrap();
     bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
     alice.app.stop_and_wait();

@@ -150,6 +150,9 @@ pub(crate) enum Input {
         code: u16,
         reason: Option<String>,
     },
+    SessionCancelProposal {
+        id: u64,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -589,6 +592,7 @@ impl Engine {
             Input::SessionRejectProposal { id, code, reason } => {
                 self.session_reject_proposal(now, id, code, reason);
             }
+            Input::SessionCancelProposal { id } => self.session_cancel_proposal(now, id),
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }

@@ -682,6 +682,7 @@ impl Engine {
                 }
                 self.post("SIPSessionDidProcessTransaction", &sender, data);
             }
+            SessionEvent::ProposalCancelled => self.proposal_cancelled(id),
             SessionEvent::GotOffer { .. } | SessionEvent::ProposalWillRetry { .. } => {}
             _ => {}
         }
@@ -1021,6 +1022,37 @@ impl Engine {
                 );
             }
         }
+    }
+
+    /// `Session::cancel_proposal`: the re-INVITE adding a stream is cancelled; its 487 comes
+    /// back through `proposal_rejected`.
+    pub(super) fn session_cancel_proposal(&mut self, now: Instant, id: u64) {
+        let Some(call) = self.calls.get_mut(&id) else {
+            return;
+        };
+        if !matches!(call.proposal, Some((_, Proposal::Add(_)))) {
+            return;
+        }
+        if let Some(invite) = call.invite.as_mut() {
+            let _ = invite.cancel_proposal(now);
+        }
+        self.drive_call(now, id);
+    }
+
+    /// The peer cancelled the proposal we were asked to accept or reject.
+    fn proposal_cancelled(&mut self, id: u64) {
+        let Some((_, proposed)) = self
+            .calls
+            .get_mut(&id)
+            .and_then(|c| c.incoming_proposal.take())
+        else {
+            return;
+        };
+        self.post(
+            "SIPSessionGotRejectProposal",
+            &sender_id(id),
+            json!({"originator": "remote", "code": 487, "reason": "Request Terminated", "streams": proposed}),
+        );
     }
 
     /// `Session::reject_proposal`: the peer's re-INVITE gets `code`.

@@ -373,6 +373,19 @@ impl Session {
         })
     }
 
+    /// Cancels our pending proposal to add a stream ([`Session::add_stream`]) with a CANCEL of
+    /// its re-INVITE: `SIPSessionGotRejectProposal` with code 487 follows on both sides,
+    /// unless the peer's acceptance crossed the CANCEL (then the stream is added). Nothing
+    /// happens when no such proposal is pending.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] unless connected.
+    pub fn cancel_proposal(&self) -> Result<(), SessionError> {
+        self.expect(SessionState::Connected)?;
+        self.send(Input::SessionCancelProposal { id: self.id })
+    }
+
     /// Refuses the peer's proposal with `code` (488 Not Acceptable Here, usually).
     ///
     /// # Errors

@@ -450,6 +450,9 @@ pub enum SessionEvent {
         /// The reason phrase.
         reason: String,
     },
+    /// The peer cancelled its re-INVITE ([`SessionEvent::GotProposal`]) before we answered;
+    /// the endpoint answered it 487, and the proposal is gone.
+    ProposalCancelled,
     /// Our re-INVITE met the peer's (491, glare) and is sent again after `after` (§14.1).
     ProposalWillRetry {
         /// The randomized back-off.
@@ -575,6 +578,12 @@ struct OutgoingProposal {
     in_flight: bool,
     /// A session refresh the session sent by itself (RFC 4028), not the user's proposal.
     refresh: bool,
+    /// The re-INVITE's client transaction, once sent.
+    tx: Option<ClientTxId>,
+    /// A provisional response came, so that a CANCEL may go (§9.1).
+    provisional: bool,
+    /// The user cancelled it ([`InviteSession::cancel_proposal`]).
+    cancelled: bool,
 }
 
 /// One INVITE session; see the [module documentation](self).
@@ -1058,8 +1067,39 @@ impl InviteSession {
             offer,
             in_flight: false,
             refresh: false,
+            tx: None,
+            provisional: false,
+            cancelled: false,
         });
         self.send_reinvite(rng)
+    }
+
+    /// Cancels our re-INVITE ([`InviteSession::propose`]) with a CANCEL, sent once a
+    /// provisional response came (§9.1); the peer's 487 is then reported as
+    /// [`SessionEvent::ProposalRejected`]. A proposal still waiting for its glare back-off is
+    /// dropped at once with the same event. A 2xx that crossed the CANCEL still accepts it.
+    pub fn cancel_proposal(&mut self, now: Instant) -> Result<(), Error> {
+        self.clamp(now);
+        if self.state != SessionState::Connected {
+            return Err(self.wrong_state("cancel_proposal"));
+        }
+        let Some(p) = self.outgoing_proposal.as_mut().filter(|p| !p.refresh) else {
+            return Err(Error::NothingPending("cancel"));
+        };
+        if !p.in_flight {
+            self.outgoing_proposal = None;
+            self.glare_at = None;
+            self.events.push_back(SessionEvent::ProposalRejected {
+                code: 487,
+                reason: "Request Terminated".to_owned(),
+            });
+            return Ok(());
+        }
+        if !p.cancelled {
+            p.cancelled = true;
+            self.cancel_reinvite();
+        }
+        Ok(())
     }
 
     /// Accepts the peer's re-INVITE ([`SessionEvent::GotProposal`]) with 200 and `body` (our
@@ -1153,6 +1193,19 @@ impl InviteSession {
                 true
             }
             Event::Cancelled { tx } => {
+                if self.incoming_proposal.as_ref().is_some_and(|p| p.0 == *tx) {
+                    // The endpoint answered the re-INVITE 487.
+                    self.incoming_proposal = None;
+                    self.processed(
+                        Originator::Remote,
+                        Method::Invite,
+                        487,
+                        "Request Terminated",
+                        Some(AckReceived::Unknown),
+                    );
+                    self.events.push_back(SessionEvent::ProposalCancelled);
+                    return true;
+                }
                 if Some(*tx) != self.invite_server_tx {
                     return false;
                 }
@@ -1161,6 +1214,16 @@ impl InviteSession {
                     SessionState::Incoming | SessionState::Early | SessionState::Connecting
                 ) && !self.started
                 {
+                    if self.pending_2xx.is_none() {
+                        // The endpoint answered the INVITE 487.
+                        self.processed(
+                            Originator::Remote,
+                            Method::Invite,
+                            487,
+                            "Request Terminated",
+                            Some(AckReceived::Unknown),
+                        );
+                    }
                     self.settle_2xx(AckReceived::Unknown);
                     self.terminate(SessionEvent::DidFail {
                         originator: Originator::Remote,
@@ -1256,6 +1319,12 @@ impl InviteSession {
         if let Some(purpose) = self.unassigned.pop_front() {
             if purpose == Purpose::Invite {
                 self.invite_client_tx = Some(tx);
+            }
+            if purpose == Purpose::ReInvite {
+                if let Some(p) = self.outgoing_proposal.as_mut() {
+                    p.tx = Some(tx);
+                    p.provisional = false;
+                }
             }
             self.txs.push((tx, purpose, false));
         }
@@ -1506,6 +1575,19 @@ impl InviteSession {
         self.unassigned.push_back(purpose);
     }
 
+    /// Sends the CANCEL of our re-INVITE when it was asked for and may go now.
+    fn cancel_reinvite(&mut self) {
+        let Some(p) = self.outgoing_proposal.as_mut() else {
+            return;
+        };
+        if let (true, true, Some(tx)) = (p.cancelled, p.provisional, p.tx) {
+            // Sent once: `tx` is forgotten.
+            p.tx = None;
+            self.actions.push_back(Action::Cancel { tx });
+            self.unassigned.push_back(Purpose::Cancel);
+        }
+    }
+
     fn send_cancel(&mut self, now: Instant) {
         if self.cancel_sent {
             return;
@@ -1749,6 +1831,9 @@ impl InviteSession {
             offer: self.local_sdp.clone(),
             in_flight: false,
             refresh: true,
+            tx: None,
+            provisional: false,
+            cancelled: false,
         });
         if self.send_reinvite(rng).is_err() {
             self.outgoing_proposal = None;
@@ -2058,6 +2143,10 @@ impl InviteSession {
     fn on_reinvite_response(&mut self, now: Instant, rng: &mut impl Random, response: &Response) {
         let code = response.status().code();
         if code < 200 {
+            if let Some(p) = self.outgoing_proposal.as_mut() {
+                p.provisional = true;
+            }
+            self.cancel_reinvite();
             return;
         }
         let seq = cseq_of(response.headers()).unwrap_or(0);
@@ -2120,6 +2209,18 @@ impl InviteSession {
         let Some(refresh) = self.outgoing_proposal.as_ref().map(|p| p.refresh) else {
             return;
         };
+        if self.outgoing_proposal.as_ref().is_some_and(|p| p.cancelled)
+            && code != 408
+            && code != 481
+        {
+            // Cancelled: no retry after a glare, a challenge or a 422.
+            self.outgoing_proposal = None;
+            self.events.push_back(SessionEvent::ProposalRejected {
+                code,
+                reason: response.reason().to_owned(),
+            });
+            return;
+        }
         match code {
             491 => {
                 let after = self.glare_delay(rng);

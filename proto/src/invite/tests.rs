@@ -1349,3 +1349,116 @@ fn a_refused_call_and_a_timeout_are_reported_as_transactions() {
         )]
     );
 }
+
+fn terminated_487() -> SessionEvent {
+    SessionEvent::ProposalRejected {
+        code: 487,
+        reason: "Request Terminated".to_owned(),
+    }
+}
+
+#[test]
+fn a_cancelled_reinvite_gets_487_and_the_session_goes_on() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("video")
+        })
+    );
+    // The callee's endpoint sent 100 Trying: the CANCEL may go at once.
+    p.act(0, |s, now, _| s.cancel_proposal(now).unwrap());
+    assert_eq!(p.sent(0, "CANCEL 2").len(), 1);
+    assert_eq!(p.sent(1, "487 INVITE").len(), 1);
+    assert_eq!(p.events(0).last(), Some(&terminated_487()));
+    assert_eq!(p.events(1).last(), Some(&SessionEvent::ProposalCancelled));
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    let invite_487 = |o| {
+        processed(
+            o,
+            Method::Invite,
+            487,
+            "Request Terminated",
+            Some(AckReceived::Unknown),
+        )
+    };
+    assert!(p.sides[0].transactions.contains(&processed(
+        Originator::Local,
+        Method::Cancel,
+        200,
+        "OK",
+        None
+    )));
+    assert!(p.sides[0]
+        .transactions
+        .contains(&invite_487(Originator::Local)));
+    assert_eq!(
+        p.sides[1].transactions.last(),
+        Some(&invite_487(Originator::Remote))
+    );
+    // Answering the cancelled proposal is an error; a new one may follow.
+    p.act(1, |s, now, _| {
+        assert!(s.accept_proposal(now, sdp("late")).is_err());
+    });
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("audio")).unwrap());
+    assert_eq!(p.sent(0, "INVITE 3").len(), 1);
+    p.act(1, |s, now, _| s.accept_proposal(now, sdp("ok")).unwrap());
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ProposalAccepted { answer: sdp("ok") })
+    );
+}
+
+#[test]
+fn a_cancel_waits_for_a_provisional_and_a_final_answer_settles_it() {
+    // The 100 Trying of the re-INVITE is lost: no CANCEL may go (§9.1).
+    let mut p = connected();
+    p.drop =
+        Box::new(|i, m| i == 1 && matches!(m, Message::Response(r) if r.status().code() == 100));
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    p.act(0, |s, now, _| s.cancel_proposal(now).unwrap());
+    // Asking twice changes nothing.
+    p.act(0, |s, now, _| s.cancel_proposal(now).unwrap());
+    assert!(p.sent(0, "CANCEL 2").is_empty());
+    p.act(1, |s, now, _| s.reject_proposal(now, 488).unwrap());
+    assert!(p.sent(0, "CANCEL 2").is_empty());
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ProposalRejected {
+            code: 488,
+            reason: "Not Acceptable Here".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+}
+
+#[test]
+fn a_proposal_waiting_out_a_glare_is_dropped_at_once() {
+    let mut p = connected();
+    let now = p.now;
+    for i in 0..2 {
+        let side = &mut p.sides[i];
+        let s = side.session.as_mut().unwrap();
+        s.propose(now, &mut side.rng, sdp("x")).unwrap();
+        s.drive(now, &mut side.endpoint).unwrap();
+    }
+    p.settle();
+    assert_eq!(
+        p.session(0).next_timer().map(|t| t.0),
+        Some(Timer::GlareRetry)
+    );
+    p.act(0, |s, now, _| s.cancel_proposal(now).unwrap());
+    assert_eq!(p.events(0).last(), Some(&terminated_487()));
+    assert_ne!(
+        p.session(0).next_timer().map(|t| t.0),
+        Some(Timer::GlareRetry)
+    );
+    // Nothing left to cancel.
+    p.act(0, |s, now, _| {
+        assert_eq!(s.cancel_proposal(now), Err(Error::NothingPending("cancel")));
+    });
+    p.run_until(Duration::from_secs(10));
+    assert_eq!(p.sent(0, "INVITE 3").len(), 0, "{:?}", p.wire);
+}
