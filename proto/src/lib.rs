@@ -11,6 +11,8 @@
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
 //! - [`invite`]: INVITE sessions (RFC 3261 §13–§15): calls as caller and callee, CANCEL, ACK
 //!   and 2xx retransmission, re-INVITE with glare handling, BYE.
+//! - [`payloads`]: bodies of event packages and REFER: RFC 4575 conference state with partial
+//!   notifications, RFC 3420 `message/sipfrag`.
 //! - [`rand`]: the injected source of randomness every machine takes.
 //! - [`registration`]: the REGISTER client (RFC 3261 §10, RFC 5626, RFC 5627): bindings,
 //!   refreshes, digest challenges, failover and retries.
@@ -27,6 +29,7 @@ pub mod dialog;
 pub mod dns;
 pub mod endpoint;
 pub mod invite;
+pub mod payloads;
 pub mod rand;
 pub mod registration;
 pub mod request;

@@ -48,5 +48,6 @@ pub use self::message::{Message, Request, Response, Version};
 pub use self::method::{ExtensionMethod, Method, StatusCode};
 pub use self::name_addr::{Address, NameAddr};
 pub use self::params::{Param, ParamIter, Params};
+pub(crate) use self::parse::parse_fragment;
 pub use self::parse::ParseLimits;
 pub use self::uri::{Host, Scheme, Uri};

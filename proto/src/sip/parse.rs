@@ -245,6 +245,65 @@ pub(crate) fn scan_fields(
     }
 }
 
+/// Parses a message fragment (RFC 3420 `message/sipfrag`) that begins with a start line. The
+/// start line may be all there is, the last line may lack its line end, and header lines may
+/// end the input without the blank line; whatever follows a blank line is the body, cut to
+/// Content-Length when there is one.
+pub(crate) fn parse_fragment(buf: &[u8], limits: &ParseLimits) -> Result<Message, ParseError> {
+    if buf.len() > limits.max_size {
+        return Err(ParseError::TooLarge {
+            size: buf.len(),
+            limit: limits.max_size,
+        });
+    }
+    match fragment(buf, limits) {
+        // The header section ended without a line end: the one thing a fragment may lack
+        // that a message may not. Only the header section is scanned for it, so adding the
+        // line end changes no body.
+        Err(ParseError::Truncated) if !buf.ends_with(b"\n") => {
+            let mut owned = Vec::with_capacity(buf.len() + 2);
+            owned.extend_from_slice(buf);
+            owned.extend_from_slice(b"\r\n");
+            fragment(
+                &owned,
+                &ParseLimits {
+                    max_size: limits.max_size + 2,
+                    ..*limits
+                },
+            )
+        }
+        other => other,
+    }
+}
+
+fn fragment(buf: &[u8], limits: &ParseLimits) -> Result<Message, ParseError> {
+    let mut start = 0;
+    while buf[start..].starts_with(b"\r\n") || buf[start..].starts_with(b"\n") {
+        start += if buf[start] == b'\r' { 2 } else { 1 };
+    }
+    if start == buf.len() {
+        return Err(ParseError::Empty);
+    }
+    let Some(nl) = memchr::memchr(b'\n', &buf[start..]) else {
+        return Err(ParseError::Truncated);
+    };
+    let fields_start = start + nl + 1;
+    let Some(f) = scan_fields(buf, fields_start, limits, true, true, 1)? else {
+        return Err(ParseError::Truncated);
+    };
+    let head = Head {
+        start,
+        start_line_end: line_end(buf, start, start + nl),
+        fields_start,
+        fields_end: f.fields_end,
+        end: f.end,
+        entries: f.entries,
+        content_length: f.content_length,
+    };
+    let body = Bytes::copy_from_slice(&buf[f.end..]);
+    build(buf, head, body, true)
+}
+
 fn incomplete(eof: bool) -> Result<Scan, ParseError> {
     if eof {
         Err(ParseError::Truncated)
