@@ -15,6 +15,11 @@ for f in "$vectors"/sdp/*.sdp; do
   [ -f "$f" ] || continue
   cp "$f" "$here/corpus/sdp/$(basename "$f")"
 done
+mkdir -p "$here/corpus/conference_info"
+for f in "$vectors"/presence/rfc4575-*.xml; do
+  [ -f "$f" ] || continue
+  cp "$f" "$here/corpus/conference_info/$(basename "$f")"
+done
 # The endpoint target reads operations: 0x00, the length in 8-byte units, then a datagram;
 # then a user response (0x45), a time step (0x03) and a request to send (0x04).
 mkdir -p "$here/corpus/endpoint"

@@ -57,6 +57,36 @@ pub fn sdp(data: &[u8]) {
     assert_eq!(again, s, "parse ∘ serialize changed the session");
 }
 
+/// Parses a conference-info document. One that parses must survive `to_xml` → parse
+/// unchanged; taken as the next partial notification of a view built from itself, it must
+/// apply, and the merged view must survive `to_xml` → parse too.
+pub fn conference_info(data: &[u8]) {
+    use crate::payloads::conference::{ConferenceInfo, State};
+
+    let Ok(info) = ConferenceInfo::parse(data) else {
+        return;
+    };
+    let xml = info.to_xml();
+    let again = ConferenceInfo::parse(xml.as_bytes()).expect("a serialized document parses");
+    assert_eq!(again, info, "parse ∘ to_xml changed the document");
+
+    let mut view = ConferenceInfo {
+        state: State::Full,
+        version: Some(1),
+        ..info.clone()
+    };
+    let update = ConferenceInfo {
+        state: State::Partial,
+        version: Some(2),
+        ..info
+    };
+    view.apply(update)
+        .expect("the next partial version of the same conference applies");
+    assert_eq!((view.state, view.version), (State::Full, Some(2)));
+    let merged = ConferenceInfo::parse(view.to_xml().as_bytes()).expect("a merged view parses");
+    assert_eq!(merged, view, "parse ∘ to_xml changed the merged view");
+}
+
 /// Decodes every header field with its typed form and reads what an application reads; the
 /// core typed values must survive `Display` → parse.
 fn exercise(m: &Message) {

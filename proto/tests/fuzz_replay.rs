@@ -67,6 +67,12 @@ fn sdp_corpus() {
 }
 
 #[test]
+fn conference_info_corpus() {
+    // The presence vectors hold the RFC 4575 documents and, for the error paths, other XML.
+    assert!(replay("conference_info", &["presence"], fuzz::conference_info) > 30);
+}
+
+#[test]
 fn endpoint_corpus() {
     // The SIP vectors double as datagram operations for the stateful target.
     fn run(data: &[u8]) {
