@@ -238,3 +238,60 @@ fn typed_commands_hold_unhold_and_hang_up() {
     );
     bob.stop_and_wait();
 }
+
+#[test]
+fn typed_transfer_moves_the_peer_to_another_party() {
+    use std::io::Write;
+    let (bob, bob_events) = app("bob");
+    bob.media_stream_registry().register(Arc::new(
+        sipsimple::session::SignalingStreamFactory::new(46_000),
+    ));
+    let (carol, carol_events) = app("carol");
+    let bob_addr = bob.local_address(TransportKind::Udp).unwrap();
+    let carol_addr = carol.local_address(TransportKind::Udp).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    config(dir.path(), 0, "alice", &format!("sip:{bob_addr}"));
+    let mut child = cli(dir.path(), &["call", "bob@example.com"]);
+    let incoming = bob_events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let session = bob
+        .session_manager()
+        .get(incoming.get_u64("session").unwrap())
+        .unwrap();
+    session.accept(audio()).unwrap();
+    bob_events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "transfer sip:carol@{carol_addr}").unwrap();
+    bob_events
+        .wait_for("SIPSessionTransferNewIncoming", WAIT)
+        .unwrap();
+    session.accept_transfer().unwrap();
+    let call = carol_events
+        .wait_for("SIPSessionNewIncoming", WAIT)
+        .unwrap();
+    let to_carol = carol
+        .session_manager()
+        .get(call.get_u64("session").unwrap())
+        .unwrap();
+    to_carol.accept(audio()).unwrap();
+    // The CLI's call ends once the transfer succeeded; Bob and Carol go on.
+    let ended = bob_events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    assert_eq!(ended.sender, session.sender_id());
+    assert_eq!(ended.get_str("originator"), Some("remote"));
+    drop(stdin);
+    let (status, out, err) = finish(child);
+    assert_eq!(status, Some(0), "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "SIPSessionTransferNewOutgoing to sip:carol@{carol_addr} from sip:alice@example.com"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("SIPSessionTransferDidEnd"), "{out}");
+    assert_eq!(
+        to_carol.state(),
+        sipsimple::session::SessionState::Connected
+    );
+    to_carol.end().unwrap();
+    bob.stop_and_wait();
+    carol.stop_and_wait();
+}

@@ -1,6 +1,7 @@
 //! Calls with real user agents through kamailio: baresip (`interop/baresip/`) and PJSIP's
 //! pjsua2 (`interop/pjsua2/ua.py`), both registered at the project's kamailio. Both
-//! directions, hold and unhold from each side, BYE from each side.
+//! directions, hold and unhold from each side, BYE from each side, and blind transfer with
+//! pjsua2 both as the transferee and as the transferor.
 //!
 //! Ignored by default: kamailio must run and the peers be installed (`interop/install.sh
 //! peers`); `.ci/run` does both, then runs
@@ -250,4 +251,124 @@ fn we_call_pjsua2_which_holds_unholds_and_hangs_up() {
     let (ok, out) = finish(ua);
     assert!(ok, "{out}");
     app.stop_and_wait();
+}
+
+/// `user` registered at kamailio, with the signalling stream kind registered so that a
+/// transfer it accepts can call with the same streams.
+fn registered_with_streams(user: &str, port_base: u16) -> (SipApplication, Observer) {
+    let (app, events) = registered(user);
+    app.media_stream_registry().register(Arc::new(
+        sipsimple::session::SignalingStreamFactory::new(port_base),
+    ));
+    (app, events)
+}
+
+/// Answers the next incoming call with the streams the registry proposes.
+fn answer(app: &SipApplication, events: &Observer) -> Session {
+    let n = events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let session = app
+        .session_manager()
+        .get(n.get_u64("session").unwrap())
+        .unwrap();
+    session.accept(session.proposed_streams()).unwrap();
+    wait(events, &session, "SIPSessionDidStart");
+    session
+}
+
+#[test]
+#[ignore = "needs kamailio and the peers: see interop/README.md"]
+fn we_transfer_pjsua2_to_another_party() {
+    let ua = pjsua("dave", &["--answer", "--calls", "1"]);
+    let (carol, carol_events) = registered_with_streams("carol", 42_000);
+    let (app, events) = registered("alice");
+    let account = app
+        .account_manager()
+        .get_account(&format!("alice@{}", domain()))
+        .unwrap();
+    // pjsua2 registers at its own pace: call until it answers.
+    let deadline = Instant::now() + WAIT;
+    let session = loop {
+        let session = Session::new(&account);
+        session
+            .connect(&format!("sip:dave@{}", domain()), audio())
+            .unwrap();
+        let outcome = loop {
+            let n = events.recv_timeout(WAIT).unwrap();
+            if n.sender == session.sender_id()
+                && matches!(&*n.name, "SIPSessionDidStart" | "SIPSessionDidFail")
+            {
+                break n;
+            }
+        };
+        if &*outcome.name == "SIPSessionDidStart" {
+            break session;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pjsua2 never answered: {outcome}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    session
+        .transfer(&format!("sip:carol@{}", domain()), None)
+        .unwrap();
+    wait(&events, &session, "SIPSessionTransferDidStart");
+    // pjsua2 calls Carol; once she answers, its NOTIFY ends the transfer and our call.
+    let to_carol = answer(&carol, &carol_events);
+    assert!(to_carol.remote_identity().unwrap().contains("dave@"));
+    wait(&events, &session, "SIPSessionTransferDidEnd");
+    let ended = wait(&events, &session, "SIPSessionDidEnd");
+    assert_eq!(ended.get_str("originator"), Some("local"));
+    let (ok, out) = finish(ua);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("TRANSFER to=<sip:carol@{}>", domain()))
+            || out.contains(&format!("TRANSFER to=sip:carol@{}", domain())),
+        "{out}"
+    );
+    app.stop_and_wait();
+    carol.stop_and_wait();
+}
+
+#[test]
+#[ignore = "needs kamailio and the peers: see interop/README.md"]
+fn pjsua2_transfers_us_to_another_party() {
+    let (bob, bob_events) = registered_with_streams("bob", 42_100);
+    let (carol, carol_events) = registered_with_streams("carol", 42_200);
+    let ua = pjsua(
+        "dave",
+        &[
+            "--call",
+            &format!("sip:bob@{}", domain()),
+            "--transfer-to",
+            &format!("sip:carol@{}", domain()),
+            "--transfer-after",
+            "1",
+        ],
+    );
+    let from_dave = answer(&bob, &bob_events);
+    let request = wait(&bob_events, &from_dave, "SIPSessionTransferNewIncoming");
+    assert_eq!(
+        request.get_str("transfer_destination"),
+        Some(&*format!("sip:carol@{}", domain()))
+    );
+    from_dave.accept_transfer().unwrap();
+    let to_carol = answer(&carol, &carol_events);
+    assert!(to_carol.remote_identity().unwrap().contains("bob@"));
+    wait(&bob_events, &from_dave, "SIPSessionTransferDidEnd");
+    // pjsua2 hangs up the transferred call; Bob and Carol go on.
+    let ended = wait(&bob_events, &from_dave, "SIPSessionDidEnd");
+    assert_eq!(ended.get_str("originator"), Some("remote"));
+    let (ok, out) = finish(ua);
+    assert!(ok, "{out}");
+    assert!(out.contains("TRANSFER_STATUS code=200 final=True"), "{out}");
+    let new_session = from_dave.transfer_handler().unwrap().new_session.unwrap();
+    assert_eq!(
+        new_session.state(),
+        sipsimple::session::SessionState::Connected
+    );
+    new_session.end().unwrap();
+    wait(&carol_events, &to_carol, "SIPSessionDidEnd");
+    bob.stop_and_wait();
+    carol.stop_and_wait();
 }

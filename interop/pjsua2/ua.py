@@ -15,12 +15,15 @@ Single-threaded: threadCnt=0 and the main loop pumps libHandleEvents().
 One line per event on stdout:
   REG ok|failed code=.. reason=..        INCOMING from=..
   CALL_STATE state=.. code=..            MEDIA active|local-hold|remote-hold|none
+  TRANSFER to=..  (a REFER we accept)    TRANSFER_STATUS code=.. final=..  (our REFER's NOTIFYs)
   END ok | END failed: why               (the last line)
 Success (exit 0): the registration (if asked) got 200; with --call, the call was answered, its
 media became active (and, with --hold-after / --unhold-after, went on hold and back) and it
 ended; with --answer, --calls incoming calls (default 1) were answered, had media and ended
 (0 = any number, until --duration). --hangup-after S ends our side S s after the answer,
-otherwise we wait for the peer's BYE. Everything stops at --duration.
+otherwise we wait for the peer's BYE. --transfer-to URI transfers the peer (REFER) and hangs
+up once a NOTIFY reports 2xx; a REFER from the peer is accepted and its new call placed.
+Everything stops at --duration.
 """
 import argparse
 import os
@@ -49,6 +52,8 @@ class Call(pj.Call):
         self.ended = False
         self.media = []  # every MEDIA state, in order
         self.held = self.unheld = self.hung_up = False  # our requests, sent once
+        self.transferred = False  # our REFER went out
+        self.transfer_done = False  # its final NOTIFY said 2xx
 
     def onCallState(self, prm):
         ci = self.getInfo()
@@ -70,6 +75,19 @@ class Call(pj.Call):
                 say("MEDIA", state)
             if state == "active":
                 self.ua.tone().startTransmit(self.getAudioMedia(mi.index))
+
+
+    def onCallTransferRequest(self, prm):
+        # Accept (202) and let pjsua place the new call on an object we keep alive.
+        say("TRANSFER", f"to={prm.dstUri}")
+        new = Call(self.ua, self.ua.acc)
+        self.ua.calls.append(new)
+        prm.newCall = new
+
+    def onCallTransferStatus(self, prm):
+        say("TRANSFER_STATUS", f"code={prm.statusCode}", f"final={prm.finalNotify}")
+        if prm.finalNotify and prm.statusCode // 100 == 2:
+            self.transfer_done = True
 
 
 class Account(pj.Account):
@@ -168,7 +186,12 @@ class UA:
             op = pj.CallOpParam(True)
             op.opt.flag = pj.PJSUA_CALL_UNHOLD
             call.reinvite(op)
-        if a.hangup_after is not None and not call.hung_up and t >= a.hangup_after:
+        if a.transfer_to and not call.transferred and t >= a.transfer_after:
+            call.transferred = True
+            call.xfer(a.transfer_to, pj.CallOpParam(True))
+        hang_up = a.hangup_after is not None and t >= a.hangup_after
+        if (hang_up or call.transfer_done) and not call.hung_up:
+            # RFC 5589: the transferor ends the call once the transfer succeeded.
             call.hung_up = True
             call.hangup(pj.CallOpParam())
         return False
@@ -183,6 +206,8 @@ class UA:
             return "media never on hold"
         if self.args.unhold_after is not None and "active" not in call.media[holds[0]:]:
             return "media not active again after the hold"
+        if self.args.transfer_to and not call.transfer_done:
+            return "transfer not completed"
         return None if call.ended else "call not ended"
 
     def run(self):
@@ -243,6 +268,9 @@ def main():
     ap.add_argument("--hold-after", type=float, metavar="S", help="put the call on hold S s after the answer")
     ap.add_argument("--unhold-after", type=float, metavar="S", help="take it off hold S s after the answer")
     ap.add_argument("--hangup-after", type=float, metavar="S", help="hang up S s after the answer")
+    ap.add_argument("--transfer-to", metavar="URI", help="transfer the peer to URI (REFER), then hang up")
+    ap.add_argument("--transfer-after", type=float, default=1, metavar="S",
+                    help="with --transfer-to: S s after the answer (default 1)")
     ap.add_argument("--duration", type=float, default=30, metavar="S", help="stop after S s (default 30)")
     ap.add_argument("--log-level", type=int, default=1, help="PJSIP log level on stderr (4: SIP messages)")
     args = ap.parse_args()

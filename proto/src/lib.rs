@@ -10,7 +10,8 @@
 //! - [`dns`]: DNS lookups of SIP proxies (RFC 3263), MSRP relays, STUN and XCAP servers.
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
 //! - [`invite`]: INVITE sessions (RFC 3261 §13–§15): calls as caller and callee, CANCEL, ACK
-//!   and 2xx retransmission, re-INVITE with glare handling, BYE.
+//!   and 2xx retransmission, re-INVITE with glare handling, session timers (RFC 4028), UPDATE
+//!   received (RFC 3311), call transfer (REFER, RFC 3515), BYE.
 //! - [`payloads`]: bodies of event packages and REFER: RFC 4575 conference state with partial
 //!   notifications, RFC 3420 `message/sipfrag`.
 //! - [`rand`]: the injected source of randomness every machine takes.

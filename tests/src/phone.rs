@@ -1,6 +1,7 @@
 //! A phone for simulations: an [`Endpoint`] with one [`InviteSession`] and a script of
 //! commands run at given delays after the start, after an incoming call, or after the call
-//! started; offers and proposals are answered at once.
+//! started, or after a REFER came; offers and proposals are answered at once (unless
+//! proposals are to be left unanswered).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use sipsimple_proto::invite::{
 };
 use sipsimple_proto::rand::SeededRandom;
 use sipsimple_proto::request::Route;
+use sipsimple_proto::sip::headers::ReferTo;
 use sipsimple_proto::sip::{Address, Method};
 
 use crate::sim::Node;
@@ -33,6 +35,16 @@ pub enum Cmd {
     End,
     /// Send a re-INVITE with this offer.
     Propose(&'static str),
+    /// Cancel our re-INVITE.
+    CancelProposal,
+    /// Transfer the peer to this URI (REFER).
+    Refer(&'static str),
+    /// Accept the peer's REFER.
+    AcceptRefer,
+    /// Refuse the peer's REFER with this code.
+    RejectRefer(u16),
+    /// Report the status of the referred call in a NOTIFY.
+    Notify(u16, &'static str),
 }
 
 /// When a command runs.
@@ -44,6 +56,8 @@ pub enum After {
     Incoming,
     /// After the session started.
     Started,
+    /// After the peer's REFER came.
+    Referred,
 }
 
 /// One phone.
@@ -65,6 +79,8 @@ pub struct Phone {
     pub transactions: Vec<SessionEvent>,
     /// Drop every ACK this phone sends (to test the missing ACK).
     pub drop_acks: bool,
+    /// Leave the peer's re-INVITEs unanswered (to test cancelling them).
+    pub hold_proposals: bool,
     /// Drop every request this phone sends from this virtual time on (a peer gone silent).
     pub silent_after: Option<Duration>,
     /// The session timers of its calls (RFC 4028); the default ones unless changed.
@@ -98,6 +114,7 @@ impl Phone {
             events: Vec::new(),
             transactions: Vec::new(),
             drop_acks: false,
+            hold_proposals: false,
             silent_after: None,
             session_timer: Some(SessionTimerConfig::default()),
             sent: Vec::new(),
@@ -163,6 +180,14 @@ impl Phone {
                 &mut self.rng,
                 Some(Bytes::from_static(offer.as_bytes())),
             ),
+            Cmd::CancelProposal => s.cancel_proposal(now),
+            Cmd::Refer(uri) => {
+                let target = ReferTo::new(uri.parse().expect("a URI"));
+                s.refer(now, &mut self.rng, &target, None)
+            }
+            Cmd::AcceptRefer => s.accept_refer(now),
+            Cmd::RejectRefer(code) => s.reject_refer(now, *code),
+            Cmd::Notify(code, reason) => s.notify_refer(now, *code, reason),
         };
     }
 
@@ -184,14 +209,16 @@ impl Phone {
             }
             let mut started = false;
             let mut incoming = false;
+            let mut referred = false;
             if let Some(s) = self.session.as_mut() {
                 while let Some(e) = s.poll_event() {
                     match &e {
                         SessionEvent::DidStart => started = true,
                         SessionEvent::NewIncoming { .. } => incoming = true,
-                        SessionEvent::GotProposal { .. } => {
+                        SessionEvent::GotProposal { .. } if !self.hold_proposals => {
                             let _ = s.accept_proposal(now, Some(Bytes::from_static(b"ok")));
                         }
+                        SessionEvent::GotRefer { .. } => referred = true,
                         SessionEvent::GotOffer { .. } => {
                             let _ = s.answer(now, Bytes::from_static(b"answer"));
                         }
@@ -210,6 +237,9 @@ impl Phone {
             }
             if incoming {
                 self.schedule(now, After::Incoming);
+            }
+            if referred {
+                self.schedule(now, After::Referred);
             }
             let Some(ev) = self.endpoint.poll_event() else {
                 if let Some(s) = self.session.as_mut() {

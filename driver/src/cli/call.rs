@@ -36,6 +36,8 @@ enum Command {
     Hangup,
     Hold,
     Unhold,
+    /// `transfer URI`: a blind transfer of the peer to URI.
+    Transfer(String),
     Closed,
 }
 
@@ -82,14 +84,29 @@ fn stdin_commands() -> async_channel::Receiver<Command> {
                     let _ = tx.send_blocking(Command::Unhold);
                 }
                 "" => {}
-                other => eprintln!(
-                    "sipsimple: unknown command {other:?}; try `hold`, `unhold` or `hangup`"
-                ),
+                other => match other.split_once(char::is_whitespace) {
+                    Some(("transfer", uri)) if !uri.trim().is_empty() => {
+                        let _ = tx.send_blocking(Command::Transfer(sip_uri(uri.trim())));
+                    }
+                    _ => eprintln!(
+                        "sipsimple: unknown command {other:?}; try `hold`, `unhold`, \
+                         `transfer URI` or `hangup`"
+                    ),
+                },
             }
         }
         let _ = tx.send_blocking(Command::Closed);
     });
     rx
+}
+
+/// `to` as a SIP URI: `user@domain` gets the `sip:` scheme.
+fn sip_uri(to: &str) -> String {
+    if to.contains(':') || to.contains('<') {
+        to.to_owned()
+    } else {
+        format!("sip:{to}")
+    }
 }
 
 /// A stream for a call: until the audio engine exists, calls negotiate audio but carry
@@ -105,17 +122,19 @@ fn place_call(
     duration: Option<u64>,
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
-    let to = if to.contains(':') || to.contains('<') {
-        to.to_owned()
-    } else {
-        format!("sip:{to}")
-    };
+    let to = sip_uri(to);
     let session = Session::new(account);
     session.connect(&to, streams()).map_err(|e| e.to_string())?;
-    // Ringing may last: wait as long as it takes, unless the user hangs up.
+    // Ringing may last: wait as long as it takes, unless the user hangs up. Other commands
+    // typed meanwhile wait for the call.
+    let mut early = Vec::new();
     loop {
-        if let Ok(Command::Hangup | Command::Closed) = commands.try_recv() {
-            let _ = session.end();
+        match commands.try_recv() {
+            Ok(Command::Hangup | Command::Closed) => {
+                let _ = session.end();
+            }
+            Ok(other) => early.push(other),
+            Err(_) => {}
         }
         let Some(n) = running.next(Duration::from_millis(200)) else {
             continue;
@@ -136,7 +155,7 @@ fn place_call(
             _ => {}
         }
     }
-    converse(running, &session, duration, commands);
+    converse(running, &session, duration, commands, early);
     Ok(())
 }
 
@@ -146,7 +165,7 @@ fn answer_calls(
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
     println!(
-        "waiting for calls; during one type `hold`, `unhold` or `hangup`; close standard input to stop"
+        "waiting for calls; during one type `hold`, `unhold`, `transfer URI` or `hangup`; close standard input to stop"
     );
     loop {
         if let Ok(Command::Closed) = commands.try_recv() {
@@ -186,27 +205,37 @@ fn answer_calls(
                 _ => {}
             }
         };
-        if started && converse(running, &session, duration, commands) {
+        if started && converse(running, &session, duration, commands, Vec::new()) {
             return Ok(());
         }
     }
 }
 
 /// The call is up: until it ends, the duration passes or the user hangs up. Returns `true`
-/// when standard input closed meanwhile, so that the caller stops too.
+/// when standard input closed meanwhile, so that the caller stops too. A transfer the peer
+/// asks for is accepted, and the conversation goes on in the session it makes. `early` holds
+/// the commands typed before the call started; they run first.
 fn converse(
     running: &Running,
     session: &Session,
     duration: Option<u64>,
     commands: &async_channel::Receiver<Command>,
+    early: Vec<Command>,
 ) -> bool {
     let until = duration.map(|s| Instant::now() + Duration::from_secs(s));
+    let mut early = early.into_iter();
+    let mut session = session.clone();
     let mut hung_up = false;
     let mut closed = false;
     loop {
-        let command = commands.try_recv().ok();
+        let command = early.next().or_else(|| commands.try_recv().ok());
         closed |= matches!(command, Some(Command::Closed));
-        match command {
+        match &command {
+            Some(Command::Transfer(uri)) => {
+                if let Err(e) = session.transfer(uri, None) {
+                    eprintln!("sipsimple: cannot transfer: {e}");
+                }
+            }
             Some(Command::Hold) => {
                 if let Err(e) = session.hold() {
                     eprintln!("sipsimple: cannot hold: {e}");
@@ -226,14 +255,39 @@ fn converse(
             let _ = session.end();
         }
         let Some(n) = running.next(Duration::from_millis(200)) else {
+            // Its end was missed while following another session.
+            if session.state() == sipsimple::session::SessionState::Terminated {
+                return closed;
+            }
             continue;
         };
         if n.sender != session.sender_id() {
             continue;
         }
         print_session_event(running, &n);
-        if matches!(&*n.name, "SIPSessionDidEnd" | "SIPSessionDidFail") {
-            return closed;
+        match &*n.name {
+            "SIPSessionTransferNewIncoming" => {
+                if let Err(e) = session.accept_transfer() {
+                    eprintln!("sipsimple: cannot accept the transfer: {e}");
+                }
+            }
+            "SIPSessionDidEnd" | "SIPSessionDidFail" => {
+                // Transferred: carry on with the call the transfer made.
+                let next = session
+                    .transfer_handler()
+                    .filter(|h| h.direction == sipsimple::session::Direction::Incoming)
+                    .filter(|h| h.state != sipsimple::session::TransferState::Failed)
+                    .and_then(|h| h.new_session)
+                    .filter(|s| s.state() != sipsimple::session::SessionState::Terminated);
+                match next {
+                    Some(next) if !hung_up => {
+                        println!("transferred: session {} goes on", next.id());
+                        session = next;
+                    }
+                    _ => return closed,
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -261,6 +315,16 @@ fn print_session_event(running: &Running, n: &sipsimple::notification::Notificat
                 "off hold"
             },
             n.get_str("originator").unwrap_or("?")
+        ),
+        "SIPSessionTransferNewIncoming" | "SIPSessionTransferNewOutgoing" => format!(
+            "to {} from {}",
+            n.get_str("transfer_destination").unwrap_or("?"),
+            n.get_str("transfer_source").unwrap_or("?")
+        ),
+        "SIPSessionTransferGotProgress" | "SIPSessionTransferDidFail" => format!(
+            "{} {}",
+            n.get_u64("code").unwrap_or(0),
+            n.get_str("reason").unwrap_or_default()
         ),
         "SIPSessionDidProcessTransaction" => format!(
             "{} {} {} ({})",

@@ -153,6 +153,19 @@ pub(crate) enum Input {
     SessionCancelProposal {
         id: u64,
     },
+    SessionTransfer {
+        id: u64,
+        target: String,
+        replaced: Option<u64>,
+    },
+    SessionAcceptTransfer {
+        id: u64,
+    },
+    SessionRejectTransfer {
+        id: u64,
+        code: u16,
+        reason: Option<String>,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -326,9 +339,13 @@ impl Engine {
                 Method::Bye,
                 Method::Options,
                 Method::Message,
+                Method::Refer,
+                Method::Notify,
+                Method::Update,
             ],
             accept: vec![
                 "application/sdp".to_owned(),
+                "message/sipfrag".to_owned(),
                 "text/plain".to_owned(),
                 "message/cpim".to_owned(),
             ],
@@ -593,6 +610,15 @@ impl Engine {
                 self.session_reject_proposal(now, id, code, reason);
             }
             Input::SessionCancelProposal { id } => self.session_cancel_proposal(now, id),
+            Input::SessionTransfer {
+                id,
+                target,
+                replaced,
+            } => self.session_transfer(now, id, &target, replaced),
+            Input::SessionAcceptTransfer { id } => self.session_accept_transfer(now, id),
+            Input::SessionRejectTransfer { id, code, reason } => {
+                self.session_reject_transfer(now, id, code, reason);
+            }
             Input::RegistrarResolved { id, lookup, routes } => {
                 self.registrar_resolved(now, &id, lookup, routes);
             }

@@ -17,10 +17,14 @@ use sipsimple_proto::sdp::negotiation::{
     answer, build_offer, process_answer, set_version_after, LocalStream, NegotiatedStreams,
 };
 use sipsimple_proto::sdp::{Origin, Session as Sdp};
-use sipsimple_proto::sip::headers::{FromHeader, ToHeader};
+use sipsimple_proto::sip::headers::{
+    FromHeader, HeaderName, ReferTo, ReferredBy, Replaces, ToHeader,
+};
 use sipsimple_proto::sip::{Address, NameAddr, Request};
 
 use super::{Engine, Input};
+
+mod transfer;
 use crate::account::{contact_uri, credentials};
 use crate::configuration::AccountSettings;
 use crate::session::{sender_id, stream_type_of, MediaStream, SessionInfo, SessionState};
@@ -51,6 +55,12 @@ pub(super) struct Call {
     /// Whether we hold the call, and whether the peer holds it.
     local_hold: bool,
     remote_hold: bool,
+    /// The peer's REFER, waiting for `accept_transfer` or `reject_transfer`.
+    refer: Option<(ReferTo<'static>, Option<ReferredBy<'static>>)>,
+    /// What the INVITE of a transferee's new call carries.
+    transfer_call: transfer::TransferCall,
+    /// The session an incoming INVITE with Replaces replaces; it ends when this one starts.
+    replacing: Option<u64>,
 }
 
 /// What a re-INVITE of ours is for.
@@ -218,6 +228,9 @@ impl Engine {
                 pending_hold: None,
                 local_hold: false,
                 remote_hold: false,
+                refer: None,
+                transfer_call: transfer::TransferCall::default(),
+                replacing: None,
             },
         );
         let transports =
@@ -301,6 +314,8 @@ impl Engine {
         let mut config = InviteConfig::new(from.clone(), to.clone(), contact, route);
         config.credentials = Some(credentials(&call.account));
         config.offer = Some(Bytes::from(offer.to_bytes()));
+        config.replaces = call.transfer_call.replaces.clone();
+        config.referred_by = call.transfer_call.referred_by.clone();
         call.sent = Some(offer);
         call.local_ip = Some(local.ip());
         match InviteSession::connect(now, &mut self.rng, config) {
@@ -332,6 +347,27 @@ impl Engine {
         source: SocketAddr,
         transport: TransportKind,
     ) {
+        let replacing = if request.headers().contains(HeaderName::Replaces) {
+            let found = request
+                .headers()
+                .single::<Replaces<'_>>()
+                .map_err(|_| 400)
+                .and_then(|r| self.replaced_call(&r));
+            match found {
+                Ok(old) => Some(old),
+                Err(code) => {
+                    let refusal = sipsimple_proto::sip::Response::for_request(
+                        &request,
+                        sipsimple_proto::sip::StatusCode::new(code).expect("a status code"),
+                    )
+                    .with_to_tag(&self.rng.token(12));
+                    let _ = self.endpoint.respond(now, tx, &refusal);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         let account = self.account_for(&request);
         let Some(account) = account else {
             let refusal = sipsimple_proto::sip::Response::for_request(
@@ -388,6 +424,9 @@ impl Engine {
             on_hold: false,
             proposed_types: Vec::new(),
             proposed_streams: Vec::new(),
+            transfer: None,
+            transfer_origin: None,
+            replaced_session: replacing,
         });
         self.calls.insert(
             id,
@@ -406,6 +445,9 @@ impl Engine {
                 pending_hold: None,
                 local_hold: false,
                 remote_hold: false,
+                refer: None,
+                transfer_call: transfer::TransferCall::default(),
+                replacing,
             },
         );
         self.drive_call(now, id);
@@ -539,6 +581,24 @@ impl Engine {
     }
 
     fn call_happened(&mut self, now: Instant, id: u64, event: SessionEvent) {
+        if self.transfer_event(now, id, &event) {
+            return;
+        }
+        let progress = matches!(
+            event,
+            SessionEvent::GotProvisionalResponse { .. }
+                | SessionEvent::DidStart
+                | SessionEvent::DidFail { .. }
+        )
+        .then(|| event.clone());
+        self.session_event(now, id, event);
+        if let Some(event) = progress {
+            self.transferred_call_event(now, id, &event);
+        }
+    }
+
+    /// Turns a session event into its notifications.
+    fn session_event(&mut self, now: Instant, id: u64, event: SessionEvent) {
         let sender = sender_id(id);
         match event {
             SessionEvent::NewIncoming { offer } => {
@@ -613,6 +673,10 @@ impl Engine {
                 });
                 self.post("SIPSessionWillStart", &sender, json!({}));
                 self.post("SIPSessionDidStart", &sender, json!({"streams": started}));
+                // RFC 3891 §3: the replaced session ends once its replacement is up.
+                if let Some(old) = self.calls.get(&id).and_then(|c| c.replacing) {
+                    self.session_end(now, old);
+                }
             }
             SessionEvent::DidFail {
                 originator: who,
@@ -1214,6 +1278,7 @@ impl Engine {
             s.state = SessionState::Terminated;
             s.stop_time = Some(SystemTime::now());
         });
+        self.transferred_call_failed(id, code, reason);
         self.post(
             "SIPSessionDidFail",
             &sender_id(id),

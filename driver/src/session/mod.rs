@@ -10,10 +10,11 @@
 //! Streams implement [`MediaStream`]; until the audio engine exists, [`SignalingStream`]
 //! negotiates audio without carrying it.
 //!
-//! Hold and unhold, and adding and removing streams, work from either side. Not yet:
-//! transfer and conferences.
+//! Hold and unhold, and adding and removing streams, work from either side; so does call
+//! transfer, blind or attended (see [`Session::transfer`]). Not yet: conferences.
 
 mod stream;
+mod transfer;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -24,6 +25,8 @@ pub(crate) use self::stream::stream_type_of;
 pub use self::stream::{
     MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream, SignalingStreamFactory,
 };
+pub use self::transfer::{TransferHandler, TransferInfo, TransferState};
+pub(crate) use self::transfer::{TransferOrigin, TransferRecord};
 
 use crate::configuration::AccountId;
 use crate::engine::Input;
@@ -107,6 +110,12 @@ pub(crate) struct SessionInfo {
     pub(crate) proposed_types: Vec<&'static str>,
     /// The streams the registry made for the remote party's offer (incoming sessions).
     pub(crate) proposed_streams: Vec<Arc<dyn MediaStream>>,
+    /// The latest transfer of the session.
+    pub(crate) transfer: Option<TransferRecord>,
+    /// The transfer that made this session (the transferee's new session).
+    pub(crate) transfer_origin: Option<TransferOrigin>,
+    /// The session an incoming INVITE with Replaces replaces.
+    pub(crate) replaced_session: Option<u64>,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -139,6 +148,9 @@ impl Session {
             on_hold: false,
             proposed_types: Vec::new(),
             proposed_streams: Vec::new(),
+            transfer: None,
+            transfer_origin: None,
+            replaced_session: None,
         });
         Self { id, app }
     }

@@ -15,8 +15,12 @@
 //! - Commands: [`ring`](InviteSession::ring), [`accept`](InviteSession::accept),
 //!   [`reject`](InviteSession::reject) (callee), [`cancel`](InviteSession::cancel),
 //!   [`answer`](InviteSession::answer) (caller, late offer), [`end`](InviteSession::end),
-//!   [`propose`](InviteSession::propose), [`accept_proposal`](InviteSession::accept_proposal),
-//!   [`reject_proposal`](InviteSession::reject_proposal) (either side, once connected).
+//!   [`propose`](InviteSession::propose), [`cancel_proposal`](InviteSession::cancel_proposal),
+//!   [`accept_proposal`](InviteSession::accept_proposal),
+//!   [`reject_proposal`](InviteSession::reject_proposal), [`refer`](InviteSession::refer),
+//!   [`accept_refer`](InviteSession::accept_refer),
+//!   [`reject_refer`](InviteSession::reject_refer),
+//!   [`notify_refer`](InviteSession::notify_refer) (either side, once connected).
 //! - Inputs: [`InviteSession::handle_event`] with every endpoint [`Event`] (it returns `true`
 //!   for the ones that concern this session and were consumed), and
 //!   [`InviteSession::handle_timeout`] when [`InviteSession::poll_timeout`] is reached.
@@ -63,15 +67,25 @@
 //!   interval minus min(32 s, interval/3) ([`Timer::SessionExpiry`], §10).
 //! - The peer's refreshes are re-INVITEs like any other: they come as
 //!   [`SessionEvent::GotProposal`] and the user answers them (with its last answer again when
-//!   nothing changed). UPDATE is not supported, so refreshes never use it.
+//!   nothing changed). A refresh by UPDATE without a body is answered at once with the timer
+//!   granted. We refresh with re-INVITEs only.
 //!
 //! In-dialog requests go to the first route of the route set, else the remote target, when
 //! its host is an IP address; otherwise to the address the session started with (the
 //! configured destination of the caller, the source of the INVITE for the callee). Resolving
 //! host names (RFC 3263) is left to later work.
 //!
-//! Not here yet: reliable provisional responses (100rel/PRACK), UPDATE (sent or received),
-//! REFER/transfer and conferences.
+//! # UPDATE, OPTIONS, REFER
+//!
+//! Our INVITEs and their answers carry `Allow` with the methods a dialog takes here. An
+//! UPDATE from the peer (RFC 3311), confirmed dialog only, is a proposal when it carries an
+//! offer ([`SessionEvent::GotProposal`], answered without an ACK to wait for) and a target
+//! and session refresh answered 200 at once when it does not; the glare rules are those of
+//! re-INVITE. An OPTIONS in the dialog gets 200 with Allow. Call transfer (REFER with its
+//! implicit subscription, RFC 3515) is in [`InviteSession::refer`] and the methods around it.
+//!
+//! Not here yet: reliable provisional responses (100rel/PRACK), sending UPDATE, and
+//! conferences.
 //!
 //! ```no_run
 //! use std::time::Instant;
@@ -124,11 +138,14 @@ use crate::rand::Random;
 use crate::request::{Credentials, Route, CALL_ID_LEN, TAG_LEN};
 use crate::sip::auth::DigestClient;
 use crate::sip::headers::{
-    Contact, Cseq, HeaderName, Headers, MinSe, Refresher, Require, RetryAfter, SessionExpires,
-    Supported, ToHeader,
+    Contact, Cseq, HeaderName, Headers, MinSe, ReferTo, ReferredBy, Refresher, Replaces, Require,
+    RetryAfter, SessionExpires, Supported, ToHeader, Unsupported,
 };
 use crate::sip::{Address, Method, Request, RequestBuilder, Response, StatusCode, Uri};
 use crate::transaction::TimerConfig;
+
+mod refer;
+pub use refer::REFER_SUBSCRIPTION_SECS;
 
 /// The Content-Type of the session descriptions the session carries.
 pub const SDP: &str = "application/sdp";
@@ -165,6 +182,10 @@ pub struct InviteConfig {
     /// Session timers (RFC 4028); `None` leaves them out of our requests and ignores them in
     /// the answers. [`InviteConfig::new`] takes [`SessionTimerConfig::default`].
     pub session_timer: Option<SessionTimerConfig>,
+    /// The dialog this call replaces (RFC 3891), for the call an attended transfer asks for.
+    pub replaces: Option<Replaces<'static>>,
+    /// Who referred us to the callee (RFC 3892), for the call a transfer asks for.
+    pub referred_by: Option<ReferredBy<'static>>,
 }
 
 impl InviteConfig {
@@ -187,6 +208,8 @@ impl InviteConfig {
             offer: None,
             timers: TimerConfig::default(),
             session_timer: Some(SessionTimerConfig::default()),
+            replaces: None,
+            referred_by: None,
         }
     }
 
@@ -335,6 +358,9 @@ pub enum Timer {
     /// The peer is the refresher and no refresh came: end with BYE at the session interval
     /// minus min(32 s, interval/3) (RFC 4028 §10).
     SessionExpiry,
+    /// Our accepted REFER got no final NOTIFY in time (or no answer at all): the transfer
+    /// fails ([`SessionEvent::ReferFailed`]).
+    ReferTimeout,
 }
 
 /// What the caller must do with the endpoint for the session.
@@ -465,6 +491,41 @@ pub enum SessionEvent {
         /// The answer in the 2xx (normally the peer's last description again).
         answer: Option<Bytes>,
     },
+    /// Transferee: the peer sent a REFER (RFC 3515) asking us to call `refer_to`. Answer with
+    /// [`InviteSession::accept_refer`] or [`InviteSession::reject_refer`].
+    GotRefer {
+        /// The target, with an embedded Replaces for an attended transfer
+        /// ([`ReferTo::replaces`]).
+        refer_to: Box<ReferTo<'static>>,
+        /// Who asked (RFC 3892), if the REFER said.
+        referred_by: Option<Box<ReferredBy<'static>>>,
+    },
+    /// Transferor: the peer accepted our REFER (2xx, or a NOTIFY that overtook it).
+    ReferAccepted,
+    /// Transferor: a provisional status of the referred call (a NOTIFY).
+    ReferProgress {
+        /// The status code of the sipfrag.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
+    /// Transferor: the referred call was answered (a NOTIFY with a 2xx sipfrag); the
+    /// transfer is done.
+    ReferSucceeded {
+        /// The status code of the sipfrag.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
+    /// Transferor: the transfer failed: the REFER was refused or timed out, the referred
+    /// call failed (the final sipfrag), the subscription ended without a final status
+    /// (487), no final status came in time (408), or the session ended first (487).
+    ReferFailed {
+        /// The status code.
+        code: u16,
+        /// The reason phrase.
+        reason: String,
+    },
     /// A transaction of the session completed (`SIPSessionDidProcessTransaction`): one of
     /// ours got its final response (or timed out, as 408, or failed to send, as 503), or we
     /// sent the final response to one of the peer's. A peer's INVITE answered 2xx completes
@@ -539,6 +600,8 @@ enum Purpose {
     /// The BYE of a dialog a second fork confirmed.
     ForkBye,
     Cancel,
+    Refer,
+    Notify,
 }
 
 /// An ACK we sent, kept to answer retransmissions of its 2xx.
@@ -623,6 +686,10 @@ pub struct InviteSession {
     pending_2xx: Option<Pending2xx>,
     outgoing_proposal: Option<OutgoingProposal>,
     incoming_proposal: Option<(ServerTxId, Request)>,
+    /// Our REFER (transferor), until its final NOTIFY.
+    outgoing_refer: Option<refer::OutgoingRefer>,
+    /// The peer's REFER (transferee), until our final NOTIFY.
+    incoming_refer: Option<refer::IncomingRefer>,
     glare_at: Option<Instant>,
     cancel_guard: Option<Instant>,
     /// Our client transactions: what each is for, and whether its completion was reported.
@@ -687,6 +754,8 @@ impl InviteSession {
             pending_2xx: None,
             outgoing_proposal: None,
             incoming_proposal: None,
+            outgoing_refer: None,
+            incoming_refer: None,
             glare_at: None,
             cancel_guard: None,
             txs: Vec::new(),
@@ -733,6 +802,13 @@ impl InviteSession {
             builder = builder.body(SDP, offer.clone());
         }
         let mut invite = builder.build();
+        invite.headers_mut().push(HeaderName::Allow, ALLOW);
+        if let Some(replaces) = &config.replaces {
+            invite.headers_mut().push_typed(replaces);
+        }
+        if let Some(by) = &config.referred_by {
+            invite.headers_mut().push_typed(by);
+        }
         let mut s = Self::base(
             Role::Caller,
             now,
@@ -789,6 +865,20 @@ impl InviteSession {
         s.invite_server_tx = Some(tx);
         s.local_tag = Some(rng.token(TAG_LEN));
         s.set_session_timer(config.session_timer);
+        if let Some(refusal) = s.timer_required(&s.invite) {
+            // RFC 4028 §9 and RFC 3261 §8.2.2.3: timers off, yet the INVITE requires them.
+            s.respond(
+                tx,
+                refusal.with_to_tag(s.local_tag.as_deref().unwrap_or_default()),
+            );
+            s.state = SessionState::Terminated;
+            s.events.push_back(SessionEvent::DidFail {
+                originator: Originator::Remote,
+                code: 420,
+                reason: "Bad Extension".to_owned(),
+            });
+            return Ok(s);
+        }
         if let Some(min_se) = s.too_small(&s.invite) {
             // RFC 4028 §9: the interval asked for is below our minimum.
             let refusal = s
@@ -879,6 +969,7 @@ impl InviteSession {
         ]
         .into_iter()
         .filter_map(|(t, at)| at.map(|at| (t, at)))
+        .chain(self.refer_deadline())
         .min_by_key(|(_, at)| *at)
     }
 
@@ -1123,6 +1214,12 @@ impl InviteSession {
         }
         // RFC 4028 §9: the 2xx of a re-INVITE sets the session timer anew.
         self.start_session_timer(now, timer.map(Granted::as_interval));
+        ok.headers_mut().push(HeaderName::Allow, ALLOW);
+        if *request.method() == Method::Update {
+            // RFC 3311 §5.2: the answer is in the 2xx; no ACK follows.
+            self.respond(tx, ok);
+            return Ok(());
+        }
         let seq = cseq_of(request.headers()).unwrap_or(0);
         self.actions.push_back(Action::Respond {
             tx,
@@ -1300,6 +1397,7 @@ impl InviteSession {
                 });
             }
         }
+        self.refer_timed_out(now);
         if self.cancel_guard.is_some_and(|t| t <= now) {
             self.cancel_guard = None;
             if self.state == SessionState::Ending && self.dialog.is_none() {
@@ -1468,6 +1566,7 @@ impl InviteSession {
         let mut r = Response::for_request(&self.invite, status)
             .with_to_tag(self.local_tag.as_deref().unwrap_or_default())
             .with_header(&Contact::new(self.contact.clone()));
+        r.headers_mut().push(HeaderName::Allow, ALLOW);
         if let Some(b) = body {
             r.set_body(Some(SDP), b);
         }
@@ -1693,6 +1792,7 @@ impl InviteSession {
         invite
             .headers_mut()
             .push_typed(&Contact::new(self.contact.clone()));
+        invite.headers_mut().push(HeaderName::Allow, ALLOW);
         self.add_timer_headers(&mut invite);
         if let Some(o) = offer {
             invite.set_body(Some(SDP), o);
@@ -1731,6 +1831,22 @@ impl InviteSession {
         h.push_typed(&Supported::new("timer").expect("a token"));
         h.set_typed(&se);
         h.set_typed(&MinSe::new(self.min_se));
+    }
+
+    /// The 420 for a request that requires session timers (`Require: timer`) while ours are
+    /// off (RFC 3261 §8.2.2.3), naming the extension in Unsupported.
+    fn timer_required(&self, request: &Request) -> Option<Response> {
+        if self.session_timer.is_some() {
+            return None;
+        }
+        let requires = request
+            .headers()
+            .typed::<Require<'_>>()
+            .any(|t| t.is_ok_and(|t| t.is("timer")));
+        requires.then(|| {
+            Response::for_request(request, BAD_EXTENSION)
+                .with_header(&Unsupported::new("timer").expect("a token"))
+        })
     }
 
     /// RFC 4028 §9: our Min-SE when `request` supports timers and asks for less.
@@ -1893,6 +2009,7 @@ impl InviteSession {
         }
         self.state = SessionState::Terminated;
         self.settle_2xx(AckReceived::Unknown);
+        self.end_refers();
         self.glare_at = None;
         self.stop_session_timer();
         self.cancel_guard = None;
@@ -1921,6 +2038,10 @@ impl InviteSession {
                     self.finish_bye();
                 }
             }
+            Purpose::Refer => {
+                self.on_refer_response(response.status().code(), response.reason());
+            }
+            Purpose::Notify => self.on_notify_response(response.status().code()),
             Purpose::ForkBye | Purpose::Cancel => {}
         }
     }
@@ -1949,6 +2070,8 @@ impl InviteSession {
             }
             Purpose::ReInvite => self.end_dialog(Originator::Local, code, reason),
             Purpose::Bye => self.finish_bye(),
+            Purpose::Refer => self.on_refer_response(code, reason),
+            Purpose::Notify => self.on_notify_response(code),
             Purpose::ForkBye | Purpose::Cancel => {}
         }
     }
@@ -2343,48 +2466,121 @@ impl InviteSession {
                 };
                 self.terminate(event);
             }
-            Method::Invite => self.on_reinvite(now, rng, tx, request),
+            Method::Invite => self.on_reinvite(rng, tx, request),
+            Method::Update => self.on_update(now, rng, tx, request),
+            Method::Options => {
+                let mut ok = respond(StatusCode::OK);
+                ok.headers_mut().push(HeaderName::Allow, ALLOW);
+                self.respond(tx, ok);
+            }
+            Method::Refer => self.on_refer(tx, request),
+            Method::Notify => self.on_notify(tx, request),
             _ => self.respond(tx, respond(StatusCode::NOT_IMPLEMENTED)),
         }
     }
 
     /// §14.2: a re-INVITE from the peer.
-    fn on_reinvite(
-        &mut self,
-        _now: Instant,
-        rng: &mut impl Random,
-        tx: ServerTxId,
-        request: &Request,
-    ) {
-        let respond = |status: StatusCode| Response::for_request(request, status);
-        let response = if self.state != SessionState::Connected {
-            Some(if self.state == SessionState::Ending {
-                respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST)
-            } else {
-                respond(REQUEST_PENDING)
-            })
-        } else if self.incoming_proposal.is_some() {
-            // Their earlier re-INVITE is still unanswered: 500 with Retry-After 0–10 s.
-            let wait = (rng.next_u64() % 11) as u32;
-            Some(respond(StatusCode::SERVER_INTERNAL_ERROR).with_header(&RetryAfter::new(wait)))
-        } else if self.outgoing_proposal.as_ref().is_some_and(|p| p.in_flight)
-            || self.awaiting_answer.is_some()
-            || self.pending_2xx.is_some()
-        {
-            // Glare: our offer is pending.
-            Some(respond(REQUEST_PENDING))
-        } else {
-            // RFC 4028 §9: the interval asked for is below our minimum.
-            self.too_small(request)
-                .map(|min_se| respond(SESSION_INTERVAL_TOO_SMALL).with_header(&MinSe::new(min_se)))
-        };
-        if let Some(response) = response {
+    fn on_reinvite(&mut self, rng: &mut impl Random, tx: ServerTxId, request: &Request) {
+        if let Some(response) = self.proposal_refusal(rng, request) {
             self.respond(tx, response);
             return;
         }
         let offer = sdp_body(request.headers(), request.body());
         self.incoming_proposal = Some((tx, request.clone()));
         self.events.push_back(SessionEvent::GotProposal { offer });
+    }
+
+    /// RFC 3311: an UPDATE from the peer. One with an offer is a proposal like a re-INVITE's
+    /// (answered by [`InviteSession::accept_proposal`] without an ACK to wait for); one
+    /// without refreshes the target and the session timer and gets 200 at once.
+    fn on_update(
+        &mut self,
+        now: Instant,
+        rng: &mut impl Random,
+        tx: ServerTxId,
+        request: &Request,
+    ) {
+        let offer = sdp_body(request.headers(), request.body());
+        if offer.is_none() {
+            let refusal = if matches!(
+                self.state,
+                SessionState::Connected | SessionState::Connecting
+            ) {
+                self.timer_refusal(request)
+            } else {
+                Some(Response::for_request(
+                    request,
+                    StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST,
+                ))
+            };
+            if let Some(response) = refusal {
+                self.respond(tx, response);
+                return;
+            }
+            let mut ok = Response::for_request(request, StatusCode::OK)
+                .with_header(&Contact::new(self.contact.clone()));
+            ok.headers_mut().push(HeaderName::Allow, ALLOW);
+            let timer = self.grant_timer(request);
+            if let Some(t) = timer {
+                add_granted_headers(&mut ok, t);
+            }
+            self.start_session_timer(now, timer.map(Granted::as_interval));
+            self.respond(tx, ok);
+            return;
+        }
+        if let Some(response) = self.proposal_refusal(rng, request) {
+            self.respond(tx, response);
+            return;
+        }
+        self.incoming_proposal = Some((tx, request.clone()));
+        self.events.push_back(SessionEvent::GotProposal { offer });
+    }
+
+    /// Why a peer's offer in a re-INVITE or UPDATE cannot be taken now, as the response that
+    /// says so; `None` when it can.
+    fn proposal_refusal(&self, rng: &mut impl Random, request: &Request) -> Option<Response> {
+        let respond = |status: StatusCode| Response::for_request(request, status);
+        // An UPDATE may come before the ACK of our 2xx: the dialog is confirmed already.
+        let ready = self.state == SessionState::Connected
+            || (*request.method() == Method::Update && self.state == SessionState::Connecting);
+        if !ready {
+            return Some(if self.state == SessionState::Ending {
+                respond(StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST)
+            } else {
+                respond(REQUEST_PENDING)
+            });
+        }
+        // Our 2xx waiting for its ACK holds an offer when it answers a re-INVITE or an INVITE
+        // without one (the answer comes in the ACK); it blocks another INVITE in any case.
+        let unacked_offer = self.pending_2xx.as_ref().is_some_and(|p| {
+            !p.initial
+                || *request.method() == Method::Invite
+                || sdp_body(self.invite.headers(), self.invite.body()).is_none()
+        });
+        if self.incoming_proposal.is_some() {
+            // Their earlier offer is still unanswered: 500 with Retry-After 0–10 s.
+            let wait = (rng.next_u64() % 11) as u32;
+            Some(respond(StatusCode::SERVER_INTERNAL_ERROR).with_header(&RetryAfter::new(wait)))
+        } else if self.outgoing_proposal.as_ref().is_some_and(|p| p.in_flight)
+            || self.awaiting_answer.is_some()
+            || unacked_offer
+        {
+            // Glare: our offer is pending.
+            Some(respond(REQUEST_PENDING))
+        } else {
+            self.timer_refusal(request)
+        }
+    }
+
+    /// RFC 4028: the 420 for a request requiring timers we have off, or the 422 for one
+    /// asking for less than our Min-SE.
+    fn timer_refusal(&self, request: &Request) -> Option<Response> {
+        self.timer_required(request).or_else(|| {
+            self.too_small(request).map(|min_se| {
+                Response::for_request(request, SESSION_INTERVAL_TOO_SMALL)
+                    .with_header(&MinSe::new(min_se))
+            })
+        })
     }
 
     fn on_ack(&mut self, request: &Request) {
@@ -2415,14 +2611,26 @@ fn transaction_method(purpose: Purpose) -> Option<(Method, Option<AckReceived>)>
         Purpose::Invite | Purpose::ReInvite => Some((Method::Invite, Some(AckReceived::Unknown))),
         Purpose::Bye => Some((Method::Bye, None)),
         Purpose::Cancel => Some((Method::Cancel, None)),
+        Purpose::Refer => Some((Method::Refer, None)),
+        Purpose::Notify => Some((Method::Notify, None)),
         Purpose::ForkBye => None,
     }
 }
 
 /// 491 Request Pending (RFC 3261 §21.4.27).
-const REQUEST_PENDING: StatusCode = match StatusCode::new(491) {
+pub(crate) const REQUEST_PENDING: StatusCode = match StatusCode::new(491) {
     Some(s) => s,
     None => panic!("491 is a status code"),
+};
+
+/// The methods our dialogs take, for Allow in our INVITEs and their answers: a peer sends
+/// UPDATE, REFER or NOTIFY only to a UA that lists them.
+const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY";
+
+/// 420 Bad Extension (RFC 3261 §21.4.15).
+const BAD_EXTENSION: StatusCode = match StatusCode::new(420) {
+    Some(s) => s,
+    None => panic!("420 is a status code"),
 };
 
 /// 422 Session Interval Too Small (RFC 4028 §6).

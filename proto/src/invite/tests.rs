@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::*;
 use crate::endpoint::{Endpoint, EndpointConfig, TransportKind};
 use crate::rand::SeededRandom;
-use crate::sip::headers::{MinSe, Refresher, Require, SessionExpires, Supported};
+use crate::sip::headers::{MinSe, ReferTo, Refresher, Require, SessionExpires, Supported};
 use crate::sip::{Message, Method};
 
 const A: &str = "192.0.2.1:5060";
@@ -1461,4 +1461,410 @@ fn a_proposal_waiting_out_a_glare_is_dropped_at_once() {
     });
     p.run_until(Duration::from_secs(10));
     assert_eq!(p.sent(0, "INVITE 3").len(), 0, "{:?}", p.wire);
+}
+
+fn refer_to(uri: &str) -> ReferTo<'static> {
+    ReferTo::new(uri.parse::<crate::sip::Uri<'_>>().unwrap().into_owned())
+}
+
+fn last_message(p: &Pair, from: usize, method: Method) -> Request {
+    p.messages
+        .iter()
+        .rev()
+        .find_map(|(i, m)| match m {
+            Message::Request(r) if *i == from && *r.method() == method => Some(r.clone()),
+            _ => None,
+        })
+        .expect("sent")
+}
+
+#[test]
+fn a_blind_transfer_reports_the_referred_call_through_notifies() {
+    let mut p = connected();
+    let by = crate::sip::headers::ReferredBy::new("sip:alice@example.com".parse().unwrap());
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:carol@example.com"), Some(&by))
+            .unwrap();
+    });
+    // One transfer at a time.
+    p.act(0, |s, now, rng| {
+        assert!(s
+            .refer(now, rng, &refer_to("sip:dave@example.com"), None)
+            .is_err());
+    });
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotRefer {
+            refer_to: Box::new(refer_to("sip:carol@example.com")),
+            referred_by: Some(Box::new(by.clone())),
+        })
+    );
+    p.act(1, |s, now, _| s.accept_refer(now).unwrap());
+    assert_eq!(p.sent(1, "202 REFER").len(), 1);
+    let first = last_message(&p, 1, Method::Notify);
+    assert_eq!(&first.body()[..], b"SIP/2.0 100 Trying\r\n");
+    assert_eq!(
+        first
+            .headers()
+            .get(crate::sip::headers::HeaderName::SubscriptionState),
+        Some("active;expires=180")
+    );
+    p.act(1, |s, now, _| s.notify_refer(now, 180, "Ringing").unwrap());
+    p.act(1, |s, now, _| s.notify_refer(now, 200, "OK").unwrap());
+    let last = last_message(&p, 1, Method::Notify);
+    assert_eq!(&last.body()[..], b"SIP/2.0 200 OK\r\n");
+    assert_eq!(
+        last.headers()
+            .get(crate::sip::headers::HeaderName::SubscriptionState),
+        Some("terminated;reason=noresource")
+    );
+    assert_eq!(
+        last.headers()
+            .get(crate::sip::headers::HeaderName::ContentType),
+        Some("message/sipfrag;version=2.0")
+    );
+    assert_eq!(p.sent(0, "200 NOTIFY").len(), 3);
+    let progress = |code, reason: &str| SessionEvent::ReferProgress {
+        code,
+        reason: reason.to_owned(),
+    };
+    assert_eq!(
+        p.events(0)[p.events(0).len() - 4..],
+        [
+            SessionEvent::ReferAccepted,
+            progress(100, "Trying"),
+            progress(180, "Ringing"),
+            SessionEvent::ReferSucceeded {
+                code: 200,
+                reason: "OK".to_owned()
+            },
+        ]
+    );
+    // The subscription is over on both sides.
+    p.act(1, |s, now, _| {
+        assert_eq!(
+            s.notify_refer(now, 200, "OK"),
+            Err(Error::NothingPending("notify_refer"))
+        );
+    });
+    assert_ne!(
+        p.session(0).next_timer().map(|t| t.0),
+        Some(Timer::ReferTimeout)
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert!(p.sides[0].transactions.contains(&processed(
+        Originator::Local,
+        Method::Refer,
+        202,
+        "Accepted",
+        None
+    )));
+    // A second transfer may follow.
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:dave@example.com"), None)
+            .unwrap();
+    });
+    assert_eq!(p.sent(0, "REFER 3").len(), 1);
+}
+
+#[test]
+fn a_refused_or_failed_transfer_is_reported_with_its_status() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:carol@example.com"), None)
+            .unwrap();
+    });
+    p.act(1, |s, now, _| {
+        assert_eq!(s.reject_refer(now, 200), Err(Error::BadStatus(200)));
+        s.reject_refer(now, 603).unwrap();
+    });
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ReferFailed {
+            code: 603,
+            reason: "Decline".to_owned()
+        })
+    );
+    // Accepted, then the referred call fails: its final status fails the transfer.
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:carol@example.com"), None)
+            .unwrap();
+    });
+    p.act(1, |s, now, _| s.accept_refer(now).unwrap());
+    p.act(1, |s, now, _| {
+        s.notify_refer(now, 486, "Busy Here").unwrap()
+    });
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ReferFailed {
+            code: 486,
+            reason: "Busy Here".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+}
+
+#[test]
+fn an_accepted_transfer_without_a_final_notify_fails_in_time() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:carol@example.com"), None)
+            .unwrap();
+    });
+    p.act(1, |s, now, _| s.accept_refer(now).unwrap());
+    let accepted_at = p.now - p.t0;
+    assert_eq!(
+        p.session(0).next_timer().map(|t| t.0),
+        Some(Timer::ReferTimeout)
+    );
+    p.run_until(accepted_at + secs(u64::from(REFER_SUBSCRIPTION_SECS)) + secs(1));
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::ReferFailed {
+            code: 408,
+            reason: "no final transfer status".to_owned()
+        })
+    );
+    // The transferee's late final NOTIFY now gets 481.
+    p.act(1, |s, now, _| s.notify_refer(now, 200, "OK").unwrap());
+    assert_eq!(p.sent(0, "481 NOTIFY").len(), 1);
+    // And the transferee stops notifying.
+    p.act(1, |s, now, _| {
+        assert!(s.notify_refer(now, 200, "OK").is_err());
+    });
+}
+
+#[test]
+fn hanging_up_during_a_transfer_fails_it() {
+    let mut p = connected();
+    p.act(0, |s, now, rng| {
+        s.refer(now, rng, &refer_to("sip:carol@example.com"), None)
+            .unwrap();
+    });
+    p.act(1, |s, now, _| s.accept_refer(now).unwrap());
+    p.act(1, |s, now, _| s.end(now).unwrap());
+    let events = p.events(0);
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            SessionEvent::ReferFailed {
+                code: 487,
+                reason: "the session ended".to_owned()
+            },
+            ended_remote()
+        ]
+    );
+}
+
+#[test]
+fn bad_refers_and_stray_notifies_are_refused() {
+    let mut p = connected();
+    // A NOTIFY for no transfer of ours: 481; a REFER without Refer-To: 400.
+    for (method, expect) in [(Method::Notify, "481 NOTIFY"), (Method::Refer, "400 REFER")] {
+        let now = p.now;
+        let side = &mut p.sides[1];
+        let mut request = side
+            .session
+            .as_mut()
+            .unwrap()
+            .dialog
+            .as_mut()
+            .unwrap()
+            .request(method.clone(), None)
+            .unwrap();
+        if method == Method::Notify {
+            request
+                .headers_mut()
+                .push_typed(&crate::sip::headers::Event::new("refer").unwrap());
+        }
+        side.endpoint
+            .send_request(now, request, addr(A), TransportKind::Udp)
+            .unwrap();
+        p.settle();
+        assert_eq!(p.sent(0, expect).len(), 1, "{:?}", p.wire);
+    }
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert!(p
+        .events(0)
+        .iter()
+        .all(|e| !matches!(e, SessionEvent::GotRefer { .. })));
+}
+
+#[test]
+fn an_invite_requiring_timers_gets_420_when_ours_are_off() {
+    let t0 = origin();
+    let mut e = Endpoint::new(
+        EndpointConfig {
+            supported: vec!["timer".to_owned()],
+            ..EndpointConfig::default()
+        },
+        SeededRandom::new(3),
+    );
+    e.add_transport(TransportKind::Udp, addr(B));
+    let invite = b"INVITE sip:bob@192.0.2.2 SIP/2.0\r\n\
+Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKt\r\n\
+From: <sip:a@x>;tag=1\r\nTo: <sip:bob@192.0.2.2>\r\nCall-ID: timer-required\r\n\
+CSeq: 1 INVITE\r\nContact: <sip:a@192.0.2.1>\r\nMax-Forwards: 70\r\n\
+Supported: timer\r\nRequire: timer\r\nSession-Expires: 1800\r\nContent-Length: 0\r\n\r\n";
+    e.handle_message(t0, addr(A), TransportKind::Udp, None, invite);
+    let Some(Event::Request { tx, request, .. }) = e.poll_event() else {
+        panic!("no request");
+    };
+    let mut s = InviteSession::incoming(
+        t0,
+        &mut SeededRandom::new(1),
+        IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap()).with_session_timer(None),
+        tx,
+        request,
+        Route {
+            destination: addr(A),
+            transport: TransportKind::Udp,
+        },
+    )
+    .unwrap();
+    let Some(Action::Respond { response, .. }) = s.poll_action() else {
+        panic!("no answer");
+    };
+    assert_eq!(response.status().code(), 420);
+    assert_eq!(
+        response
+            .headers()
+            .get(crate::sip::headers::HeaderName::Unsupported),
+        Some("timer")
+    );
+    assert_eq!(s.state(), SessionState::Terminated);
+    let events: Vec<SessionEvent> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(events.contains(&SessionEvent::DidFail {
+        originator: Originator::Remote,
+        code: 420,
+        reason: "Bad Extension".to_owned()
+    }));
+}
+
+/// Sends `request` from side `from` to the other side as a raw in-dialog request.
+fn send_raw(p: &mut Pair, from: usize, request: Request) {
+    let now = p.now;
+    let to = addr(if from == 0 { B } else { A });
+    p.sides[from]
+        .endpoint
+        .send_request(now, request, to, TransportKind::Udp)
+        .unwrap();
+    p.settle();
+}
+
+fn in_dialog(p: &mut Pair, i: usize, method: Method) -> Request {
+    p.session(i)
+        .dialog
+        .as_mut()
+        .unwrap()
+        .request(method, None)
+        .unwrap()
+}
+
+#[test]
+fn an_update_with_an_offer_is_a_proposal_answered_without_an_ack() {
+    let mut p = connected();
+    let mut update = in_dialog(&mut p, 1, Method::Update);
+    update.set_body(Some("application/sdp"), Bytes::from_static(b"update-offer"));
+    send_raw(&mut p, 1, update);
+    assert_eq!(
+        p.events(0).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("update-offer")
+        })
+    );
+    p.act(0, |s, now, _| {
+        s.accept_proposal(now, sdp("update-answer")).unwrap()
+    });
+    let ok = p
+        .messages
+        .iter()
+        .rev()
+        .find_map(|(i, m)| match m {
+            Message::Response(r) if *i == 0 && r.status().code() == 200 => Some(r.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(&ok.body()[..], b"update-answer");
+    assert!(ok
+        .headers()
+        .get(crate::sip::headers::HeaderName::Allow)
+        .unwrap()
+        .contains("UPDATE"));
+    // No 2xx retransmission: an UPDATE has no ACK.
+    p.run_until(Duration::from_secs(20));
+    assert_eq!(p.sent(0, "200 UPDATE").len(), 1);
+    assert_eq!(p.state(0), SessionState::Connected);
+    // A refused one leaves the session as it was.
+    let mut update = in_dialog(&mut p, 1, Method::Update);
+    update.set_body(Some("application/sdp"), Bytes::from_static(b"bad"));
+    send_raw(&mut p, 1, update);
+    p.act(0, |s, now, _| s.reject_proposal(now, 488).unwrap());
+    assert_eq!(p.sent(0, "488 UPDATE").len(), 1);
+    assert_eq!(p.state(0), SessionState::Connected);
+}
+
+#[test]
+fn an_update_without_an_offer_refreshes_the_session_at_once() {
+    let mut p = timed(
+        Some(SessionTimerConfig::default()),
+        Some(SessionTimerConfig::default()),
+    );
+    let before = p.events(1).len();
+    let mut update = in_dialog(&mut p, 0, Method::Update);
+    update
+        .headers_mut()
+        .push_typed(&SessionExpires::new(1200).with_refresher(Refresher::Uac));
+    update
+        .headers_mut()
+        .push_typed(&Supported::new("timer").unwrap());
+    send_raw(&mut p, 0, update);
+    assert_eq!(p.sent(1, "200 UPDATE").len(), 1);
+    assert_eq!(p.events(1).len(), before, "no proposal");
+    // The callee now expects the caller's refresh within the new interval.
+    assert_eq!(
+        p.session(1).session_interval(),
+        interval(1200, Originator::Remote)
+    );
+    let ok = last_sent(&p, 1, Method::Update, Some(200));
+    assert_eq!(
+        se(&ok),
+        Some(SessionExpires::new(1200).with_refresher(Refresher::Uac))
+    );
+}
+
+#[test]
+fn an_update_before_the_ack_and_in_dialog_options_are_answered() {
+    // Every ACK is lost: the callee stays Connecting.
+    let mut p = Pair::with_drop(
+        Some("offer"),
+        Box::new(|_, m| matches!(m, Message::Request(r) if *r.method() == Method::Ack)),
+    );
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(1), SessionState::Connecting);
+    let mut update = in_dialog(&mut p, 0, Method::Update);
+    update.set_body(Some("application/sdp"), Bytes::from_static(b"early-update"));
+    send_raw(&mut p, 0, update);
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("early-update")
+        })
+    );
+    p.act(1, |s, now, _| s.accept_proposal(now, sdp("ok")).unwrap());
+    assert_eq!(p.sent(1, "200 UPDATE").len(), 1);
+    let options = in_dialog(&mut p, 0, Method::Options);
+    send_raw(&mut p, 0, options);
+    let ok = last_sent(&p, 1, Method::Options, Some(200));
+    assert!(ok
+        .headers()
+        .get(crate::sip::headers::HeaderName::Allow)
+        .unwrap()
+        .contains("REFER"));
+    // Our INVITE lists what we take, too.
+    let invite = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(
+        invite.headers().get(crate::sip::headers::HeaderName::Allow),
+        Some("INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY")
+    );
 }
