@@ -217,30 +217,7 @@ fn we_call_pjsua2_which_holds_unholds_and_hangs_up() {
         .account_manager()
         .get_account(&format!("alice@{}", domain()))
         .unwrap();
-    // pjsua2 registers at its own pace: call until it answers.
-    let deadline = Instant::now() + WAIT;
-    let session = loop {
-        let session = Session::new(&account);
-        session
-            .connect(&format!("sip:dave@{}", domain()), audio())
-            .unwrap();
-        let outcome = loop {
-            let n = events.recv_timeout(WAIT).unwrap();
-            if n.sender == session.sender_id()
-                && matches!(&*n.name, "SIPSessionDidStart" | "SIPSessionDidFail")
-            {
-                break n;
-            }
-        };
-        if &*outcome.name == "SIPSessionDidStart" {
-            break session;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pjsua2 never answered: {outcome}"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let session = call_until_answered(&account, &events, "dave");
     for held in [true, false] {
         let change = wait(&events, &session, "SIPSessionDidChangeHoldState");
         assert_eq!(change.get_str("originator"), Some("remote"));
@@ -251,6 +228,33 @@ fn we_call_pjsua2_which_holds_unholds_and_hangs_up() {
     let (ok, out) = finish(ua);
     assert!(ok, "{out}");
     app.stop_and_wait();
+}
+
+/// Calls `user` until it answers: pjsua2 registers at its own pace.
+fn call_until_answered(account: &sipsimple::Account, events: &Observer, user: &str) -> Session {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let session = Session::new(account);
+        session
+            .connect(&format!("sip:{user}@{}", domain()), audio())
+            .unwrap();
+        let outcome = loop {
+            let n = events.recv_timeout(WAIT).unwrap();
+            if n.sender == session.sender_id()
+                && matches!(&*n.name, "SIPSessionDidStart" | "SIPSessionDidFail")
+            {
+                break n;
+            }
+        };
+        if &*outcome.name == "SIPSessionDidStart" {
+            return session;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{user} never answered: {outcome}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }
 
 /// `user` registered at kamailio, with the signalling stream kind registered so that a
@@ -285,30 +289,7 @@ fn we_transfer_pjsua2_to_another_party() {
         .account_manager()
         .get_account(&format!("alice@{}", domain()))
         .unwrap();
-    // pjsua2 registers at its own pace: call until it answers.
-    let deadline = Instant::now() + WAIT;
-    let session = loop {
-        let session = Session::new(&account);
-        session
-            .connect(&format!("sip:dave@{}", domain()), audio())
-            .unwrap();
-        let outcome = loop {
-            let n = events.recv_timeout(WAIT).unwrap();
-            if n.sender == session.sender_id()
-                && matches!(&*n.name, "SIPSessionDidStart" | "SIPSessionDidFail")
-            {
-                break n;
-            }
-        };
-        if &*outcome.name == "SIPSessionDidStart" {
-            break session;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "pjsua2 never answered: {outcome}"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let session = call_until_answered(&account, &events, "dave");
     session
         .transfer(&format!("sip:carol@{}", domain()), None)
         .unwrap();

@@ -1136,11 +1136,7 @@ impl Engine {
         if let Some(invite) = call.invite.as_mut() {
             let _ = invite.reject_proposal(now, code);
         }
-        let reason = reason.unwrap_or_else(|| {
-            sipsimple_proto::sip::StatusCode::new(code)
-                .map_or("", |c| c.canonical_reason())
-                .to_owned()
-        });
+        let reason = reason_or_canonical(code, reason);
         self.post(
             "SIPSessionGotRejectProposal",
             &sender_id(id),
@@ -1302,6 +1298,15 @@ fn account_address(settings: &AccountSettings) -> Address<'static> {
         },
         params: Default::default(),
     }
+}
+
+/// The reason phrase the user gave, else the usual one of `code`.
+fn reason_or_canonical(code: u16, reason: Option<String>) -> String {
+    reason.unwrap_or_else(|| {
+        sipsimple_proto::sip::StatusCode::new(code)
+            .map_or("", |c| c.canonical_reason())
+            .to_owned()
+    })
 }
 
 fn transport_name(t: TransportKind) -> &'static str {

@@ -865,31 +865,17 @@ impl InviteSession {
         s.invite_server_tx = Some(tx);
         s.local_tag = Some(rng.token(TAG_LEN));
         s.set_session_timer(config.session_timer);
-        if let Some(refusal) = s.timer_required(&s.invite) {
-            // RFC 4028 §9 and RFC 3261 §8.2.2.3: timers off, yet the INVITE requires them.
-            s.respond(
-                tx,
-                refusal.with_to_tag(s.local_tag.as_deref().unwrap_or_default()),
-            );
-            s.state = SessionState::Terminated;
-            s.events.push_back(SessionEvent::DidFail {
-                originator: Originator::Remote,
-                code: 420,
-                reason: "Bad Extension".to_owned(),
-            });
-            return Ok(s);
-        }
-        if let Some(min_se) = s.too_small(&s.invite) {
-            // RFC 4028 §9: the interval asked for is below our minimum.
-            let refusal = s
-                .response(SESSION_INTERVAL_TOO_SMALL, None)
-                .with_header(&MinSe::new(min_se));
+        if let Some(refusal) = s.timer_refusal(&s.invite) {
+            // RFC 4028 §9 (RFC 3261 §8.2.2.3 for the 420): timers required while ours are
+            // off, or an interval below our minimum.
+            let refusal = refusal.with_to_tag(s.local_tag.as_deref().unwrap_or_default());
+            let (code, reason) = (refusal.status().code(), refusal.reason().to_owned());
             s.respond(tx, refusal);
             s.state = SessionState::Terminated;
             s.events.push_back(SessionEvent::DidFail {
                 originator: Originator::Remote,
-                code: 422,
-                reason: "Session Interval Too Small".to_owned(),
+                code,
+                reason,
             });
             return Ok(s);
         }

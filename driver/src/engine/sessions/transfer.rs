@@ -7,9 +7,9 @@ use serde_json::json;
 use sipsimple_proto::invite::SessionEvent;
 use sipsimple_proto::sdp::Session as Sdp;
 use sipsimple_proto::sip::headers::{ReferTo, ReferredBy, Replaces};
-use sipsimple_proto::sip::{StatusCode, Uri};
+use sipsimple_proto::sip::Uri;
 
-use super::{account_address, Call};
+use super::{account_address, reason_or_canonical, Call};
 use crate::engine::Engine;
 use crate::session::{
     sender_id, Direction, SessionInfo, SessionState, TransferOrigin, TransferRecord, TransferState,
@@ -183,11 +183,7 @@ impl Engine {
         if let Some(invite) = call.invite.as_mut() {
             let _ = invite.reject_refer(now, code);
         }
-        let reason = reason.unwrap_or_else(|| {
-            StatusCode::new(code)
-                .map_or("", |c| c.canonical_reason())
-                .to_owned()
-        });
+        let reason = reason_or_canonical(code, reason);
         self.transfer_failed(id, code, &reason);
         self.drive_call(now, id);
     }

@@ -285,25 +285,6 @@ impl Merge for User {
     }
 }
 
-impl Keyed for User {
-    fn key(&self) -> &str {
-        &self.entity
-    }
-}
-
-impl Stateful for User {
-    fn state(&self) -> State {
-        self.state
-    }
-
-    fn with_key(entity: String) -> Self {
-        Self {
-            entity,
-            ..Self::default()
-        }
-    }
-}
-
 impl Merge for Endpoint {
     fn merge(&mut self, u: Self) {
         set(&mut self.display_text, u.display_text);
@@ -318,24 +299,31 @@ impl Merge for Endpoint {
     }
 }
 
-impl Keyed for Endpoint {
-    fn key(&self) -> &str {
-        &self.entity
-    }
-}
-
-impl Stateful for Endpoint {
-    fn state(&self) -> State {
-        self.state
-    }
-
-    fn with_key(entity: String) -> Self {
-        Self {
-            entity,
-            ..Self::default()
+/// Users and endpoints are keyed by their `entity` and carry a `state` of their own.
+macro_rules! entity_element {
+    ($($ty:ty),*) => {$(
+        impl Keyed for $ty {
+            fn key(&self) -> &str {
+                &self.entity
+            }
         }
-    }
+
+        impl Stateful for $ty {
+            fn state(&self) -> State {
+                self.state
+            }
+
+            fn with_key(entity: String) -> Self {
+                Self {
+                    entity,
+                    ..Self::default()
+                }
+            }
+        }
+    )*};
 }
+
+entity_element!(User, Endpoint);
 
 impl Merge for Media {
     fn merge(&mut self, u: Self) {
