@@ -81,6 +81,8 @@ pub struct Phone {
     pub drop_acks: bool,
     /// Leave the peer's re-INVITEs unanswered (to test cancelling them).
     pub hold_proposals: bool,
+    /// Refuse the peer's re-INVITEs with this code instead of accepting them.
+    pub refuse_proposals: Option<u16>,
     /// Drop every request this phone sends from this virtual time on (a peer gone silent).
     pub silent_after: Option<Duration>,
     /// The session timers of its calls (RFC 4028); the default ones unless changed.
@@ -115,6 +117,7 @@ impl Phone {
             transactions: Vec::new(),
             drop_acks: false,
             hold_proposals: false,
+            refuse_proposals: None,
             silent_after: None,
             session_timer: Some(SessionTimerConfig::default()),
             sent: Vec::new(),
@@ -216,7 +219,10 @@ impl Phone {
                         SessionEvent::DidStart => started = true,
                         SessionEvent::NewIncoming { .. } => incoming = true,
                         SessionEvent::GotProposal { .. } if !self.hold_proposals => {
-                            let _ = s.accept_proposal(now, Some(Bytes::from_static(b"ok")));
+                            let _ = match self.refuse_proposals {
+                                Some(code) => s.reject_proposal(now, code),
+                                None => s.accept_proposal(now, Some(Bytes::from_static(b"ok"))),
+                            };
                         }
                         SessionEvent::GotRefer { .. } => referred = true,
                         SessionEvent::GotOffer { .. } => {
