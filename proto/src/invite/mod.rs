@@ -61,7 +61,8 @@
 //!   interval ([`Timer::SessionRefresh`]): a re-INVITE the session makes by itself with our
 //!   last session description (the offer or answer we last sent) unchanged, reported with
 //!   [`SessionEvent::DidRefresh`] once accepted; a refresh due while another offer is pending
-//!   waits for it. A refresh answered 408 or timing out ends the session with BYE, one
+//!   waits for it, and a proposal of the user's made while our refresh is in flight follows
+//!   its answer (or takes its place while it waits out a glare). A refresh answered 408 or timing out ends the session with BYE, one
 //!   answered 481 ends it at once, one refused otherwise leaves the session to expire. The
 //!   other side ends the session with BYE and [`SESSION_EXPIRED`] when no refresh came by the
 //!   interval minus min(32 s, interval/3) ([`Timer::SessionExpiry`], §10).
@@ -686,6 +687,9 @@ pub struct InviteSession {
     pending_2xx: Option<Pending2xx>,
     outgoing_proposal: Option<OutgoingProposal>,
     incoming_proposal: Option<(ServerTxId, Request)>,
+    /// The user's proposal waiting for our session refresh in flight to be answered: its
+    /// offer.
+    queued_proposal: Option<Option<Bytes>>,
     /// Our REFER (transferor), until its final NOTIFY.
     outgoing_refer: Option<refer::OutgoingRefer>,
     /// The peer's REFER (transferee), until our final NOTIFY.
@@ -754,6 +758,7 @@ impl InviteSession {
             pending_2xx: None,
             outgoing_proposal: None,
             incoming_proposal: None,
+            queued_proposal: None,
             outgoing_refer: None,
             incoming_refer: None,
             glare_at: None,
@@ -1130,6 +1135,19 @@ impl InviteSession {
             self.outgoing_proposal = None;
             self.glare_at = None;
         }
+        let refresh_in_flight = self
+            .outgoing_proposal
+            .as_ref()
+            .is_some_and(|p| p.refresh && p.in_flight);
+        if refresh_in_flight
+            && self.queued_proposal.is_none()
+            && self.incoming_proposal.is_none()
+            && self.awaiting_answer.is_none()
+        {
+            // Our session refresh is on its way: the proposal follows its answer.
+            self.queued_proposal = Some(offer);
+            return Ok(());
+        }
         if self.outgoing_proposal.is_some()
             || self.incoming_proposal.is_some()
             || self.awaiting_answer.is_some()
@@ -1159,6 +1177,13 @@ impl InviteSession {
         self.clamp(now);
         if self.state != SessionState::Connected {
             return Err(self.wrong_state("cancel_proposal"));
+        }
+        if self.queued_proposal.take().is_some() {
+            self.events.push_back(SessionEvent::ProposalRejected {
+                code: 487,
+                reason: "Request Terminated".to_owned(),
+            });
+            return Ok(());
         }
         let Some(p) = self.outgoing_proposal.as_mut().filter(|p| !p.refresh) else {
             return Err(Error::NothingPending("cancel"));
@@ -1792,6 +1817,43 @@ impl InviteSession {
         Ok(())
     }
 
+    /// Sends the user's proposal that waited for our refresh, once nothing is in the way.
+    fn send_queued_proposal(&mut self, rng: &mut impl Random) {
+        if self
+            .outgoing_proposal
+            .as_ref()
+            .is_some_and(|p| p.refresh && !p.in_flight && self.queued_proposal.is_some())
+        {
+            // The refresh met a glare and waits: the user's proposal refreshes the session
+            // as well, so it goes in its place.
+            self.outgoing_proposal = None;
+            self.glare_at = None;
+        }
+        if self.queued_proposal.is_none() || self.outgoing_proposal.is_some() {
+            return;
+        }
+        let offer = self.queued_proposal.take().expect("checked above");
+        if self.state != SessionState::Connected {
+            return;
+        }
+        self.outgoing_proposal = Some(OutgoingProposal {
+            offer,
+            in_flight: false,
+            refresh: false,
+            tx: None,
+            provisional: false,
+            cancelled: false,
+        });
+        if self.incoming_proposal.is_some() || self.pending_2xx.is_some() {
+            // The peer's offer came meanwhile: ours waits as after a glare.
+            self.glare_at = Some(self.latest + self.glare_delay(rng));
+            return;
+        }
+        if self.send_reinvite(rng).is_err() {
+            self.outgoing_proposal = None;
+        }
+    }
+
     /// The Session-Expires of our next INVITE or re-INVITE: the running interval, else the
     /// one we ask for, never below our Min-SE.
     fn se_value(&self) -> u32 {
@@ -2018,7 +2080,10 @@ impl InviteSession {
     ) {
         match purpose {
             Purpose::Invite => self.on_invite_response(now, rng, response),
-            Purpose::ReInvite => self.on_reinvite_response(now, rng, response),
+            Purpose::ReInvite => {
+                self.on_reinvite_response(now, rng, response);
+                self.send_queued_proposal(rng);
+            }
             Purpose::Bye => {
                 if response.status().is_final() {
                     self.finish_bye();

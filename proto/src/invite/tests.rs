@@ -1868,3 +1868,67 @@ fn an_update_before_the_ack_and_in_dialog_options_are_answered() {
         Some("INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY")
     );
 }
+
+#[test]
+fn a_proposal_during_a_refresh_in_flight_follows_its_answer() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    // The first 2xx of the refresh (CSeq 2) is lost: the refresh stays in flight for T1.
+    let mut lost = false;
+    p.drop = Box::new(move |i, m| {
+        let first = i == 1
+            && !lost
+            && matches!(m, Message::Response(r)
+                if r.status().code() == 200
+                    && r.headers().single::<Cseq>().is_ok_and(|c| c.seq == 2));
+        lost |= first;
+        first
+    });
+    p.run_until(secs(150));
+    assert_eq!(p.sent(0, "INVITE 2"), [secs(150)]);
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    // Queued: nothing new on the wire yet, and one queued proposal at a time.
+    assert!(p.sent(0, "INVITE 3").is_empty());
+    p.act(0, |s, now, rng| {
+        assert!(s.propose(now, rng, sdp("again")).is_err());
+    });
+    p.run_until(secs(152));
+    let events = p.events(0);
+    assert_eq!(
+        events[events.len() - 2..],
+        [
+            SessionEvent::DidRefresh {
+                answer: sdp("answer")
+            },
+            SessionEvent::ProposalAccepted {
+                answer: sdp("answer")
+            },
+        ]
+    );
+    assert_eq!(p.sent(0, "INVITE 3").len(), 1);
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::GotProposal {
+            offer: sdp("video")
+        })
+    );
+}
+
+#[test]
+fn a_queued_proposal_can_be_cancelled() {
+    let c = Some(SessionTimerConfig::new(300, 90));
+    let mut p = timed(c, c);
+    p.drop = Box::new(|i, m| {
+        i == 1
+            && matches!(m, Message::Response(r)
+                if r.status().code() == 200
+                    && r.headers().single::<Cseq>().is_ok_and(|c| c.seq == 2))
+    });
+    p.run_until(secs(150));
+    p.act(0, |s, now, rng| s.propose(now, rng, sdp("video")).unwrap());
+    p.act(0, |s, now, _| s.cancel_proposal(now).unwrap());
+    assert_eq!(p.events(0).last(), Some(&terminated_487()));
+    p.drop = Box::new(|_, _| false);
+    p.run_until(secs(160));
+    assert!(p.sent(0, "INVITE 3").is_empty(), "{:?}", p.wire);
+}
