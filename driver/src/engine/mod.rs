@@ -166,6 +166,11 @@ pub(crate) enum Input {
         code: u16,
         reason: Option<String>,
     },
+    ConferenceParticipant {
+        id: u64,
+        participant: String,
+        add: bool,
+    },
     RegistrarResolved {
         id: AccountId,
         lookup: u64,
@@ -616,6 +621,11 @@ impl Engine {
                 replaced,
             } => self.session_transfer(now, id, &target, replaced),
             Input::SessionAcceptTransfer { id } => self.session_accept_transfer(now, id),
+            Input::ConferenceParticipant {
+                id,
+                participant,
+                add,
+            } => self.conference_op(now, id, participant, add),
             Input::SessionRejectTransfer { id, code, reason } => {
                 self.session_reject_transfer(now, id, code, reason);
             }

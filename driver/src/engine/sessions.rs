@@ -24,6 +24,7 @@ use sipsimple_proto::sip::{Address, NameAddr, Request};
 
 use super::{Engine, Input};
 
+mod conference;
 mod transfer;
 use crate::account::{contact_uri, credentials};
 use crate::configuration::AccountSettings;
@@ -61,6 +62,8 @@ pub(super) struct Call {
     transfer_call: transfer::TransferCall,
     /// The session an incoming INVITE with Replaces replaces; it ends when this one starts.
     replacing: Option<u64>,
+    /// Participants to add to or remove from the peer's conference.
+    conference: conference::ConferenceOps,
 }
 
 /// What a re-INVITE of ours is for.
@@ -231,6 +234,7 @@ impl Engine {
                 refer: None,
                 transfer_call: transfer::TransferCall::default(),
                 replacing: None,
+                conference: conference::ConferenceOps::default(),
             },
         );
         let transports =
@@ -427,6 +431,7 @@ impl Engine {
             transfer: None,
             transfer_origin: None,
             replaced_session: replacing,
+            remote_focus: false,
         });
         self.calls.insert(
             id,
@@ -448,6 +453,7 @@ impl Engine {
                 refer: None,
                 transfer_call: transfer::TransferCall::default(),
                 replacing,
+                conference: conference::ConferenceOps::default(),
             },
         );
         self.drive_call(now, id);
@@ -581,7 +587,7 @@ impl Engine {
     }
 
     fn call_happened(&mut self, now: Instant, id: u64, event: SessionEvent) {
-        if self.transfer_event(now, id, &event) {
+        if self.conference_event(now, id, &event) || self.transfer_event(now, id, &event) {
             return;
         }
         let progress = matches!(
@@ -667,9 +673,15 @@ impl Engine {
                     call.give_up_at = None;
                 }
                 let started = self.start_streams(id);
+                let remote_focus = self
+                    .calls
+                    .get(&id)
+                    .and_then(|c| c.invite.as_ref())
+                    .is_some_and(InviteSession::remote_focus);
                 self.shared.update_session(id, |s| {
                     s.state = SessionState::Connected;
                     s.start_time = Some(SystemTime::now());
+                    s.remote_focus = remote_focus;
                 });
                 self.post("SIPSessionWillStart", &sender, json!({}));
                 self.post("SIPSessionDidStart", &sender, json!({"streams": started}));
@@ -1289,6 +1301,11 @@ impl Engine {
 }
 
 /// The account's address for From: its SIP URI with its display name.
+/// Our account's address, for the Referred-By of a REFER.
+fn referrer(call: &Call) -> ReferredBy<'static> {
+    ReferredBy(account_address(&call.account))
+}
+
 fn account_address(settings: &AccountSettings) -> Address<'static> {
     let uri = settings.id().uri();
     Address {

@@ -11,8 +11,11 @@
 //! negotiates audio without carrying it.
 //!
 //! Hold and unhold, and adding and removing streams, work from either side; so does call
-//! transfer, blind or attended (see [`Session::transfer`]). Not yet: conferences.
+//! transfer, blind or attended (see [`Session::transfer`]). A session with a conference focus
+//! has a [`ConferenceHandler`] to add and remove participants; the `conference` event
+//! subscription is not there yet.
 
+mod conference;
 mod stream;
 mod transfer;
 
@@ -21,6 +24,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+pub use self::conference::ConferenceHandler;
 pub(crate) use self::stream::stream_type_of;
 pub use self::stream::{
     MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream, SignalingStreamFactory,
@@ -116,6 +120,8 @@ pub(crate) struct SessionInfo {
     pub(crate) transfer_origin: Option<TransferOrigin>,
     /// The session an incoming INVITE with Replaces replaces.
     pub(crate) replaced_session: Option<u64>,
+    /// The peer is a conference focus (its Contact carries `isfocus`).
+    pub(crate) remote_focus: bool,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -151,6 +157,7 @@ impl Session {
             transfer: None,
             transfer_origin: None,
             replaced_session: None,
+            remote_focus: false,
         });
         Self { id, app }
     }

@@ -187,6 +187,8 @@ pub struct InviteConfig {
     pub replaces: Option<Replaces<'static>>,
     /// Who referred us to the callee (RFC 3892), for the call a transfer asks for.
     pub referred_by: Option<ReferredBy<'static>>,
+    /// We are a conference focus: our Contact carries `isfocus` (RFC 4579 §3.3).
+    pub focus: bool,
 }
 
 impl InviteConfig {
@@ -211,6 +213,7 @@ impl InviteConfig {
             session_timer: Some(SessionTimerConfig::default()),
             replaces: None,
             referred_by: None,
+            focus: false,
         }
     }
 
@@ -239,6 +242,8 @@ pub struct IncomingConfig {
     /// Session-Expires in our 2xx). [`IncomingConfig::new`] takes
     /// [`SessionTimerConfig::default`].
     pub session_timer: Option<SessionTimerConfig>,
+    /// We are a conference focus: our Contact carries `isfocus` (RFC 4579 §3.3).
+    pub focus: bool,
 }
 
 impl IncomingConfig {
@@ -248,6 +253,7 @@ impl IncomingConfig {
             contact,
             timers: TimerConfig::default(),
             session_timer: Some(SessionTimerConfig::default()),
+            focus: false,
         }
     }
 
@@ -690,6 +696,10 @@ pub struct InviteSession {
     /// The user's proposal waiting for our session refresh in flight to be answered: its
     /// offer.
     queued_proposal: Option<Option<Bytes>>,
+    /// We are a conference focus (our Contact carries `isfocus`).
+    focus: bool,
+    /// The peer's Contact carries `isfocus` (RFC 4579): it is a conference focus.
+    remote_focus: bool,
     /// Our REFER (transferor), until its final NOTIFY.
     outgoing_refer: Option<refer::OutgoingRefer>,
     /// The peer's REFER (transferee), until our final NOTIFY.
@@ -759,6 +769,8 @@ impl InviteSession {
             outgoing_proposal: None,
             incoming_proposal: None,
             queued_proposal: None,
+            focus: false,
+            remote_focus: false,
             outgoing_refer: None,
             incoming_refer: None,
             glare_at: None,
@@ -799,7 +811,11 @@ impl InviteSession {
             .to(config.to.clone())
             .call_id(&call_id)
             .cseq(1)
-            .contact(&Contact::new(config.contact.clone()));
+            .contact(&if config.focus {
+                Contact::new(config.contact.clone()).with_focus()
+            } else {
+                Contact::new(config.contact.clone())
+            });
         for r in &config.route_set {
             builder = builder.route(&crate::sip::headers::Route(r.clone()));
         }
@@ -823,6 +839,7 @@ impl InviteSession {
             config.destination,
         );
         s.set_session_timer(config.session_timer);
+        s.focus = config.focus;
         s.add_timer_headers(&mut invite);
         s.invite = invite.clone();
         s.local_sdp = config.offer;
@@ -870,6 +887,7 @@ impl InviteSession {
         s.invite_server_tx = Some(tx);
         s.local_tag = Some(rng.token(TAG_LEN));
         s.set_session_timer(config.session_timer);
+        s.focus = config.focus;
         if let Some(refusal) = s.timer_refusal(&s.invite) {
             // RFC 4028 §9 (RFC 3261 §8.2.2.3 for the 420): timers required while ours are
             // off, or an interval below our minimum.
@@ -899,6 +917,7 @@ impl InviteSession {
             });
             return Ok(s);
         }
+        s.remote_focus = contact_is_focus(s.invite.headers());
         let offer = sdp_body(s.invite.headers(), s.invite.body());
         s.events.push_back(SessionEvent::NewIncoming { offer });
         Ok(s)
@@ -935,6 +954,12 @@ impl InviteSession {
     /// The INVITE: the latest we sent, or the one we received.
     pub fn invite(&self) -> &Request {
         &self.invite
+    }
+
+    /// Whether the peer is a conference focus: its Contact carries `isfocus` (RFC 4579 §3.3),
+    /// in the INVITE for the callee, in the 2xx for the caller.
+    pub fn remote_focus(&self) -> bool {
+        self.remote_focus
     }
 
     /// The negotiated session timer (RFC 4028), while one runs.
@@ -1213,8 +1238,8 @@ impl InviteSession {
             .incoming_proposal
             .take()
             .ok_or(Error::NothingPending("accept"))?;
-        let mut ok = Response::for_request(&request, StatusCode::OK)
-            .with_header(&Contact::new(self.contact.clone()));
+        let mut ok =
+            Response::for_request(&request, StatusCode::OK).with_header(&self.our_contact());
         let timer = self.grant_timer(&request);
         if let Some(t) = timer {
             add_granted_headers(&mut ok, t);
@@ -1576,12 +1601,22 @@ impl InviteSession {
     fn response(&self, status: StatusCode, body: Option<Bytes>) -> Response {
         let mut r = Response::for_request(&self.invite, status)
             .with_to_tag(self.local_tag.as_deref().unwrap_or_default())
-            .with_header(&Contact::new(self.contact.clone()));
+            .with_header(&self.our_contact());
         r.headers_mut().push(HeaderName::Allow, ALLOW);
         if let Some(b) = body {
             r.set_body(Some(SDP), b);
         }
         r
+    }
+
+    /// Our Contact header, with `isfocus` when we are a conference focus.
+    fn our_contact(&self) -> Contact<'static> {
+        let contact = Contact::new(self.contact.clone());
+        if self.focus {
+            contact.with_focus()
+        } else {
+            contact
+        }
     }
 
     fn respond_invite(&mut self, response: Response) {
@@ -1800,9 +1835,7 @@ impl InviteSession {
             .and_then(|p| p.offer.clone());
         let dialog = self.dialog.as_mut().ok_or(DialogError::Terminated)?;
         let mut invite = dialog.request(Method::Invite, None)?;
-        invite
-            .headers_mut()
-            .push_typed(&Contact::new(self.contact.clone()));
+        invite.headers_mut().push_typed(&self.our_contact());
         invite.headers_mut().push(HeaderName::Allow, ALLOW);
         self.add_timer_headers(&mut invite);
         if let Some(o) = offer {
@@ -2195,6 +2228,9 @@ impl InviteSession {
             return;
         }
         if code < 300 {
+            if self.dialog.is_none() {
+                self.remote_focus = contact_is_focus(response.headers());
+            }
             self.on_invite_2xx(response, tag);
             return;
         }
@@ -2568,8 +2604,8 @@ impl InviteSession {
                 self.respond(tx, response);
                 return;
             }
-            let mut ok = Response::for_request(request, StatusCode::OK)
-                .with_header(&Contact::new(self.contact.clone()));
+            let mut ok =
+                Response::for_request(request, StatusCode::OK).with_header(&self.our_contact());
             ok.headers_mut().push(HeaderName::Allow, ALLOW);
             let timer = self.grant_timer(request);
             if let Some(t) = timer {
@@ -2726,6 +2762,13 @@ fn add_granted_headers(response: &mut Response, granted: Granted) {
 }
 
 /// Whether the message lists `timer` in Supported.
+/// Whether the Contact of a message carries `isfocus` (RFC 4579 §3.3).
+fn contact_is_focus(headers: &Headers) -> bool {
+    headers
+        .typed::<Contact<'_>>()
+        .any(|c| c.is_ok_and(|c| c.is_focus()))
+}
+
 fn supports_timer(headers: &Headers) -> bool {
     headers
         .typed::<Supported<'_>>()

@@ -73,7 +73,7 @@ impl InviteSession {
             .ok_or(crate::dialog::DialogError::Terminated)?;
         let mut refer = dialog.request(Method::Refer, None)?;
         let h = refer.headers_mut();
-        h.push_typed(&crate::sip::headers::Contact::new(self.contact.clone()));
+        h.push_typed(&self.our_contact());
         h.push_typed(refer_to);
         if let Some(by) = referred_by {
             h.push_typed(by);
@@ -166,7 +166,7 @@ impl InviteSession {
         let h = notify.headers_mut();
         h.push_typed(&EventHeader::new("refer").expect("a token"));
         h.push_typed(&state);
-        h.push_typed(&crate::sip::headers::Contact::new(self.contact.clone()));
+        h.push_typed(&self.our_contact());
         notify.set_body(
             Some(sipfrag::CONTENT_TYPE),
             Bytes::from(SipFrag::status(status, reason)),

@@ -54,6 +54,8 @@ struct Pair {
     callee_timer: Option<SessionTimerConfig>,
     /// Accept every re-INVITE at once with the answer `"answer"`.
     auto_accept: bool,
+    /// The callee is a conference focus.
+    callee_focus: bool,
     /// Messages that crossed the wire (not the lost ones): (from side, message).
     messages: Vec<(usize, Message)>,
 }
@@ -120,6 +122,19 @@ impl Pair {
         challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
         callee_timer: Option<SessionTimerConfig>,
     ) -> Self {
+        let mut pair = Self::unsettled(offer, drop, tweak, challenge, callee_timer);
+        pair.settle();
+        pair
+    }
+
+    /// The pair before the INVITE went out.
+    fn unsettled(
+        offer: Option<&'static str>,
+        drop: Filter,
+        tweak: impl FnOnce(&mut InviteConfig),
+        challenge: Option<crate::sip::headers::ProxyAuthenticate<'static>>,
+        callee_timer: Option<SessionTimerConfig>,
+    ) -> Self {
         let t0 = origin();
         let mut caller = side(A, 1);
         let mut config = InviteConfig::new(
@@ -134,7 +149,7 @@ impl Pair {
         config.offer = offer.map(|o| Bytes::from_static(o.as_bytes()));
         tweak(&mut config);
         caller.session = Some(InviteSession::connect(t0, &mut caller.rng, config).unwrap());
-        let mut pair = Self {
+        Self {
             t0,
             now: t0,
             sides: [caller, side(B, 2)],
@@ -143,10 +158,9 @@ impl Pair {
             challenge,
             callee_timer,
             auto_accept: false,
+            callee_focus: false,
             messages: Vec::new(),
-        };
-        pair.settle();
-        pair
+        }
     }
 
     fn session(&mut self, i: usize) -> &mut InviteSession {
@@ -222,12 +236,15 @@ impl Pair {
                                 .as_ref()
                                 .is_none_or(|s| s.state() == SessionState::Terminated),
                         ) {
+                            let mut config =
+                                IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap())
+                                    .with_session_timer(self.callee_timer);
+                            config.focus = self.callee_focus;
                             side.session = Some(
                                 InviteSession::incoming(
                                     now,
                                     &mut side.rng,
-                                    IncomingConfig::new(format!("sip:bob@{B}").parse().unwrap())
-                                        .with_session_timer(self.callee_timer),
+                                    config,
                                     *tx,
                                     request.clone(),
                                     Route {
@@ -1931,4 +1948,30 @@ fn a_queued_proposal_can_be_cancelled() {
     p.drop = Box::new(|_, _| false);
     p.run_until(secs(160));
     assert!(p.sent(0, "INVITE 3").is_empty(), "{:?}", p.wire);
+}
+
+#[test]
+fn a_focus_says_so_in_its_contact_and_the_peer_knows_it() {
+    // The caller is the focus: the callee learns it from the INVITE.
+    let mut p = Pair::with(
+        Some("offer"),
+        Box::new(|_, _| false),
+        |c| c.focus = true,
+        None,
+    );
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert!(p.session(1).remote_focus());
+    assert!(!p.session(0).remote_focus());
+    let invite = last_sent(&p, 0, Method::Invite, None);
+    assert!(invite.headers().single::<Contact<'_>>().unwrap().is_focus());
+
+    // The callee is the focus: the caller learns it from the 2xx.
+    let mut p = Pair::unsettled(Some("offer"), Box::new(|_, _| false), |_| {}, None, None);
+    p.callee_focus = true;
+    p.settle();
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert!(p.session(0).remote_focus());
+    assert!(!p.session(1).remote_focus());
+    let ok = last_sent(&p, 1, Method::Invite, Some(200));
+    assert!(ok.headers().single::<Contact<'_>>().unwrap().is_focus());
 }

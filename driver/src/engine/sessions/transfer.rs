@@ -9,7 +9,7 @@ use sipsimple_proto::sdp::Session as Sdp;
 use sipsimple_proto::sip::headers::{ReferTo, ReferredBy, Replaces};
 use sipsimple_proto::sip::Uri;
 
-use super::{account_address, reason_or_canonical, Call};
+use super::{reason_or_canonical, referrer, Call};
 use crate::engine::Engine;
 use crate::session::{
     sender_id, Direction, SessionInfo, SessionState, TransferOrigin, TransferRecord, TransferState,
@@ -145,6 +145,7 @@ impl Engine {
                 transferred_session: id,
             }),
             replaced_session: None,
+            remote_focus: false,
         });
         self.shared.update_session(id, |s| {
             if let Some(t) = s.transfer.as_mut() {
@@ -352,9 +353,4 @@ fn is_established(call: &Call) -> bool {
     call.invite
         .as_ref()
         .is_some_and(|i| i.state() == sipsimple_proto::invite::SessionState::Connected)
-}
-
-/// Our account's address, for the Referred-By of a REFER.
-fn referrer(call: &Call) -> ReferredBy<'static> {
-    ReferredBy(account_address(&call.account))
 }

@@ -55,6 +55,22 @@ impl<'a> Contact<'a> {
         self.address()?.params.get(name)
     }
 
+    /// Whether the `isfocus` feature parameter is present: the contact is a conference focus
+    /// (RFC 4579 §3.3, RFC 3840).
+    pub fn is_focus(&self) -> bool {
+        self.address().is_some_and(|a| a.params.contains("isfocus"))
+    }
+
+    /// Builder: adds the `isfocus` feature parameter (RFC 4579 §3.3); a `*` is unchanged.
+    pub fn with_focus(mut self) -> Self {
+        if let Some(a) = self.address_mut() {
+            if !a.params.contains("isfocus") {
+                a.params.push("isfocus", None);
+            }
+        }
+        self
+    }
+
     /// The `expires` parameter in seconds; values beyond `u32` saturate (RFC 3261 §20.19
     /// allows implementations to treat very large values as 2^32-1).
     pub fn expires(&self) -> Option<u32> {
@@ -148,6 +164,18 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert!(matches!(&all[0], Contact::Address(a) if a.display_name() == Some("*".into())));
         assert_eq!(all[1], Contact::Star);
+    }
+
+    #[test]
+    fn focus() {
+        let c = Contact::parse("<sip:conf@focus.example;transport=tcp>;isfocus").unwrap();
+        assert!(c.is_focus());
+        assert!(!Contact::parse("<sip:bob@b.example>").unwrap().is_focus());
+        let made = Contact::new("sip:conf@focus.example".parse().unwrap())
+            .with_focus()
+            .with_focus();
+        assert_eq!(made.to_string(), "<sip:conf@focus.example>;isfocus");
+        assert!(!Contact::Star.with_focus().is_focus());
     }
 
     #[test]
