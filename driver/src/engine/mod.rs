@@ -311,6 +311,8 @@ pub(crate) struct Engine {
     accounts: BTreeMap<AccountId, accounts::ActiveAccount>,
     /// The calls, by session number.
     calls: BTreeMap<u64, sessions::Call>,
+    /// Conference subscriptions of ended calls, waiting for their final NOTIFY.
+    leaving: Vec<sipsimple_proto::subscription::Subscription>,
     /// Accounts leaving to come back with new settings.
     reactivate: BTreeMap<AccountId, AccountSettings>,
     /// When a stop was asked for: the loop ends once the accounts are gone or
@@ -409,6 +411,7 @@ impl Engine {
             messages: HashMap::new(),
             accounts: BTreeMap::new(),
             calls: BTreeMap::new(),
+            leaving: Vec::new(),
             reactivate: BTreeMap::new(),
             stopping: None,
             shared,

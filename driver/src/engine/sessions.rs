@@ -64,6 +64,10 @@ pub(super) struct Call {
     replacing: Option<u64>,
     /// Participants to add to or remove from the peer's conference.
     conference: conference::ConferenceOps,
+    /// The conference subscription, when the peer is a focus.
+    watch: conference::ConferenceWatch,
+    /// Our Contact and the route of the call's requests, for the requests it leads to.
+    signalling: Option<(sipsimple_proto::sip::Uri<'static>, Route)>,
 }
 
 /// What a re-INVITE of ours is for.
@@ -116,6 +120,7 @@ impl Engine {
                 ]
             })
             .flatten()
+            .chain(self.watch_timeout())
             .min()
     }
 
@@ -154,10 +159,14 @@ impl Engine {
             }
             self.drive_call(now, id);
         }
+        self.watch_handle_timeout(now);
     }
 
     /// Offers an endpoint event to the calls; `true` when one took it.
     pub(super) fn call_event(&mut self, now: Instant, event: &Event) -> bool {
+        if self.watch_event(now, event) {
+            return true;
+        }
         let taker = self.calls.iter_mut().find_map(|(id, c)| {
             let invite = c.invite.as_mut()?;
             invite
@@ -235,6 +244,8 @@ impl Engine {
                 transfer_call: transfer::TransferCall::default(),
                 replacing: None,
                 conference: conference::ConferenceOps::default(),
+                watch: conference::ConferenceWatch::default(),
+                signalling: None,
             },
         );
         let transports =
@@ -315,6 +326,7 @@ impl Engine {
             }
         };
         let from = account_address(&call.account);
+        call.signalling = Some((contact.clone(), route));
         let mut config = InviteConfig::new(from.clone(), to.clone(), contact, route);
         config.credentials = Some(credentials(&call.account));
         config.offer = Some(Bytes::from(offer.to_bytes()));
@@ -405,6 +417,7 @@ impl Engine {
             destination: source,
             transport,
         };
+        let signalling = (contact.clone(), route);
         let Ok(invite) = InviteSession::incoming(
             now,
             &mut self.rng,
@@ -432,6 +445,7 @@ impl Engine {
             transfer_origin: None,
             replaced_session: replacing,
             remote_focus: false,
+            conference_info: None,
         });
         self.calls.insert(
             id,
@@ -454,6 +468,8 @@ impl Engine {
                 transfer_call: transfer::TransferCall::default(),
                 replacing,
                 conference: conference::ConferenceOps::default(),
+                watch: conference::ConferenceWatch::default(),
+                signalling: Some(signalling),
             },
         );
         self.drive_call(now, id);
@@ -688,6 +704,9 @@ impl Engine {
                 // RFC 3891 §3: the replaced session ends once its replacement is up.
                 if let Some(old) = self.calls.get(&id).and_then(|c| c.replacing) {
                     self.session_end(now, old);
+                }
+                if remote_focus {
+                    self.watch_conference(now, id);
                 }
             }
             SessionEvent::DidFail {
@@ -1273,6 +1292,8 @@ impl Engine {
             for stream in call.slots.iter().flatten() {
                 stream.end();
             }
+            let now = self.runtime.now();
+            self.unwatch(now, call.watch);
         }
         self.shared.update_session(id, |s| {
             s.state = SessionState::Terminated;

@@ -51,6 +51,12 @@ impl Session {
         self.read(|s| s.remote_focus).unwrap_or(false)
     }
 
+    /// The state of the peer's conference as its `conference` NOTIFYs built it (full
+    /// documents replace it, partial ones are merged in); `None` before the first.
+    pub fn conference_info(&self) -> Option<sipsimple_proto::payloads::conference::ConferenceInfo> {
+        self.read(|s| s.conference_info.clone()).flatten()
+    }
+
     /// The handler of the conference the peer hosts, when it is a focus
     /// ([`Session::remote_focus`]).
     pub fn conference(&self) -> Option<ConferenceHandler> {

@@ -12,8 +12,8 @@
 //!
 //! Hold and unhold, and adding and removing streams, work from either side; so does call
 //! transfer, blind or attended (see [`Session::transfer`]). A session with a conference focus
-//! has a [`ConferenceHandler`] to add and remove participants; the `conference` event
-//! subscription is not there yet.
+//! has a [`ConferenceHandler`] to add and remove participants, and is subscribed to the
+//! conference's state (`SIPSessionGotConferenceInfo`, [`Session::conference_info`]).
 
 mod conference;
 mod stream;
@@ -122,6 +122,8 @@ pub(crate) struct SessionInfo {
     pub(crate) replaced_session: Option<u64>,
     /// The peer is a conference focus (its Contact carries `isfocus`).
     pub(crate) remote_focus: bool,
+    /// What the conference subscription told of the peer's conference.
+    pub(crate) conference_info: Option<sipsimple_proto::payloads::conference::ConferenceInfo>,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -158,6 +160,7 @@ impl Session {
             transfer_origin: None,
             replaced_session: None,
             remote_focus: false,
+            conference_info: None,
         });
         Self { id, app }
     }

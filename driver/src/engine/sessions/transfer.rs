@@ -146,6 +146,7 @@ impl Engine {
             }),
             replaced_session: None,
             remote_focus: false,
+            conference_info: None,
         });
         self.shared.update_session(id, |s| {
             if let Some(t) = s.transfer.as_mut() {
