@@ -487,3 +487,167 @@ fn the_registry_makes_the_proposed_streams_of_an_incoming_call() {
         app.stop_and_wait();
     }
 }
+
+/// The notifications of `stream` among everything `events` receives until `last` (from it).
+fn stream_names_until(events: &Observer, stream: &Arc<dyn MediaStream>, last: &str) -> Vec<String> {
+    let sender = sipsimple::session::stream_sender(stream);
+    let mut seen = Vec::new();
+    loop {
+        let n = events
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("no {last}; got {seen:?}"));
+        if n.sender == sender {
+            seen.push(n.name.to_string());
+            if &*n.name == last {
+                return seen;
+            }
+        }
+    }
+}
+
+#[test]
+fn streams_hear_of_their_life_and_of_holds() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    route(&bob, &alice, "bob", TransportKind::Udp);
+    let alice_stream = Arc::new(SignalingStream::audio(40_010));
+    let bob_stream = Arc::new(SignalingStream::audio(40_012));
+    let alice_dyn: Arc<dyn MediaStream> = alice_stream.clone();
+    let (outgoing, incoming) = call(&alice, &bob, vec![Arc::clone(&alice_dyn)]);
+    incoming
+        .accept(vec![bob_stream.clone() as Arc<dyn MediaStream>])
+        .unwrap();
+    assert_eq!(
+        stream_names_until(&alice.events, &alice_dyn, "MediaStreamDidStart"),
+        ["MediaStreamDidInitialize", "MediaStreamDidStart"]
+    );
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    assert!(alice_stream.hold_supported());
+
+    outgoing.hold().unwrap();
+    alice
+        .events
+        .wait_for("SIPSessionDidChangeHoldState", WAIT)
+        .unwrap();
+    bob.events
+        .wait_for("SIPSessionDidChangeHoldState", WAIT)
+        .unwrap();
+    assert!(alice_stream.on_hold_by_local() && !alice_stream.on_hold_by_remote());
+    assert!(bob_stream.on_hold_by_remote() && !bob_stream.on_hold_by_local());
+    assert!(bob_stream.on_hold());
+    assert!(bob_stream.updated() >= 1);
+    outgoing.unhold().unwrap();
+    bob.events
+        .wait_for("SIPSessionDidChangeHoldState", WAIT)
+        .unwrap();
+    assert!(!alice_stream.on_hold() && !bob_stream.on_hold());
+
+    outgoing.end().unwrap();
+    assert_eq!(
+        stream_names_until(&alice.events, &alice_dyn, "MediaStreamDidEnd"),
+        ["MediaStreamWillEnd", "MediaStreamDidEnd"]
+    );
+    assert!(alice_stream.deactivated());
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+/// A stream that refuses to initialize, or every update, as told.
+#[derive(Debug)]
+struct Refusing {
+    inner: SignalingStream,
+    initialize: bool,
+}
+
+impl MediaStream for Refusing {
+    fn stream_type(&self) -> &'static str {
+        self.inner.stream_type()
+    }
+
+    fn get_local_media(
+        &self,
+        address: std::net::IpAddr,
+    ) -> sipsimple::proto::sdp::negotiation::LocalStream {
+        self.inner.get_local_media(address)
+    }
+
+    fn initialize(&self, _: sipsimple::session::Direction) -> Result<(), String> {
+        if self.initialize {
+            Ok(())
+        } else {
+            Err("no port".to_owned())
+        }
+    }
+
+    fn start(&self, negotiated: &sipsimple::proto::sdp::negotiation::AcceptedStream) {
+        self.inner.start(negotiated);
+    }
+
+    fn validate_update(&self, _: &sipsimple::proto::sdp::MediaDescription) -> bool {
+        false
+    }
+
+    fn end(&self) {
+        self.inner.end();
+    }
+}
+
+#[test]
+fn a_stream_refusing_an_update_refuses_the_reoffer() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    route(&bob, &alice, "bob", TransportKind::Udp);
+    let (_, alice_streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, alice_streams);
+    let picky: Arc<dyn MediaStream> = Arc::new(Refusing {
+        inner: SignalingStream::audio(40_014),
+        initialize: true,
+    });
+    incoming.accept(vec![picky]).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    outgoing.hold().unwrap();
+    let refused = loop {
+        let n = bob.transactions.recv_timeout(WAIT).unwrap();
+        if n.get_u64("code") != Some(200) {
+            break n;
+        }
+    };
+    assert_eq!(refused.get_u64("code"), Some(488));
+    assert_eq!(refused.get_str("method"), Some("INVITE"));
+    assert!(!incoming.on_hold());
+    outgoing.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn a_stream_that_cannot_initialize_is_left_out() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let broken: Arc<dyn MediaStream> = Arc::new(Refusing {
+        inner: SignalingStream::audio(40_016),
+        initialize: false,
+    });
+    let session = Session::new(&account);
+    session
+        .connect("sip:bob@example.com", vec![Arc::clone(&broken)])
+        .unwrap();
+    let failed = alice.events.wait_for("MediaStreamDidFail", WAIT).unwrap();
+    assert_eq!(failed.sender, sipsimple::session::stream_sender(&broken));
+    assert_eq!(failed.get_str("reason"), Some("no port"));
+    let ended = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(ended.get_u64("code"), Some(488));
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}

@@ -14,7 +14,8 @@ use sipsimple_proto::invite::{
 use sipsimple_proto::rand::Random;
 use sipsimple_proto::request::Route;
 use sipsimple_proto::sdp::negotiation::{
-    answer, build_offer, process_answer, set_version_after, LocalStream, NegotiatedStreams,
+    answer, build_offer, process_answer, set_version_after, AcceptedStream, LocalStream,
+    NegotiatedStreams,
 };
 use sipsimple_proto::sdp::{Origin, Session as Sdp};
 use sipsimple_proto::sip::headers::{
@@ -25,10 +26,13 @@ use sipsimple_proto::sip::{Address, NameAddr, Request};
 use super::{Engine, Input};
 
 mod conference;
+mod streams;
 mod transfer;
 use crate::account::{contact_uri, credentials};
 use crate::configuration::AccountSettings;
-use crate::session::{sender_id, stream_type_of, MediaStream, SessionInfo, SessionState};
+use crate::session::{
+    sender_id, stream_type_of, Direction, MediaStream, SessionInfo, SessionState,
+};
 
 /// One call the engine carries.
 pub(super) struct Call {
@@ -223,6 +227,16 @@ impl Engine {
                 return;
             }
         };
+        let streams = self.initialize_streams(id, streams, Direction::Outgoing);
+        if streams.is_empty() {
+            self.fail_early(
+                id,
+                488,
+                "Not Acceptable Here",
+                "no stream could be initialized",
+            );
+            return;
+        }
         self.calls.insert(
             id,
             Call {
@@ -509,6 +523,7 @@ impl Engine {
         id: u64,
         streams: Vec<Arc<dyn MediaStream>>,
     ) {
+        let streams = self.initialize_streams(id, streams, Direction::Incoming);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -805,6 +820,13 @@ impl Engine {
             call.pending_hold = Some(hold);
             return false;
         }
+        for stream in call.slots.iter().flatten().filter(|s| s.hold_supported()) {
+            if hold {
+                stream.hold();
+            } else {
+                stream.unhold();
+            }
+        }
         let sent = self.propose(now, id, Proposal::Hold(hold), |reoffer| {
             if hold {
                 reoffer.hold();
@@ -834,8 +856,19 @@ impl Engine {
         let Some(ip) = ip else {
             return;
         };
-        let media = stream.get_local_media(ip);
         let kind = stream.stream_type();
+        if self
+            .initialize_streams(id, vec![Arc::clone(&stream)], Direction::Outgoing)
+            .is_empty()
+        {
+            self.post(
+                "SIPSessionHadProposalFailure",
+                &sender_id(id),
+                json!({"failure_reason": "the stream could not be initialized", "streams": [kind]}),
+            );
+            return;
+        }
+        let media = stream.get_local_media(ip);
         let sent = self.propose(now, id, Proposal::Add(Arc::clone(&stream)), |reoffer| {
             reoffer.add_stream(&media).map(|_| ())
         });
@@ -950,6 +983,11 @@ impl Engine {
         };
         match purpose {
             Proposal::Hold(hold) => {
+                for (index, accepted) in negotiated.iter_accepted() {
+                    if let Some(Some(stream)) = call.slots.get(index) {
+                        stream.update(accepted);
+                    }
+                }
                 call.negotiated = Some(negotiated);
                 call.sent = Some(offer);
                 if call.local_hold != hold {
@@ -971,8 +1009,8 @@ impl Engine {
                 call.sent = Some(offer);
                 match accepted {
                     Some(accepted) => {
-                        stream.start(&accepted);
-                        call.slots.push(Some(stream));
+                        call.slots.push(Some(Arc::clone(&stream)));
+                        self.start_stream(id, index, &stream, &accepted);
                         self.publish_streams(id);
                         self.post(
                             "SIPSessionGotAcceptProposal",
@@ -987,7 +1025,7 @@ impl Engine {
                     }
                     None => {
                         call.slots.push(None);
-                        stream.end();
+                        self.end_stream(id, index, &stream);
                         self.post(
                             "SIPSessionGotRejectProposal",
                             &sender,
@@ -1016,7 +1054,8 @@ impl Engine {
         match purpose {
             Proposal::Hold(_) => {}
             Proposal::Add(stream) => {
-                stream.end();
+                let index = call.slots.len();
+                self.end_stream(id, index, &stream);
                 let kind = stream.stream_type();
                 self.post(
                     "SIPSessionGotRejectProposal",
@@ -1036,7 +1075,7 @@ impl Engine {
         let Some(stream) = call.slots.get_mut(index).and_then(Option::take) else {
             return;
         };
-        stream.end();
+        self.end_stream(id, index, &stream);
         self.publish_streams(id);
         self.post(
             "SIPSessionDidRenegotiateStreams",
@@ -1088,6 +1127,10 @@ impl Engine {
             return;
         };
         let Some((offer, proposed)) = call.incoming_proposal.take() else {
+            return;
+        };
+        let streams = self.initialize_streams(id, streams, Direction::Incoming);
+        let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
         let current: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
@@ -1191,6 +1234,20 @@ impl Engine {
         let ip = call
             .local_ip
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+        // The seed's validate_update: a stream we have may refuse what the re-offer makes of
+        // its m-line, and the whole re-offer is refused.
+        let refused = call.slots.iter().enumerate().any(|(index, slot)| {
+            match (slot, offer.media().get(index)) {
+                (Some(stream), Some(m)) if m.port() != 0 => !stream.validate_update(m),
+                _ => false,
+            }
+        });
+        if refused {
+            if let Some(invite) = call.invite.as_mut() {
+                let _ = invite.reject_proposal(now, 488);
+            }
+            return false;
+        }
         let media: Vec<LocalStream> = streams.iter().map(|s| s.get_local_media(ip)).collect();
         let answered = call.sent.as_ref().and_then(|previous| {
             let (mut sdp, negotiated) = answer(offer, previous.origin(), &media).ok()?;
@@ -1214,24 +1271,43 @@ impl Engine {
         let _ = invite.accept_proposal(now, Some(bytes));
         let slots = align(&negotiated, streams);
         let old = std::mem::replace(&mut call.slots, slots);
-        // Streams new to the session start; those no longer in it end.
-        let mut removed = Vec::new();
-        for stream in old.iter().flatten() {
-            if !call.slots.iter().flatten().any(|s| Arc::ptr_eq(s, stream)) {
-                stream.end();
-                removed.push(stream.stream_type());
-            }
-        }
+        // Streams new to the session start, those kept are updated, those no longer in it
+        // end.
+        let gone: Vec<(usize, Arc<dyn MediaStream>)> = old
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((i, s.clone()?)))
+            .filter(|(_, stream)| !call.slots.iter().flatten().any(|s| Arc::ptr_eq(s, stream)))
+            .collect();
+        let mut fresh = Vec::new();
+        let mut kept = Vec::new();
         for (index, accepted) in negotiated.iter_accepted() {
             if let Some(Some(stream)) = call.slots.get(index) {
-                if !old.iter().flatten().any(|s| Arc::ptr_eq(s, stream)) {
-                    stream.start(accepted);
+                let entry = (index, Arc::clone(stream), accepted.clone());
+                if old.iter().flatten().any(|s| Arc::ptr_eq(s, stream)) {
+                    kept.push(entry);
+                } else {
+                    fresh.push(entry);
                 }
             }
         }
         call.sent = Some(sdp);
         call.negotiated = Some(negotiated);
         let live: Vec<Arc<dyn MediaStream>> = call.slots.iter().flatten().cloned().collect();
+        let mut removed = Vec::new();
+        for (index, stream) in &gone {
+            self.end_stream(id, *index, stream);
+            removed.push(stream.stream_type());
+        }
+        for (_, stream, accepted) in &kept {
+            stream.update(accepted);
+        }
+        for (index, stream, accepted) in &fresh {
+            self.start_stream(id, *index, stream, accepted);
+        }
+        let Some(call) = self.calls.get_mut(&id) else {
+            return false;
+        };
         let hold_changed = call.remote_hold != held;
         call.remote_hold = held;
         let on_hold = call.local_hold || call.remote_hold;
@@ -1265,12 +1341,17 @@ impl Engine {
         let Some(negotiated) = &call.negotiated else {
             return Vec::new();
         };
+        let accepted: Vec<(usize, Arc<dyn MediaStream>, AcceptedStream)> = negotiated
+            .iter_accepted()
+            .filter_map(|(index, accepted)| {
+                let stream = call.slots.get(index)?.clone()?;
+                Some((index, stream, accepted.clone()))
+            })
+            .collect();
         let mut started = Vec::new();
-        for (index, accepted) in negotiated.iter_accepted() {
-            if let Some(Some(stream)) = call.slots.get(index) {
-                stream.start(accepted);
-                started.push(stream.stream_type());
-            }
+        for (index, stream, accepted) in &accepted {
+            self.start_stream(id, *index, stream, accepted);
+            started.push(stream.stream_type());
         }
         self.publish_streams(id);
         started
@@ -1289,8 +1370,10 @@ impl Engine {
     /// The call is over: its streams end and it is forgotten.
     fn finish(&mut self, id: u64) {
         if let Some(call) = self.calls.remove(&id) {
-            for stream in call.slots.iter().flatten() {
-                stream.end();
+            for (index, slot) in call.slots.iter().enumerate() {
+                if let Some(stream) = slot {
+                    self.end_stream(id, index, stream);
+                }
             }
             let now = self.runtime.now();
             self.unwatch(now, call.watch);

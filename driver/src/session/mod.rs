@@ -27,7 +27,8 @@ use serde_json::json;
 pub use self::conference::ConferenceHandler;
 pub(crate) use self::stream::stream_type_of;
 pub use self::stream::{
-    MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream, SignalingStreamFactory,
+    stream_sender, MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream,
+    SignalingStreamFactory,
 };
 pub use self::transfer::{TransferHandler, TransferInfo, TransferState};
 pub(crate) use self::transfer::{TransferOrigin, TransferRecord};

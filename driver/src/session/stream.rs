@@ -3,33 +3,108 @@
 
 use std::fmt::Debug;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use sipsimple_proto::sdp::negotiation::{AcceptedStream, Codec, LocalStream};
 use sipsimple_proto::sdp::{MediaDescription, MediaType};
 
+use super::Direction;
+
 /// A stream of a session (the seed's `IMediaStream`): it says what it can do for the SDP
-/// offer or answer, and is told when the negotiation accepted it and when it ends.
+/// offer or answer, and is told when it is offered, accepted, renegotiated, held, and ended.
 ///
 /// The session calls these from its engine thread; implementations hand work to their own
-/// threads rather than block.
+/// threads rather than block. The session posts the seed's `MediaStreamDidInitialize`,
+/// `MediaStreamDidStart`, `MediaStreamDidFail`, `MediaStreamWillEnd` and
+/// `MediaStreamDidEnd` for every stream around these calls, with the stream's own sender
+/// ([`stream_sender`]) and its `session`, `index` (its m-line, once it has one) and `type`,
+/// so that an implementation need not.
+///
+/// The seed's `get_local_media(for_offer)` reflects the hold state; here the session writes
+/// the RFC 3264 hold directions into the description itself, and tells the stream with
+/// [`MediaStream::hold`] and [`MediaStream::unhold`].
 pub trait MediaStream: Send + Sync + Debug {
     /// The stream's type, as the seed names it: `"audio"`, `"chat"`, `"file-transfer"`…
     fn stream_type(&self) -> &'static str;
+
+    /// The seed's `priority`: streams of higher priority come first when an application
+    /// orders them. 0 unless the stream says otherwise.
+    fn priority(&self) -> i32 {
+        0
+    }
 
     /// What the stream offers, or is willing to answer with, when media is received at
     /// `address` (the seed's `get_local_media`).
     fn get_local_media(&self, address: IpAddr) -> LocalStream;
 
+    /// The seed's `initialize`: the stream is about to be offered (`outgoing`) or was
+    /// proposed by the peer and is being accepted (`incoming`). An error leaves it out of
+    /// the session (`MediaStreamDidFail` with the reason).
+    fn initialize(&self, direction: Direction) -> Result<(), String> {
+        let _ = direction;
+        Ok(())
+    }
+
     /// The negotiation accepted the stream with these parameters: start sending and
     /// receiving.
     fn start(&self, negotiated: &AcceptedStream);
 
+    /// The seed's `validate_update`: the peer's re-offer changes this stream's m-line to
+    /// `remote`; `false` refuses the whole re-offer (488). Must not change the stream.
+    fn validate_update(&self, remote: &MediaDescription) -> bool {
+        let _ = remote;
+        true
+    }
+
+    /// The seed's `update`: a renegotiation kept the stream, now with these parameters.
+    fn update(&self, negotiated: &AcceptedStream) {
+        let _ = negotiated;
+    }
+
+    /// The seed's `hold_supported`: whether hold applies to this stream.
+    fn hold_supported(&self) -> bool {
+        false
+    }
+
+    /// The seed's `hold`: we put the session on hold; stop sending.
+    fn hold(&self) {}
+
+    /// The seed's `unhold`: we took the session off hold.
+    fn unhold(&self) {}
+
+    /// The seed's `on_hold_by_local`.
+    fn on_hold_by_local(&self) -> bool {
+        false
+    }
+
+    /// The seed's `on_hold_by_remote`.
+    fn on_hold_by_remote(&self) -> bool {
+        false
+    }
+
+    /// The seed's `on_hold`: held by either side.
+    fn on_hold(&self) -> bool {
+        self.on_hold_by_local() || self.on_hold_by_remote()
+    }
+
+    /// The seed's `deactivate`: the stream is about to be removed or the session ended;
+    /// the transport closing from the other side is now normal, not an error.
+    fn deactivate(&self) {}
+
     /// The session ended (or the stream was rejected or removed): stop and let go of
     /// resources.
     fn end(&self);
+}
+
+/// The sender of a stream's `MediaStream*` notifications: `MediaStream:<address>`, the
+/// stream object's own identity, so that whoever holds the stream can observe it.
+pub fn stream_sender(stream: &Arc<dyn MediaStream>) -> crate::notification::SenderId {
+    crate::notification::SenderId::new(format!(
+        "MediaStream:{:p}",
+        Arc::as_ptr(stream).cast::<()>()
+    ))
 }
 
 /// An audio stream that negotiates PCMU, PCMA and telephone-event like a real one but sends
@@ -39,7 +114,11 @@ pub trait MediaStream: Send + Sync + Debug {
 pub struct SignalingStream {
     port: u16,
     started: AtomicU32,
+    updated: AtomicU32,
     ended: AtomicU32,
+    held_by_local: AtomicBool,
+    held_by_remote: AtomicBool,
+    deactivated: AtomicBool,
 }
 
 impl SignalingStream {
@@ -48,8 +127,22 @@ impl SignalingStream {
         Self {
             port,
             started: AtomicU32::new(0),
+            updated: AtomicU32::new(0),
             ended: AtomicU32::new(0),
+            held_by_local: AtomicBool::new(false),
+            held_by_remote: AtomicBool::new(false),
+            deactivated: AtomicBool::new(false),
         }
+    }
+
+    /// How often [`MediaStream::update`] was called.
+    pub fn updated(&self) -> u32 {
+        self.updated.load(Ordering::SeqCst)
+    }
+
+    /// Whether [`MediaStream::deactivate`] was called.
+    pub fn deactivated(&self) -> bool {
+        self.deactivated.load(Ordering::SeqCst)
     }
 
     /// How often [`MediaStream::start`] was called.
@@ -60,6 +153,14 @@ impl SignalingStream {
     /// How often [`MediaStream::end`] was called.
     pub fn ended(&self) -> u32 {
         self.ended.load(Ordering::SeqCst)
+    }
+}
+
+impl SignalingStream {
+    /// The peer holds the stream when it no longer receives on it (RFC 3264 §8.4).
+    fn note_remote_hold(&self, negotiated: &AcceptedStream) {
+        self.held_by_remote
+            .store(!negotiated.remote_direction.receives(), Ordering::SeqCst);
     }
 }
 
@@ -76,8 +177,38 @@ impl MediaStream for SignalingStream {
         )
     }
 
-    fn start(&self, _negotiated: &AcceptedStream) {
+    fn start(&self, negotiated: &AcceptedStream) {
         self.started.fetch_add(1, Ordering::SeqCst);
+        self.note_remote_hold(negotiated);
+    }
+
+    fn update(&self, negotiated: &AcceptedStream) {
+        self.updated.fetch_add(1, Ordering::SeqCst);
+        self.note_remote_hold(negotiated);
+    }
+
+    fn hold_supported(&self) -> bool {
+        true
+    }
+
+    fn hold(&self) {
+        self.held_by_local.store(true, Ordering::SeqCst);
+    }
+
+    fn unhold(&self) {
+        self.held_by_local.store(false, Ordering::SeqCst);
+    }
+
+    fn on_hold_by_local(&self) -> bool {
+        self.held_by_local.load(Ordering::SeqCst)
+    }
+
+    fn on_hold_by_remote(&self) -> bool {
+        self.held_by_remote.load(Ordering::SeqCst)
+    }
+
+    fn deactivate(&self) {
+        self.deactivated.store(true, Ordering::SeqCst);
     }
 
     fn end(&self) {
