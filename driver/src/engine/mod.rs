@@ -349,12 +349,20 @@ impl Engine {
                 Method::Refer,
                 Method::Notify,
                 Method::Update,
+                Method::Prack,
             ],
             accept: vec![
                 "application/sdp".to_owned(),
                 "message/sipfrag".to_owned(),
                 "text/plain".to_owned(),
                 "message/cpim".to_owned(),
+            ],
+            // What our dialogs take when a request requires it: reliable provisional
+            // responses, Replaces and session timers.
+            supported: vec![
+                "100rel".to_owned(),
+                "replaces".to_owned(),
+                "timer".to_owned(),
             ],
             user_agent: Some(settings.user_agent.clone()),
             ..EndpointConfig::default()

@@ -344,6 +344,7 @@ impl Engine {
         let mut config = InviteConfig::new(from.clone(), to.clone(), contact, route);
         config.credentials = Some(credentials(&call.account));
         config.offer = Some(Bytes::from(offer.to_bytes()));
+        config.reliable_provisional = true;
         config.replaces = call.transfer_call.replaces.clone();
         config.referred_by = call.transfer_call.referred_by.clone();
         call.sent = Some(offer);

@@ -85,8 +85,18 @@
 //! re-INVITE. An OPTIONS in the dialog gets 200 with Allow. Call transfer (REFER with its
 //! implicit subscription, RFC 3515) is in [`InviteSession::refer`] and the methods around it.
 //!
-//! Not here yet: reliable provisional responses (100rel/PRACK), sending UPDATE, and
-//! conferences.
+//! # Reliable provisional responses (RFC 3262)
+//!
+//! With [`InviteConfig::reliable_provisional`] our INVITE offers `100rel`. As caller we
+//! acknowledge every reliable 18x (Require: 100rel, RSeq) with a PRACK in its early dialog,
+//! ignore retransmissions and ones out of order, and take an answer it carries (early
+//! media); a 2xx repeating that answer is not reported again. As callee, when the INVITE
+//! supports or requires 100rel, [`InviteSession::ring`] sends the 180 reliably, again at T1
+//! doubling to T2 until its PRACK, and refuses the call with 500 (`"no PRACK"`) at 64·T1; a
+//! PRACK crossing our 2xx is still acknowledged.
+//!
+//! Not here yet: sending UPDATE; a focus's own conference logic (a focus marks its Contact
+//! with `focus` in its configuration).
 //!
 //! ```no_run
 //! use std::time::Instant;
@@ -145,6 +155,7 @@ use crate::sip::headers::{
 use crate::sip::{Address, Method, Request, RequestBuilder, Response, StatusCode, Uri};
 use crate::transaction::TimerConfig;
 
+mod prack;
 mod refer;
 pub use refer::REFER_SUBSCRIPTION_SECS;
 
@@ -189,6 +200,9 @@ pub struct InviteConfig {
     pub referred_by: Option<ReferredBy<'static>>,
     /// We are a conference focus: our Contact carries `isfocus` (RFC 4579 §3.3).
     pub focus: bool,
+    /// Offer reliable provisional responses (`Supported: 100rel`, RFC 3262); off by
+    /// default. Those the callee sends reliably are acknowledged either way.
+    pub reliable_provisional: bool,
 }
 
 impl InviteConfig {
@@ -214,6 +228,7 @@ impl InviteConfig {
             replaces: None,
             referred_by: None,
             focus: false,
+            reliable_provisional: false,
         }
     }
 
@@ -368,6 +383,9 @@ pub enum Timer {
     /// Our accepted REFER got no final NOTIFY in time (or no answer at all): the transfer
     /// fails ([`SessionEvent::ReferFailed`]).
     ReferTimeout,
+    /// Callee: our reliable 18x is sent again (T1, doubling to T2), or, 64·T1 without its
+    /// PRACK, the call is refused with 500 (RFC 3262 §3).
+    ReliableProvisional,
 }
 
 /// What the caller must do with the endpoint for the session.
@@ -609,6 +627,7 @@ enum Purpose {
     Cancel,
     Refer,
     Notify,
+    Prack,
 }
 
 /// An ACK we sent, kept to answer retransmissions of its 2xx.
@@ -696,6 +715,16 @@ pub struct InviteSession {
     /// The user's proposal waiting for our session refresh in flight to be answered: its
     /// offer.
     queued_proposal: Option<Option<Bytes>>,
+    /// Callee: our reliable provisional response waiting for its PRACK (RFC 3262).
+    reliable: Option<prack::Reliable>,
+    /// Callee: the RSeq of our last reliable provisional response.
+    last_rseq: Option<crate::sip::headers::RSeq>,
+    /// Callee: the RSeq of our reliable provisional response not acknowledged yet.
+    unacked: Option<crate::sip::headers::RSeq>,
+    /// Caller: the last RSeq acknowledged, per early dialog.
+    acked: Vec<prack::Acked>,
+    /// Caller: the early dialog whose reliable 18x carried the answer.
+    early_answer: Option<String>,
     /// We are a conference focus (our Contact carries `isfocus`).
     focus: bool,
     /// The peer's Contact carries `isfocus` (RFC 4579): it is a conference focus.
@@ -769,6 +798,11 @@ impl InviteSession {
             outgoing_proposal: None,
             incoming_proposal: None,
             queued_proposal: None,
+            reliable: None,
+            last_rseq: None,
+            unacked: None,
+            acked: Vec::new(),
+            early_answer: None,
             focus: false,
             remote_focus: false,
             outgoing_refer: None,
@@ -824,6 +858,9 @@ impl InviteSession {
         }
         let mut invite = builder.build();
         invite.headers_mut().push(HeaderName::Allow, ALLOW);
+        if config.reliable_provisional {
+            prack::supported_100rel(&mut invite);
+        }
         if let Some(replaces) = &config.replaces {
             invite.headers_mut().push_typed(replaces);
         }
@@ -986,6 +1023,7 @@ impl InviteSession {
         .into_iter()
         .filter_map(|(t, at)| at.map(|at| (t, at)))
         .chain(self.refer_deadline())
+        .chain(self.reliable_deadline())
         .min_by_key(|(_, at)| *at)
     }
 
@@ -1003,7 +1041,11 @@ impl InviteSession {
             let dialog = Dialog::uas(&self.invite, &ringing)?;
             self.set_dialog(dialog);
         }
-        self.respond_invite(ringing);
+        if self.wants_reliable() {
+            self.send_reliable(now, ringing)?;
+        } else {
+            self.respond_invite(ringing);
+        }
         self.state = SessionState::Early;
         Ok(())
     }
@@ -1032,6 +1074,9 @@ impl InviteSession {
         let tx = self
             .invite_server_tx
             .expect("a callee has its server transaction");
+        // A final response ends the retransmission of our reliable 18x (RFC 3262 §3; ours
+        // carry no session description, so the 2xx need not wait for its PRACK).
+        self.reliable = None;
         self.respond_invite(ok.clone());
         self.start_2xx(now, tx, ok, seq, true);
         self.state = SessionState::Connecting;
@@ -1054,6 +1099,7 @@ impl InviteSession {
             response.set_reason(r);
         }
         let reason = response.reason().to_owned();
+        self.reliable = None;
         self.respond_invite(response);
         self.terminate(SessionEvent::DidFail {
             originator: Originator::Local,
@@ -1434,6 +1480,7 @@ impl InviteSession {
             }
         }
         self.refer_timed_out(now);
+        self.reliable_timeout(now);
         if self.cancel_guard.is_some_and(|t| t <= now) {
             self.cancel_guard = None;
             if self.state == SessionState::Ending && self.dialog.is_none() {
@@ -2091,6 +2138,7 @@ impl InviteSession {
         self.state = SessionState::Terminated;
         self.settle_2xx(AckReceived::Unknown);
         self.end_refers();
+        self.reliable = None;
         self.glare_at = None;
         self.stop_session_timer();
         self.cancel_guard = None;
@@ -2126,7 +2174,7 @@ impl InviteSession {
                 self.on_refer_response(response.status().code(), response.reason());
             }
             Purpose::Notify => self.on_notify_response(response.status().code()),
-            Purpose::ForkBye | Purpose::Cancel => {}
+            Purpose::ForkBye | Purpose::Cancel | Purpose::Prack => {}
         }
     }
 
@@ -2156,7 +2204,7 @@ impl InviteSession {
             Purpose::Bye => self.finish_bye(),
             Purpose::Refer => self.on_refer_response(code, reason),
             Purpose::Notify => self.on_notify_response(code),
-            Purpose::ForkBye | Purpose::Cancel => {}
+            Purpose::ForkBye | Purpose::Cancel | Purpose::Prack => {}
         }
     }
 
@@ -2215,6 +2263,9 @@ impl InviteSession {
                             self.state = SessionState::Early;
                         }
                     }
+                }
+                if !self.on_reliable(response, &tag) {
+                    return;
                 }
             }
             self.events.push_back(SessionEvent::GotProvisionalResponse {
@@ -2342,7 +2393,10 @@ impl InviteSession {
                 return;
             }
         } else if let Some(answer) = body {
-            self.events.push_back(SessionEvent::GotAnswer { answer });
+            // The answer came in a reliable 18x of this dialog already (RFC 3262 §5).
+            if self.early_answer.as_deref() != Some(tag.as_str()) {
+                self.events.push_back(SessionEvent::GotAnswer { answer });
+            }
         }
         let _ = self.send_ack(seq, None);
         self.state = SessionState::Connected;
@@ -2561,6 +2615,7 @@ impl InviteSession {
                 self.respond(tx, ok);
             }
             Method::Refer => self.on_refer(tx, request),
+            Method::Prack => self.on_prack(tx, request),
             Method::Notify => self.on_notify(tx, request),
             _ => self.respond(tx, respond(StatusCode::NOT_IMPLEMENTED)),
         }
@@ -2700,6 +2755,7 @@ fn transaction_method(purpose: Purpose) -> Option<(Method, Option<AckReceived>)>
         Purpose::Cancel => Some((Method::Cancel, None)),
         Purpose::Refer => Some((Method::Refer, None)),
         Purpose::Notify => Some((Method::Notify, None)),
+        Purpose::Prack => Some((Method::Prack, None)),
         Purpose::ForkBye => None,
     }
 }

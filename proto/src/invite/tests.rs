@@ -1975,3 +1975,138 @@ fn a_focus_says_so_in_its_contact_and_the_peer_knows_it() {
     let ok = last_sent(&p, 1, Method::Invite, Some(200));
     assert!(ok.headers().single::<Contact<'_>>().unwrap().is_focus());
 }
+
+fn reliable_pair(drop: Filter) -> Pair {
+    Pair::with(Some("offer"), drop, |c| c.reliable_provisional = true, None)
+}
+
+#[test]
+fn a_reliable_180_is_acknowledged_with_prack_and_no_longer_resent() {
+    let mut p = reliable_pair(Box::new(|_, _| false));
+    let invite = last_sent(&p, 0, Method::Invite, None);
+    assert_eq!(
+        invite
+            .headers()
+            .get(crate::sip::headers::HeaderName::Supported),
+        Some("100rel")
+    );
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    let ringing = last_sent(&p, 1, Method::Invite, Some(180));
+    assert_eq!(
+        ringing
+            .headers()
+            .get(crate::sip::headers::HeaderName::Require),
+        Some("100rel")
+    );
+    assert_eq!(
+        ringing.headers().get(crate::sip::headers::HeaderName::RSeq),
+        Some("1")
+    );
+    let prack = last_sent(&p, 0, Method::Prack, None);
+    assert_eq!(
+        prack.headers().get(crate::sip::headers::HeaderName::RAck),
+        Some("1 1 INVITE")
+    );
+    assert_eq!(p.sent(1, "200 PRACK").len(), 1);
+    assert_eq!(p.session(1).next_timer(), None);
+    p.run_until(secs(5));
+    assert_eq!(p.sent(1, "180 INVITE").len(), 1);
+    assert!(p.events(0).contains(&SessionEvent::GotRingIndication));
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+}
+
+#[test]
+fn without_prack_the_callee_resends_the_180_then_refuses_with_500() {
+    let mut p = reliable_pair(Box::new(
+        |_, m| matches!(m, Message::Request(r) if *r.method() == Method::Prack),
+    ));
+    p.act(1, |s, now, _| s.ring(now).unwrap());
+    p.run_until(secs(40));
+    // At 0, T1, 3·T1, 7·T1, then every T2 (4 s) until 64·T1 = 32 s.
+    let ms = |v: &[u64]| {
+        v.iter()
+            .map(|m| Duration::from_millis(*m))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        p.sent(1, "180 INVITE"),
+        ms(&[0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500])
+    );
+    assert_eq!(p.sent(1, "500 INVITE"), [secs(32)]);
+    assert_eq!(
+        p.events(1).last(),
+        Some(&SessionEvent::DidFail {
+            originator: Originator::Local,
+            code: 500,
+            reason: "no PRACK".to_owned()
+        })
+    );
+    assert_eq!(p.state(0), SessionState::Terminated);
+}
+
+#[test]
+fn an_answer_in_a_reliable_183_completes_the_offer_answer_early() {
+    let mut p = reliable_pair(Box::new(|_, _| false));
+    // The callee sends a reliable 183 with its answer (early media), as a UAS may.
+    let now = p.now;
+    let side = &mut p.sides[1];
+    let s = side.session.as_mut().unwrap();
+    let tx = s.invite_server_tx.unwrap();
+    let progress = StatusCode::new(183).unwrap();
+    let dialog = Dialog::uas(&s.invite, &s.response(progress, None)).unwrap();
+    s.set_dialog(dialog);
+    let mut early = s.response(progress, sdp("early-answer"));
+    early
+        .headers_mut()
+        .push_typed(&Require::new("100rel").unwrap());
+    early
+        .headers_mut()
+        .set_typed(&crate::sip::headers::RSeq::new(7).unwrap());
+    side.endpoint.respond(now, tx, &early).unwrap();
+    p.settle();
+    assert!(p.events(0).contains(&SessionEvent::GotAnswer {
+        answer: Bytes::from_static(b"early-answer")
+    }));
+    let prack = last_sent(&p, 0, Method::Prack, None);
+    assert_eq!(
+        prack.headers().get(crate::sip::headers::HeaderName::RAck),
+        Some("7 1 INVITE")
+    );
+    // A retransmission of the 183 is not acknowledged again; nor is one out of order.
+    let now = p.now;
+    let side = &mut p.sides[1];
+    side.endpoint.respond(now, tx, &early).unwrap();
+    p.settle();
+    assert_eq!(p.sent(0, "PRACK 2").len(), 1);
+    assert!(p.sent(0, "PRACK 3").is_empty());
+    // The 2xx repeats the answer: it is not reported twice.
+    p.act(1, |s, now, _| s.accept(now, sdp("early-answer")).unwrap());
+    let answers = p
+        .events(0)
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::GotAnswer { .. }))
+        .count();
+    assert_eq!(answers, 1);
+    assert_eq!(p.state(0), SessionState::Connected);
+}
+
+#[test]
+fn a_prack_crossing_the_2xx_is_still_acknowledged() {
+    let mut p = reliable_pair(Box::new(|_, _| false));
+    p.act(1, |s, now, _| {
+        s.ring(now).unwrap();
+        s.accept(now, sdp("answer")).unwrap();
+    });
+    assert_eq!(p.sent(0, "PRACK 2").len(), 1);
+    assert_eq!(p.sent(1, "200 PRACK").len(), 1);
+    assert_eq!(p.state(0), SessionState::Connected);
+    // A second PRACK for it finds nothing to acknowledge.
+    let mut again = in_dialog(&mut p, 0, Method::Prack);
+    again
+        .headers_mut()
+        .set_typed(&crate::sip::headers::RAck::new(1, 1, Method::Invite));
+    send_raw(&mut p, 0, again);
+    assert_eq!(p.sent(1, "481 PRACK").len(), 1);
+}
