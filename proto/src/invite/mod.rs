@@ -1709,8 +1709,24 @@ impl InviteSession {
             return;
         }
         entry.2 = true;
-        if let Some((method, ack)) = transaction_method(entry.1) {
+        let purpose = entry.1;
+        if let Some((method, ack)) = transaction_method(purpose) {
             self.processed(Originator::Local, method, code, reason, ack);
+        }
+        // Bounded over a long call: a finished non-INVITE transaction is forgotten (the
+        // endpoint absorbs its retransmissions); finished INVITEs are kept, the last
+        // KEPT_ACKS of them, to answer their 2xx retransmissions with the ACK again.
+        if matches!(purpose, Purpose::Invite | Purpose::ReInvite) {
+            let is_done_invite = |e: &(ClientTxId, Purpose, bool)| {
+                e.2 && matches!(e.1, Purpose::Invite | Purpose::ReInvite)
+            };
+            if self.txs.iter().filter(|e| is_done_invite(e)).count() > KEPT_ACKS {
+                if let Some(oldest) = self.txs.iter().position(is_done_invite) {
+                    self.txs.remove(oldest);
+                }
+            }
+        } else {
+            self.txs.retain(|(t, ..)| *t != tx);
         }
     }
 

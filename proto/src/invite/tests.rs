@@ -2110,3 +2110,22 @@ fn a_prack_crossing_the_2xx_is_still_acknowledged() {
     send_raw(&mut p, 0, again);
     assert_eq!(p.sent(1, "481 PRACK").len(), 1);
 }
+
+#[test]
+fn a_long_call_keeps_its_transaction_list_short() {
+    // Refreshes every 45 s for two hours: 160 re-INVITEs, plus some REFERs.
+    let c = Some(SessionTimerConfig::new(90, 90));
+    let mut p = timed(c, c);
+    p.run_until(secs(7200));
+    assert!(
+        p.sent(0, "INVITE 160").len() == 1,
+        "{:?}",
+        &p.wire[p.wire.len() - 3..]
+    );
+    assert!(
+        p.session(0).txs.len() <= KEPT_ACKS + 1,
+        "{}",
+        p.session(0).txs.len()
+    );
+    assert_eq!(p.state(0), SessionState::Connected);
+}

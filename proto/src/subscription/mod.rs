@@ -344,6 +344,8 @@ impl Subscription {
                     return false;
                 };
                 if response.status().is_final() {
+                    // Done: forgotten, so that refreshes over days keep the list short.
+                    self.txs.retain(|(t, _)| t != tx);
                     self.on_final(now, rng, purpose, response);
                 }
                 true
@@ -352,6 +354,7 @@ impl Subscription {
                 let Some(purpose) = self.purpose(*tx) else {
                     return false;
                 };
+                self.txs.retain(|(t, _)| t != tx);
                 let (code, reason) = if matches!(event, Event::Timeout { .. }) {
                     (408, "Request Timeout")
                 } else {

@@ -513,3 +513,12 @@ fn a_challenge_is_answered_once_with_the_credentials() {
         [SubscriptionEvent::DidFail { code: 401, .. }]
     ));
 }
+
+#[test]
+fn a_day_of_refreshes_keeps_the_transaction_list_short() {
+    let mut net = Net::new(&[200], 600, |_| {});
+    net.run_until(secs(24 * 3600));
+    assert_eq!(net.notifier.subscribes.len(), 1 + 24 * 12);
+    assert!(net.sub.txs.len() <= 1, "{}", net.sub.txs.len());
+    assert_eq!(net.sub.state(), State::Active);
+}
