@@ -91,9 +91,11 @@
 //! acknowledge every reliable 18x (Require: 100rel, RSeq) with a PRACK in its early dialog,
 //! ignore retransmissions and ones out of order, and take an answer it carries (early
 //! media); a 2xx repeating that answer is not reported again. As callee, when the INVITE
-//! supports or requires 100rel, [`InviteSession::ring`] sends the 180 reliably, again at T1
-//! doubling to T2 until its PRACK, and refuses the call with 500 (`"no PRACK"`) at 64·T1; a
-//! PRACK crossing our 2xx is still acknowledged.
+//! supports or requires 100rel, [`InviteSession::ring`] sends the 180 and
+//! [`InviteSession::progress`] a 183 with early media reliably, again at T1 doubling to T2
+//! until its PRACK, and refuses the call with 500 (`"no PRACK"`) at 64·T1; a 2xx accepted
+//! while a 183 with an answer is unacknowledged waits for its PRACK, and a PRACK crossing
+//! our 2xx is still acknowledged.
 //!
 //! Not here yet: sending UPDATE; a focus's own conference logic (a focus marks its Contact
 //! with `focus` in its configuration).
@@ -725,6 +727,9 @@ pub struct InviteSession {
     acked: Vec<prack::Acked>,
     /// Caller: the early dialog whose reliable 18x carried the answer.
     early_answer: Option<String>,
+    /// Callee: the body of the 2xx accepted while our reliable 18x with an answer waits for
+    /// its PRACK.
+    deferred_2xx: Option<Option<Bytes>>,
     /// We are a conference focus (our Contact carries `isfocus`).
     focus: bool,
     /// The peer's Contact carries `isfocus` (RFC 4579): it is a conference focus.
@@ -803,6 +808,7 @@ impl InviteSession {
             unacked: None,
             acked: Vec::new(),
             early_answer: None,
+            deferred_2xx: None,
             focus: false,
             remote_focus: false,
             outgoing_refer: None,
@@ -1050,15 +1056,55 @@ impl InviteSession {
         Ok(())
     }
 
+    /// Callee: sends 183 Session Progress with `answer`, the answer to the INVITE's offer for
+    /// early media: reliably when the INVITE supports 100rel (then the 2xx of a later
+    /// [`InviteSession::accept`] waits for its PRACK), else as a preview the caller may use.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongRole`] for the caller, [`Error::WrongState`] once answered.
+    pub fn progress(&mut self, now: Instant, answer: Bytes) -> Result<(), Error> {
+        self.clamp(now);
+        self.callee_only("progress")?;
+        if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
+            return Err(self.wrong_state("progress"));
+        }
+        let progress = self.response(SESSION_PROGRESS, Some(answer.clone()));
+        if self.dialog.is_none() {
+            let dialog = Dialog::uas(&self.invite, &progress)?;
+            self.set_dialog(dialog);
+        }
+        self.local_sdp = Some(answer);
+        if self.wants_reliable() {
+            self.send_reliable(now, progress)?;
+        } else {
+            self.respond_invite(progress);
+        }
+        self.state = SessionState::Early;
+        Ok(())
+    }
+
     /// Callee: accepts the call with 200 and `body` (the answer to the INVITE's offer, or our
     /// offer when it had none). The 200 is sent again at T1, 2·T1 … up to T2 until the ACK;
     /// after 64·T1 without one the session sends BYE and fails with [`MISSING_ACK`].
     pub fn accept(&mut self, now: Instant, body: Option<Bytes>) -> Result<(), Error> {
         let now = self.clamp(now);
         self.callee_only("accept")?;
-        if !matches!(self.state, SessionState::Incoming | SessionState::Early) {
+        if !matches!(self.state, SessionState::Incoming | SessionState::Early)
+            || self.deferred_2xx.is_some()
+        {
             return Err(self.wrong_state("accept"));
         }
+        if self.reliable.as_ref().is_some_and(prack::Reliable::has_sdp) {
+            // RFC 3262 §3: a 2xx waits for the PRACK of a reliable 18x with an answer.
+            self.deferred_2xx = Some(body);
+            return Ok(());
+        }
+        self.send_2xx(now, body)
+    }
+
+    /// Callee: sends the 2xx of the INVITE (see [`InviteSession::accept`]).
+    fn send_2xx(&mut self, now: Instant, body: Option<Bytes>) -> Result<(), Error> {
         let mut ok = self.response(StatusCode::OK, body.clone());
         let timer = self.grant_timer(&self.invite);
         if let Some(t) = timer {
@@ -1074,8 +1120,8 @@ impl InviteSession {
         let tx = self
             .invite_server_tx
             .expect("a callee has its server transaction");
-        // A final response ends the retransmission of our reliable 18x (RFC 3262 §3; ours
-        // carry no session description, so the 2xx need not wait for its PRACK).
+        // A final response ends the retransmission of our reliable 18x (RFC 3262 §3: one
+        // without a session description need not have been acknowledged).
         self.reliable = None;
         self.respond_invite(ok.clone());
         self.start_2xx(now, tx, ok, seq, true);
@@ -2155,6 +2201,7 @@ impl InviteSession {
         self.settle_2xx(AckReceived::Unknown);
         self.end_refers();
         self.reliable = None;
+        self.deferred_2xx = None;
         self.glare_at = None;
         self.stop_session_timer();
         self.cancel_guard = None;
@@ -2785,6 +2832,12 @@ pub(crate) const REQUEST_PENDING: StatusCode = match StatusCode::new(491) {
 /// The methods our dialogs take, for Allow in our INVITEs and their answers: a peer sends
 /// UPDATE, REFER or NOTIFY only to a UA that lists them.
 const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, UPDATE, REFER, NOTIFY";
+
+/// 183 Session Progress (RFC 3261 §21.1.5).
+const SESSION_PROGRESS: StatusCode = match StatusCode::new(183) {
+    Some(s) => s,
+    None => panic!("183 is a status code"),
+};
 
 /// 420 Bad Extension (RFC 3261 §21.4.15).
 const BAD_EXTENSION: StatusCode = match StatusCode::new(420) {

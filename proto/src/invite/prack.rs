@@ -43,6 +43,13 @@ fn lists_100rel(headers: &Headers, require: bool) -> bool {
     }
 }
 
+impl Reliable {
+    /// Whether it carries a session description (then a 2xx waits for its PRACK).
+    pub(super) fn has_sdp(&self) -> bool {
+        sdp_body(self.response.headers(), self.response.body()).is_some()
+    }
+}
+
 impl InviteSession {
     /// Callee: whether our provisional responses to this INVITE go reliably (it supports or
     /// requires 100rel).
@@ -139,6 +146,12 @@ impl InviteSession {
             StatusCode::CALL_TRANSACTION_DOES_NOT_EXIST
         };
         self.respond(tx, Response::for_request(request, status));
+        if acknowledges {
+            if let Some(body) = self.deferred_2xx.take() {
+                let now = self.latest;
+                let _ = self.send_2xx(now, body);
+            }
+        }
     }
 
     /// Caller: a reliable provisional response (it requires 100rel and has an RSeq) from the

@@ -2129,3 +2129,53 @@ fn a_long_call_keeps_its_transaction_list_short() {
     );
     assert_eq!(p.state(0), SessionState::Connected);
 }
+
+#[test]
+fn early_media_in_a_reliable_183_holds_the_2xx_until_its_prack() {
+    // The first PRACK is lost: the caller's transaction sends it again after T1.
+    let mut lost = false;
+    let mut p = reliable_pair(Box::new(move |_, m| {
+        let prack = matches!(m, Message::Request(r) if *r.method() == Method::Prack);
+        let drop = prack && !lost;
+        lost |= prack;
+        drop
+    }));
+    p.act(1, |s, now, _| {
+        s.progress(now, Bytes::from_static(b"early")).unwrap()
+    });
+    assert!(p.events(0).contains(&SessionEvent::GotAnswer {
+        answer: Bytes::from_static(b"early")
+    }));
+    let progress = last_sent(&p, 1, Method::Invite, Some(183));
+    assert_eq!(&progress.body()[..], b"early");
+    p.act(1, |s, now, _| s.accept(now, sdp("early")).unwrap());
+    assert!(
+        p.sent(1, "200 INVITE").is_empty(),
+        "the 2xx waits for the PRACK"
+    );
+    p.run_until(Duration::from_millis(600));
+    assert_eq!(p.sent(1, "200 PRACK").len(), 1);
+    assert_eq!(p.sent(1, "200 INVITE").len(), 1);
+    assert_eq!(p.state(0), SessionState::Connected);
+    assert_eq!(p.state(1), SessionState::Connected);
+    let answers = p
+        .events(0)
+        .iter()
+        .filter(|e| matches!(e, SessionEvent::GotAnswer { .. }))
+        .count();
+    assert_eq!(answers, 1);
+
+    // Without 100rel, the 183 goes once, unreliably, and the 2xx does not wait.
+    let mut p = Pair::new(Some("offer"));
+    p.act(1, |s, now, _| {
+        s.progress(now, Bytes::from_static(b"early")).unwrap()
+    });
+    assert_eq!(
+        last_sent(&p, 1, Method::Invite, Some(183))
+            .headers()
+            .get(crate::sip::headers::HeaderName::RSeq),
+        None
+    );
+    p.act(1, |s, now, _| s.accept(now, sdp("answer")).unwrap());
+    assert_eq!(p.state(0), SessionState::Connected);
+}
