@@ -660,3 +660,40 @@ fn a_stream_that_cannot_initialize_is_left_out() {
     alice.app.stop_and_wait();
     bob.app.stop_and_wait();
 }
+
+#[test]
+fn the_subject_and_the_remote_user_agent_are_known() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let outgoing = Session::new(&account);
+    outgoing.set_subject("Lunch\r\ntomorrow?").unwrap();
+    outgoing.connect("sip:bob@example.com", stream().1).unwrap();
+    assert!(outgoing.set_subject("too late").is_err());
+    let n = bob.events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let incoming = bob
+        .app
+        .session_manager()
+        .get(n.get_u64("session").unwrap())
+        .unwrap();
+    assert_eq!(incoming.subject().as_deref(), Some("Lunch  tomorrow?"));
+    let agent = incoming
+        .remote_user_agent()
+        .expect("the INVITE names its software");
+    assert!(agent.contains("sipsimple"), "{agent}");
+    incoming.accept(stream().1).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    assert!(outgoing
+        .remote_user_agent()
+        .expect("the answer names its software")
+        .contains("sipsimple"));
+    outgoing.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}

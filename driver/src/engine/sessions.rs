@@ -345,6 +345,11 @@ impl Engine {
         config.credentials = Some(credentials(&call.account));
         config.offer = Some(Bytes::from(offer.to_bytes()));
         config.reliable_provisional = true;
+        config.subject = self
+            .shared
+            .sessions()
+            .get(&id)
+            .and_then(|s| s.subject.clone());
         config.replaces = call.transfer_call.replaces.clone();
         config.referred_by = call.transfer_call.referred_by.clone();
         call.sent = Some(offer);
@@ -433,6 +438,10 @@ impl Engine {
             transport,
         };
         let signalling = (contact.clone(), route);
+        let subject = request
+            .headers()
+            .get(sipsimple_proto::sip::headers::HeaderName::Subject)
+            .map(str::to_owned);
         let Ok(invite) = InviteSession::incoming(
             now,
             &mut self.rng,
@@ -461,6 +470,8 @@ impl Engine {
             replaced_session: replacing,
             remote_focus: false,
             conference_info: None,
+            remote_user_agent: invite.remote_user_agent().map(str::to_owned),
+            subject,
         });
         self.calls.insert(
             id,
@@ -674,11 +685,14 @@ impl Engine {
                     ),
                 }
             }
-            SessionEvent::GotProvisionalResponse { code, reason, .. } => self.post(
-                "SIPSessionGotProvisionalResponse",
-                &sender,
-                json!({"code": code, "reason": reason}),
-            ),
+            SessionEvent::GotProvisionalResponse { code, reason, .. } => {
+                self.note_user_agent(id);
+                self.post(
+                    "SIPSessionGotProvisionalResponse",
+                    &sender,
+                    json!({"code": code, "reason": reason}),
+                );
+            }
             SessionEvent::GotRingIndication => {
                 self.post("SIPSessionGotRingIndication", &sender, json!({}));
             }
@@ -705,6 +719,7 @@ impl Engine {
                     call.give_up_at = None;
                 }
                 let started = self.start_streams(id);
+                self.note_user_agent(id);
                 let remote_focus = self
                     .calls
                     .get(&id)
@@ -1356,6 +1371,20 @@ impl Engine {
         }
         self.publish_streams(id);
         started
+    }
+
+    /// Tells the session's handles the peer's software, once its answers named it.
+    fn note_user_agent(&self, id: u64) {
+        let agent = self
+            .calls
+            .get(&id)
+            .and_then(|c| c.invite.as_ref())
+            .and_then(InviteSession::remote_user_agent)
+            .map(str::to_owned);
+        if agent.is_some() {
+            self.shared
+                .update_session(id, |s| s.remote_user_agent = agent);
+        }
     }
 
     /// Tells the session's handles which streams it has now.

@@ -125,6 +125,10 @@ pub(crate) struct SessionInfo {
     pub(crate) remote_focus: bool,
     /// What the conference subscription told of the peer's conference.
     pub(crate) conference_info: Option<sipsimple_proto::payloads::conference::ConferenceInfo>,
+    /// The peer's User-Agent (or Server).
+    pub(crate) remote_user_agent: Option<String>,
+    /// The Subject of the INVITE.
+    pub(crate) subject: Option<String>,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -162,6 +166,8 @@ impl Session {
             replaced_session: None,
             remote_focus: false,
             conference_info: None,
+            remote_user_agent: None,
+            subject: None,
         });
         Self { id, app }
     }
@@ -223,6 +229,33 @@ impl Session {
     /// The remote party's From or To header value.
     pub fn remote_identity(&self) -> Option<String> {
         self.read(|s| s.remote_identity.clone()).flatten()
+    }
+
+    /// The peer's software as it names it (the seed's `remote_user_agent`): its User-Agent,
+    /// or the Server of its answer; `None` until it said.
+    pub fn remote_user_agent(&self) -> Option<String> {
+        self.read(|s| s.remote_user_agent.clone()).flatten()
+    }
+
+    /// The session's subject (the seed's `subject`): the Subject of an incoming session's
+    /// INVITE, or what [`Session::set_subject`] gave an outgoing one.
+    pub fn subject(&self) -> Option<String> {
+        self.read(|s| s.subject.clone()).flatten()
+    }
+
+    /// Sets the Subject of the INVITE an outgoing session sends (the seed's `subject`
+    /// argument of `connect`).
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError`] once [`Session::connect`] was called.
+    pub fn set_subject(&self, subject: &str) -> Result<(), SessionError> {
+        self.expect(SessionState::None)?;
+        self.app
+            .inner
+            .shared
+            .update_session(self.id, |s| s.subject = Some(subject.to_owned()));
+        Ok(())
     }
 
     /// `true` while the session is on hold, by either side.

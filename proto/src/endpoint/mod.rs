@@ -197,7 +197,8 @@ pub struct EndpointConfig {
     /// Answer OPTIONS outside dialogs with 200 and Allow/Accept/Supported instead of
     /// passing them up.
     pub answer_options: bool,
-    /// Server or User-Agent product text, added to what the endpoint sends by itself.
+    /// Product text: the User-Agent of the requests it sends and the Server of the
+    /// responses (its own and the user's), where they have none.
     pub user_agent: Option<String>,
     /// Largest request processed, in bytes; a larger one gets 513 (§21.5.14). Messages over
     /// the parser's own 64 KiB limit are never read, whatever this says.
@@ -432,6 +433,11 @@ impl<R: Random> Endpoint<R> {
         if !request.headers().contains(HeaderName::MaxForwards) {
             request.headers_mut().push_typed(&MaxForwards(70));
         }
+        if let Some(ua) = &self.config.user_agent {
+            if !request.headers().contains(HeaderName::UserAgent) {
+                request.headers_mut().push(HeaderName::UserAgent, ua);
+            }
+        }
         let mut transport = transport;
         if transport == TransportKind::Udp
             && self.local(TransportKind::Tcp).is_ok()
@@ -544,7 +550,18 @@ impl<R: Random> Endpoint<R> {
             .servers
             .get_mut(&key)
             .ok_or(Error::UnknownTransaction)?;
-        entry.tx.respond(now, response)?;
+        let named = self.config.user_agent.as_ref().filter(|_| {
+            let h = response.headers();
+            !h.contains(HeaderName::Server) && !h.contains(HeaderName::UserAgent)
+        });
+        match named {
+            Some(ua) => {
+                let mut response = response.clone();
+                response.headers_mut().push(HeaderName::Server, ua);
+                entry.tx.respond(now, &response)?;
+            }
+            None => entry.tx.respond(now, response)?,
+        }
         if entry.to_tag.is_none() {
             entry.to_tag = response
                 .headers()

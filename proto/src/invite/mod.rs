@@ -205,6 +205,8 @@ pub struct InviteConfig {
     /// Offer reliable provisional responses (`Supported: 100rel`, RFC 3262); off by
     /// default. Those the callee sends reliably are acknowledged either way.
     pub reliable_provisional: bool,
+    /// The Subject of the INVITE (RFC 3261 §20.36).
+    pub subject: Option<String>,
 }
 
 impl InviteConfig {
@@ -231,6 +233,7 @@ impl InviteConfig {
             referred_by: None,
             focus: false,
             reliable_provisional: false,
+            subject: None,
         }
     }
 
@@ -734,6 +737,8 @@ pub struct InviteSession {
     focus: bool,
     /// The peer's Contact carries `isfocus` (RFC 4579): it is a conference focus.
     remote_focus: bool,
+    /// The peer's User-Agent (or, in a response, Server) header, the first one seen.
+    remote_user_agent: Option<String>,
     /// Our REFER (transferor), until its final NOTIFY.
     outgoing_refer: Option<refer::OutgoingRefer>,
     /// The peer's REFER (transferee), until our final NOTIFY.
@@ -811,6 +816,7 @@ impl InviteSession {
             deferred_2xx: None,
             focus: false,
             remote_focus: false,
+            remote_user_agent: None,
             outgoing_refer: None,
             incoming_refer: None,
             glare_at: None,
@@ -872,6 +878,14 @@ impl InviteSession {
         }
         if let Some(by) = &config.referred_by {
             invite.headers_mut().push_typed(by);
+        }
+        if let Some(subject) = &config.subject {
+            // A header line holds no line break: they become spaces.
+            let flat: String = subject
+                .chars()
+                .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+                .collect();
+            invite.headers_mut().push(HeaderName::Subject, flat.trim());
         }
         let mut s = Self::base(
             Role::Caller,
@@ -961,6 +975,11 @@ impl InviteSession {
             return Ok(s);
         }
         s.remote_focus = contact_is_focus(s.invite.headers());
+        s.remote_user_agent = s
+            .invite
+            .headers()
+            .get(HeaderName::UserAgent)
+            .map(str::to_owned);
         let offer = sdp_body(s.invite.headers(), s.invite.body());
         s.events.push_back(SessionEvent::NewIncoming { offer });
         Ok(s)
@@ -997,6 +1016,12 @@ impl InviteSession {
     /// The INVITE: the latest we sent, or the one we received.
     pub fn invite(&self) -> &Request {
         &self.invite
+    }
+
+    /// The peer's software as it names it: the User-Agent of its INVITE (callee), or the
+    /// Server (else User-Agent) of its first response with a To tag (caller).
+    pub fn remote_user_agent(&self) -> Option<&str> {
+        self.remote_user_agent.as_deref()
     }
 
     /// Whether the peer is a conference focus: its Contact carries `isfocus` (RFC 4579 §3.3),
@@ -2302,6 +2327,13 @@ impl InviteSession {
             .single::<ToHeader<'_>>()
             .ok()
             .and_then(|t| t.tag().map(str::to_owned));
+        if self.remote_user_agent.is_none() && tag.is_some() {
+            let h = response.headers();
+            self.remote_user_agent = h
+                .get(HeaderName::Server)
+                .or_else(|| h.get(HeaderName::UserAgent))
+                .map(str::to_owned);
+        }
         if code < 200 {
             // Any provisional response, 100 included, lets a CANCEL go (§9.1).
             self.got_provisional = true;

@@ -147,6 +147,8 @@ impl Engine {
             replaced_session: None,
             remote_focus: false,
             conference_info: None,
+            remote_user_agent: None,
+            subject: None,
         });
         self.shared.update_session(id, |s| {
             if let Some(t) = s.transfer.as_mut() {
