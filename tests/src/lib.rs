@@ -1,9 +1,11 @@
 //! End-to-end and simulation tests of sipsimple-rs.
 //!
 //! - [`digest`]: a digest-checking server side (challenge, verify) for scenarios.
+//! - [`forker`]: a forking proxy.
 //! - [`netem`]: a sans-IO network emulator (latency, jitter, loss, duplication, reordering,
 //!   MTU), seeded.
-//! - [`phone`]: a phone for INVITE scenarios: an endpoint, one session and a script.
+//! - [`phone`]: a phone for INVITE scenarios: an endpoint, one session and a script, with
+//!   opaque bodies or real SDP.
 //! - [`sim`]: endpoints on one virtual clock joined by the emulator; the loop always jumps to
 //!   the earliest deadline or delivery, caps its steps and names the seed of a failing run.
 //!
@@ -11,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod digest;
+pub mod forker;
 pub mod netem;
 pub mod phone;
 pub mod sim;

@@ -13,6 +13,11 @@ use sipsimple_proto::invite::{
 };
 use sipsimple_proto::rand::SeededRandom;
 use sipsimple_proto::request::Route;
+use sipsimple_proto::sdp::negotiation::{
+    answer, build_offer, process_answer, set_version_after, Codec, LocalStream, NegotiatedStreams,
+    Reoffer,
+};
+use sipsimple_proto::sdp::{Direction, Origin, Session as Sdp};
 use sipsimple_proto::sip::headers::ReferTo;
 use sipsimple_proto::sip::{Address, Method};
 
@@ -45,6 +50,10 @@ pub enum Cmd {
     RejectRefer(u16),
     /// Report the status of the referred call in a NOTIFY.
     Notify(u16, &'static str),
+    /// Put the call on hold (RFC 3264 §8.4 re-offer; SDP mode only).
+    Hold,
+    /// Take it off hold (SDP mode only).
+    Unhold,
 }
 
 /// When a command runs.
@@ -83,6 +92,9 @@ pub struct Phone {
     pub hold_proposals: bool,
     /// Refuse the peer's re-INVITEs with this code instead of accepting them.
     pub refuse_proposals: Option<u16>,
+    /// Real session descriptions (one audio stream, the RFC 3264 engine) instead of opaque
+    /// bodies, once [`Phone::use_sdp`] was called.
+    pub sdp: Option<SdpState>,
     /// Drop every request this phone sends from this virtual time on (a peer gone silent).
     pub silent_after: Option<Duration>,
     /// The session timers of its calls (RFC 4028); the default ones unless changed.
@@ -93,7 +105,137 @@ pub struct Phone {
     latest: Instant,
 }
 
+/// What a phone in SDP mode knows of its session descriptions.
+#[derive(Debug, Default)]
+pub struct SdpState {
+    sent: Option<Sdp>,
+    negotiated: Option<NegotiatedStreams>,
+    remote_offer: Option<Sdp>,
+    pending: Option<Sdp>,
+    /// Every description sent or received, with the virtual time, what it was (`"sent
+    /// offer"`, `"got answer"`…) and the direction of its audio stream.
+    pub directions: Vec<(Duration, &'static str, Direction)>,
+}
+
+fn direction_of(sdp: &Sdp) -> Direction {
+    sdp.media()
+        .first()
+        .and_then(|m| m.direction())
+        .unwrap_or(Direction::SendRecv)
+}
+
 impl Phone {
+    /// Speak real SDP from now on (call before the simulation runs).
+    pub fn use_sdp(&mut self) {
+        self.sdp = Some(SdpState::default());
+    }
+
+    fn local_media(&self) -> LocalStream {
+        LocalStream::audio(self.addr.ip(), 40_000, [Codec::pcmu(), Codec::pcma()])
+    }
+
+    fn origin(&self) -> Origin {
+        Origin::new("-", 1, 1, self.addr.ip())
+    }
+
+    fn note(&mut self, now: Instant, what: &'static str, sdp: &Sdp) {
+        let at = now - self.t0;
+        if let Some(state) = self.sdp.as_mut() {
+            state.directions.push((at, what, direction_of(sdp)));
+        }
+    }
+
+    /// SDP mode: the offer of our INVITE.
+    fn initial_offer(&mut self, now: Instant) -> Option<Bytes> {
+        self.sdp.as_ref()?;
+        let offer = build_offer(&self.origin(), &[self.local_media()]).ok()?;
+        self.note(now, "sent offer", &offer);
+        let bytes = Bytes::from(offer.to_bytes());
+        self.sdp.as_mut()?.sent = Some(offer);
+        Some(bytes)
+    }
+
+    /// SDP mode: our answer to the offer of the INVITE or of a re-INVITE.
+    fn answer_offer(&mut self, now: Instant, offer: &[u8], initial: bool) -> Option<Bytes> {
+        let offer = Sdp::parse(offer).ok()?;
+        self.note(now, "got offer", &offer);
+        let local = self.local_media();
+        let state = self.sdp.as_mut()?;
+        let origin = match (&state.sent, initial) {
+            (Some(previous), false) => previous.origin().clone(),
+            _ => Origin::new("-", 1, 1, self.addr.ip()),
+        };
+        let (mut sdp, negotiated) = answer(&offer, &origin, &[local]).ok()?;
+        if let (Some(previous), false) = (&state.sent, initial) {
+            set_version_after(previous, &mut sdp);
+        }
+        let bytes = Bytes::from(sdp.to_bytes());
+        state.negotiated = Some(negotiated);
+        state.sent = Some(sdp.clone());
+        self.note(now, "sent answer", &sdp);
+        Some(bytes)
+    }
+
+    /// SDP mode: the answer to our offer (`pending` for a re-offer, else the INVITE's).
+    fn take_answer(&mut self, now: Instant, answer: &[u8]) {
+        let Ok(answer) = Sdp::parse(answer) else {
+            return;
+        };
+        self.note(now, "got answer", &answer);
+        let Some(state) = self.sdp.as_mut() else {
+            return;
+        };
+        let offer = state.pending.take().or_else(|| state.sent.clone());
+        if let Some(offer) = offer {
+            if let Ok(negotiated) = process_answer(&offer, &answer) {
+                state.negotiated = Some(negotiated);
+                state.sent = Some(offer);
+            }
+        }
+    }
+
+    /// SDP mode: a hold or unhold re-offer. While another offer is under way (ours, or the
+    /// peer's, or a glare back-off) it is tried again a second later, as an application
+    /// would queue it.
+    fn hold(&mut self, now: Instant, hold: bool) {
+        let cmd = if hold { Cmd::Hold } else { Cmd::Unhold };
+        let Some(state) = self.sdp.as_mut() else {
+            return;
+        };
+        let offer = match (&state.pending, &state.sent, &state.negotiated) {
+            (None, Some(sent), Some(negotiated)) => {
+                Reoffer::new(sent, negotiated).ok().map(|mut r| {
+                    if hold {
+                        r.hold();
+                    } else {
+                        r.unhold();
+                    }
+                    r.build()
+                })
+            }
+            _ => None,
+        };
+        let sent = match (offer, self.session.as_mut()) {
+            (Some(offer), Some(s)) => s
+                .propose(now, &mut self.rng, Some(Bytes::from(offer.to_bytes())))
+                .is_ok()
+                .then_some(offer),
+            _ => None,
+        };
+        match sent {
+            Some(offer) => {
+                self.note(now, "sent offer", &offer);
+                if let Some(state) = self.sdp.as_mut() {
+                    state.pending = Some(offer);
+                }
+            }
+            None if self.state() == Some(SessionState::Connected) => {
+                self.due.push((now + Duration::from_secs(1), cmd));
+            }
+            None => {}
+        }
+    }
+
     /// A phone at `addr` that calls or answers `peer`, following `script`.
     pub fn new(
         t0: Instant,
@@ -118,6 +260,7 @@ impl Phone {
             drop_acks: false,
             hold_proposals: false,
             refuse_proposals: None,
+            sdp: None,
             silent_after: None,
             session_timer: Some(SessionTimerConfig::default()),
             sent: Vec::new(),
@@ -161,12 +304,30 @@ impl Phone {
                     transport: TransportKind::Udp,
                 },
             )
-            .with_offer(Bytes::from_static(b"offer"))
+            .with_offer(
+                self.initial_offer(now)
+                    .unwrap_or_else(|| Bytes::from_static(b"offer")),
+            )
             .with_session_timer(self.session_timer);
             self.session =
                 Some(InviteSession::connect(now, &mut self.rng, config).expect("a call"));
             return;
         }
+        if matches!(cmd, Cmd::Hold | Cmd::Unhold) {
+            self.hold(now, *cmd == Cmd::Hold);
+            return;
+        }
+        let body = match cmd {
+            Cmd::Accept => {
+                let offer = self
+                    .sdp
+                    .as_mut()
+                    .and_then(|state| state.remote_offer.take())
+                    .map(|o| o.to_bytes());
+                offer.and_then(|o| self.answer_offer(now, &o, true))
+            }
+            _ => None,
+        };
         let Some(s) = self.session.as_mut() else {
             return;
         };
@@ -174,7 +335,11 @@ impl Phone {
         let _ = match cmd {
             Cmd::Call => Ok(()),
             Cmd::Ring => s.ring(now),
-            Cmd::Accept => s.accept(now, Some(Bytes::from_static(b"answer"))),
+            Cmd::Accept => s.accept(
+                now,
+                Some(body.unwrap_or_else(|| Bytes::from_static(b"answer"))),
+            ),
+            Cmd::Hold | Cmd::Unhold => Ok(()),
             Cmd::Reject(code) => s.reject(now, *code, None),
             Cmd::Cancel => s.cancel(now),
             Cmd::End => s.end(now),
@@ -213,29 +378,57 @@ impl Phone {
             let mut started = false;
             let mut incoming = false;
             let mut referred = false;
-            if let Some(s) = self.session.as_mut() {
-                while let Some(e) = s.poll_event() {
-                    match &e {
-                        SessionEvent::DidStart => started = true,
-                        SessionEvent::NewIncoming { .. } => incoming = true,
-                        SessionEvent::GotProposal { .. } if !self.hold_proposals => {
-                            let _ = match self.refuse_proposals {
-                                Some(code) => s.reject_proposal(now, code),
-                                None => s.accept_proposal(now, Some(Bytes::from_static(b"ok"))),
+            let polled: Vec<SessionEvent> = match self.session.as_mut() {
+                Some(s) => std::iter::from_fn(|| s.poll_event()).collect(),
+                None => Vec::new(),
+            };
+            for e in polled {
+                match &e {
+                    SessionEvent::DidStart => started = true,
+                    SessionEvent::NewIncoming { offer } => {
+                        incoming = true;
+                        if let (Some(state), Some(offer)) = (self.sdp.as_mut(), offer) {
+                            state.remote_offer = Sdp::parse(offer).ok();
+                        }
+                    }
+                    SessionEvent::GotProposal { offer } if !self.hold_proposals => {
+                        let body = match (self.refuse_proposals, offer, self.sdp.is_some()) {
+                            (Some(_), ..) => None,
+                            (None, Some(offer), true) => self.answer_offer(now, offer, false),
+                            _ => Some(Bytes::from_static(b"ok")),
+                        };
+                        if let Some(s) = self.session.as_mut() {
+                            let _ = match (self.refuse_proposals, body) {
+                                (Some(code), _) => s.reject_proposal(now, code),
+                                (None, Some(body)) => s.accept_proposal(now, Some(body)),
+                                (None, None) => s.reject_proposal(now, 488),
                             };
                         }
-                        SessionEvent::GotRefer { .. } => referred = true,
-                        SessionEvent::GotOffer { .. } => {
+                    }
+                    SessionEvent::GotAnswer { answer }
+                    | SessionEvent::ProposalAccepted {
+                        answer: Some(answer),
+                    } if self.sdp.is_some() => self.take_answer(now, answer),
+                    SessionEvent::ProposalRejected { .. } => {
+                        if let Some(state) = self.sdp.as_mut() {
+                            state.pending = None;
+                        }
+                    }
+                    SessionEvent::GotRefer { .. } => referred = true,
+                    SessionEvent::GotOffer { .. } => {
+                        if let Some(s) = self.session.as_mut() {
                             let _ = s.answer(now, Bytes::from_static(b"answer"));
                         }
-                        SessionEvent::DidProcessTransaction { .. } => {
-                            self.transactions.push(e);
-                            continue;
-                        }
-                        _ => {}
                     }
-                    self.events.push((now - self.t0, e));
+                    SessionEvent::DidProcessTransaction { .. } => {
+                        self.transactions.push(e);
+                        continue;
+                    }
+                    _ => {}
                 }
+                self.events.push((now - self.t0, e));
+            }
+            if let Some(s) = self.session.as_mut() {
                 let _ = s.drive(now, &mut self.endpoint);
             }
             if started {

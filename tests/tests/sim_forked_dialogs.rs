@@ -17,6 +17,7 @@ use sipsimple_proto::endpoint::{
 use sipsimple_proto::rand::{Random, SeededRandom};
 use sipsimple_proto::sip::headers::{Contact, HeaderName};
 use sipsimple_proto::sip::{Address, Method, Request, RequestBuilder, Response, StatusCode, Uri};
+use sipsimple_tests::forker::Forker;
 use sipsimple_tests::netem::NetConfig;
 use sipsimple_tests::sim::{Node, Simulation};
 
@@ -205,46 +206,6 @@ impl Callee {
     }
 }
 
-/// A forking proxy (§16): transaction stateful, since a stateless proxy must not fork
-/// (§16.11). A branch's client transaction retransmits the INVITE to its UAS; every response
-/// loses the proxy's Via and goes back through the UAC's server transaction. It does not
-/// CANCEL the other branch on a 2xx (§16.7 point 10 is a SHOULD), so both UASes answer.
-struct Forker {
-    endpoint: Endpoint<SeededRandom>,
-    upstream: BTreeMap<ClientTxId, ServerTxId>,
-}
-
-impl Forker {
-    fn user(&mut self, now: Instant) {
-        while let Some(ev) = self.endpoint.poll_event() {
-            match ev {
-                Event::Request { tx, request, .. } => {
-                    assert_eq!(
-                        *request.method(),
-                        Method::Invite,
-                        "only the INVITE is proxied"
-                    );
-                    for uas in UAS {
-                        let mut fwd = request.clone();
-                        fwd.set_uri(format!("sip:uas@{uas}").parse().unwrap());
-                        let branch = self
-                            .endpoint
-                            .send_request(now, fwd, addr(uas), TransportKind::Udp)
-                            .unwrap();
-                        self.upstream.insert(branch, tx);
-                    }
-                }
-                Event::Response { tx, mut response } => {
-                    response.headers_mut().remove_first(HeaderName::Via);
-                    // Refused only for a 1xx that lost the race with a final response.
-                    let _ = self.endpoint.respond(now, self.upstream[&tx], &response);
-                }
-                other => panic!("unexpected at the proxy {other:?}"),
-            }
-        }
-    }
-}
-
 fn host_port(uri: &Uri<'_>) -> SocketAddr {
     SocketAddr::new(uri.host().parse().unwrap(), uri.port().unwrap_or(5060))
 }
@@ -261,11 +222,7 @@ impl Node for Host {
                     .handle_message(now, from, TransportKind::Udp, None, data);
                 c.user(now);
             }
-            Peer::Proxy(p) => {
-                p.endpoint
-                    .handle_message(now, from, TransportKind::Udp, None, data);
-                p.user(now);
-            }
+            Peer::Proxy(p) => p.handle_datagram(now, from, data),
             Peer::Callee(c) => {
                 c.endpoint
                     .handle_message(now, from, TransportKind::Udp, None, data);
@@ -281,10 +238,7 @@ impl Node for Host {
                 c.endpoint.handle_timeout(now);
                 c.user(now);
             }
-            Peer::Proxy(p) => {
-                p.endpoint.handle_timeout(now);
-                p.user(now);
-            }
+            Peer::Proxy(p) => p.handle_timeout(now),
             Peer::Callee(c) => {
                 c.endpoint.handle_timeout(now);
                 c.act(now);
@@ -297,7 +251,7 @@ impl Node for Host {
         let endpoint = match &mut self.peer {
             Peer::Caller(c) => &mut c.endpoint,
             Peer::Callee(c) => &mut c.endpoint,
-            Peer::Proxy(p) => &mut p.endpoint,
+            Peer::Proxy(p) => return p.poll_transmit(),
         };
         endpoint
             .poll_transmit()
@@ -307,7 +261,7 @@ impl Node for Host {
     fn poll_timeout(&self) -> Option<Instant> {
         match &self.peer {
             Peer::Caller(c) => c.endpoint.poll_timeout(),
-            Peer::Proxy(p) => p.endpoint.poll_timeout(),
+            Peer::Proxy(p) => p.poll_timeout(),
             Peer::Callee(c) => [
                 c.pending.as_ref().map(|p| p.2),
                 c.resend.as_ref().map(|r| r.2),
@@ -376,10 +330,11 @@ fn run(seed: u64) -> Simulation<Host> {
     });
     sim.add(Host {
         addr: addr(PROXY),
-        peer: Peer::Proxy(Box::new(Forker {
-            endpoint: endpoint(addr(PROXY), seed * 4),
-            upstream: BTreeMap::new(),
-        })),
+        peer: Peer::Proxy(Box::new(Forker::new(
+            addr(PROXY),
+            UAS.iter().map(|u| addr(u)).collect(),
+            seed * 4,
+        ))),
     });
     for (i, (uas, tag)) in UAS.iter().zip(["b", "c"]).enumerate() {
         sim.add(Host {
