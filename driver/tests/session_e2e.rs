@@ -366,8 +366,11 @@ fn streams_are_added_accepted_removed_and_refused() {
         .wait_for("SIPSessionGotProposal", WAIT)
         .unwrap();
     assert_eq!(proposed.get_str("originator"), Some("local"));
+    assert_eq!(outgoing.state(), SessionState::SendingProposal);
     let theirs = bob.events.wait_for("SIPSessionGotProposal", WAIT).unwrap();
     assert_eq!(theirs.get_str("originator"), Some("remote"));
+    assert_eq!(incoming.state(), SessionState::ReceivedProposal);
+    assert_eq!(incoming.state().as_str(), "received_proposal");
     assert_eq!(
         theirs.get("streams").unwrap(),
         &serde_json::json!(["audio"])
@@ -441,7 +444,8 @@ fn streams_are_added_accepted_removed_and_refused() {
     assert_eq!(cancelled.ended(), 1);
     assert_eq!((outgoing.streams().len(), incoming.streams().len()), (1, 1));
     // Bob can no longer answer it; the call goes on.
-    incoming.accept_proposal(Vec::new()).unwrap();
+    assert_eq!(incoming.state(), SessionState::Connected);
+    assert!(incoming.accept_proposal(Vec::new()).is_err());
     assert_eq!(outgoing.state(), SessionState::Connected);
 
     outgoing.end().unwrap();
@@ -662,7 +666,7 @@ fn a_stream_that_cannot_initialize_is_left_out() {
 }
 
 #[test]
-fn the_subject_and_the_remote_user_agent_are_known() {
+fn connect_options_and_the_remote_user_agent() {
     let alice = party("alice", "udp");
     let bob = party("bob", "udp");
     route(&alice, &bob, "alice", TransportKind::Udp);
@@ -671,10 +675,27 @@ fn the_subject_and_the_remote_user_agent_are_known() {
         .account_manager()
         .get_account("alice@example.com")
         .unwrap();
+    // No outbound proxy and a callee host that resolves nowhere: the route given is used.
+    let mut settings = account.settings().unwrap();
+    settings.sip.outbound_proxy = None;
+    account.save(&settings).unwrap();
+    let bob_address = bob.app.local_address(TransportKind::Udp).unwrap();
     let outgoing = Session::new(&account);
-    outgoing.set_subject("Lunch\r\ntomorrow?").unwrap();
-    outgoing.connect("sip:bob@example.com", stream().1).unwrap();
-    assert!(outgoing.set_subject("too late").is_err());
+    outgoing
+        .connect_with(
+            "sip:bob@nowhere.invalid",
+            stream().1,
+            sipsimple::session::ConnectOptions {
+                routes: Some(vec![sipsimple::proto::request::Route {
+                    destination: bob_address,
+                    transport: TransportKind::Udp,
+                }]),
+                is_focus: true,
+                subject: Some("Lunch\r\ntomorrow?".to_owned()),
+            },
+        )
+        .unwrap();
+    assert_eq!(outgoing.subject().as_deref(), Some("Lunch\r\ntomorrow?"));
     let n = bob.events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
     let incoming = bob
         .app
@@ -682,6 +703,7 @@ fn the_subject_and_the_remote_user_agent_are_known() {
         .get(n.get_u64("session").unwrap())
         .unwrap();
     assert_eq!(incoming.subject().as_deref(), Some("Lunch  tomorrow?"));
+    assert!(incoming.remote_focus(), "our Contact said isfocus");
     let agent = incoming
         .remote_user_agent()
         .expect("the INVITE names its software");

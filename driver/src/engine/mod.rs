@@ -108,6 +108,8 @@ pub(crate) enum Input {
         id: u64,
         to: String,
         streams: Vec<Arc<dyn crate::session::MediaStream>>,
+        routes: Option<Vec<sipsimple_proto::request::Route>>,
+        focus: bool,
     },
     SessionRoutes {
         id: u64,
@@ -602,9 +604,15 @@ impl Engine {
                 }
                 self.network_changed(now);
             }
-            Input::SessionConnect { id, to, streams } => {
+            Input::SessionConnect {
+                id,
+                to,
+                streams,
+                routes,
+                focus,
+            } => {
                 if self.stopping.is_none() {
-                    self.session_connect(now, id, to, streams);
+                    self.session_connect(now, id, to, streams, routes, focus);
                 }
             }
             Input::SessionRoutes { id, to, routes } => self.session_routes(now, id, *to, routes),

@@ -72,6 +72,8 @@ pub(super) struct Call {
     watch: conference::ConferenceWatch,
     /// Our Contact and the route of the call's requests, for the requests it leads to.
     signalling: Option<(sipsimple_proto::sip::Uri<'static>, Route)>,
+    /// We are a conference focus (`isfocus` in our Contact).
+    focus: bool,
 }
 
 /// What a re-INVITE of ours is for.
@@ -197,10 +199,12 @@ impl Engine {
     /// `Session::connect`: finds the next hop, then sends the INVITE.
     pub(super) fn session_connect(
         &mut self,
-        _now: Instant,
+        now: Instant,
         id: u64,
         to: String,
         streams: Vec<Arc<dyn MediaStream>>,
+        routes: Option<Vec<Route>>,
+        focus: bool,
     ) {
         let account_id = self.shared.sessions().get(&id).map(|s| s.account.clone());
         let settings = account_id.and_then(|a| {
@@ -260,8 +264,14 @@ impl Engine {
                 conference: conference::ConferenceOps::default(),
                 watch: conference::ConferenceWatch::default(),
                 signalling: None,
+                focus,
             },
         );
+        if let Some(routes) = routes.filter(|r| !r.is_empty()) {
+            let host = target.host().to_owned();
+            self.session_routes(now, id, to_address, Ok((routes, host)));
+            return;
+        }
         let transports =
             crate::routing::transports(&self.transport_list, |t| self.local_address(t).is_some());
         let dns = self.shared.lookup();
@@ -345,6 +355,7 @@ impl Engine {
         config.credentials = Some(credentials(&call.account));
         config.offer = Some(Bytes::from(offer.to_bytes()));
         config.reliable_provisional = true;
+        config.focus = call.focus;
         config.subject = self
             .shared
             .sessions()
@@ -468,7 +479,7 @@ impl Engine {
             transfer: None,
             transfer_origin: None,
             replaced_session: replacing,
-            remote_focus: false,
+            remote_focus: invite.remote_focus(),
             conference_info: None,
             remote_user_agent: invite.remote_user_agent().map(str::to_owned),
             subject,
@@ -496,6 +507,7 @@ impl Engine {
                 conference: conference::ConferenceOps::default(),
                 watch: conference::ConferenceWatch::default(),
                 signalling: Some(signalling),
+                focus: false,
             },
         );
         self.drive_call(now, id);
@@ -890,6 +902,7 @@ impl Engine {
         });
         let sender = sender_id(id);
         if sent {
+            self.set_state_from(id, SessionState::Connected, SessionState::SendingProposal);
             self.post(
                 "SIPSessionGotProposal",
                 &sender,
@@ -924,6 +937,7 @@ impl Engine {
         if self.propose(now, id, Proposal::Remove(index), |reoffer| {
             reoffer.remove_stream(index).map(|_| ())
         }) {
+            self.set_state_from(id, SessionState::Connected, SessionState::SendingProposal);
             self.drive_call(now, id);
         } else {
             // No re-INVITE can go out now: the stream goes anyway, as the seed does.
@@ -973,6 +987,7 @@ impl Engine {
 
     /// The peer accepted our re-offer: its answer is the new state.
     fn proposal_accepted(&mut self, id: u64, answer: Option<Bytes>) {
+        self.set_state_from(id, SessionState::SendingProposal, SessionState::Connected);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -1061,6 +1076,7 @@ impl Engine {
     /// The peer refused our re-offer: the session stays as it was, except that a stream we
     /// removed is gone anyway.
     fn proposal_rejected(&mut self, id: u64, code: u16, reason: &str) {
+        self.set_state_from(id, SessionState::SendingProposal, SessionState::Connected);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -1121,6 +1137,7 @@ impl Engine {
                 .map(|m| stream_type_of(m.media_type()))
                 .collect();
             call.incoming_proposal = Some((offer, added.clone()));
+            self.set_state_from(id, SessionState::Connected, SessionState::ReceivedProposal);
             self.post(
                 "SIPSessionGotProposal",
                 &sender_id(id),
@@ -1145,6 +1162,7 @@ impl Engine {
         let Some((offer, proposed)) = call.incoming_proposal.take() else {
             return;
         };
+        self.set_state_from(id, SessionState::ReceivedProposal, SessionState::Connected);
         let streams = self.initialize_streams(id, streams, Direction::Incoming);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
@@ -1202,6 +1220,7 @@ impl Engine {
         else {
             return;
         };
+        self.set_state_from(id, SessionState::ReceivedProposal, SessionState::Connected);
         self.post(
             "SIPSessionGotRejectProposal",
             &sender_id(id),
@@ -1226,6 +1245,7 @@ impl Engine {
         if let Some(invite) = call.invite.as_mut() {
             let _ = invite.reject_proposal(now, code);
         }
+        self.set_state_from(id, SessionState::ReceivedProposal, SessionState::Connected);
         let reason = reason_or_canonical(code, reason);
         self.post(
             "SIPSessionGotRejectProposal",
@@ -1371,6 +1391,15 @@ impl Engine {
         }
         self.publish_streams(id);
         started
+    }
+
+    /// Moves the session's state from `from` to `to` (and leaves any other state alone).
+    fn set_state_from(&self, id: u64, from: SessionState, to: SessionState) {
+        self.shared.update_session(id, |s| {
+            if s.state == from {
+                s.state = to;
+            }
+        });
     }
 
     /// Tells the session's handles the peer's software, once its answers named it.

@@ -1,6 +1,6 @@
 //! The seed's `ConferenceHandler`: participants of a conference the peer hosts (RFC 4579).
 
-use super::{Session, SessionError, SessionState};
+use super::{Session, SessionError};
 use crate::engine::Input;
 
 /// Adds and removes participants of the conference hosted by a session's peer, a focus
@@ -36,7 +36,7 @@ impl ConferenceHandler {
     }
 
     fn request(&self, participant: &str, add: bool) -> Result<(), SessionError> {
-        self.session.expect(SessionState::Connected)?;
+        self.session.expect_established()?;
         self.session.send(Input::ConferenceParticipant {
             id: self.session.id,
             participant: participant.to_owned(),

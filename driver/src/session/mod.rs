@@ -52,6 +52,10 @@ pub enum SessionState {
     Accepting,
     /// Established.
     Connected,
+    /// Our proposal (a stream added or removed) waits for the peer's answer.
+    SendingProposal,
+    /// The peer's proposal waits for `accept_proposal` or `reject_proposal`.
+    ReceivedProposal,
     /// Ending (a BYE or CANCEL is on its way).
     Terminating,
     /// Over.
@@ -67,6 +71,8 @@ impl SessionState {
             Self::Incoming => "incoming",
             Self::Accepting => "accepting",
             Self::Connected => "connected",
+            Self::SendingProposal => "sending_proposal",
+            Self::ReceivedProposal => "received_proposal",
             Self::Terminating => "terminating",
             Self::Terminated => "terminated",
         }
@@ -129,6 +135,20 @@ pub(crate) struct SessionInfo {
     pub(crate) remote_user_agent: Option<String>,
     /// The Subject of the INVITE.
     pub(crate) subject: Option<String>,
+}
+
+/// What [`Session::connect_with`] takes besides the callee and the streams (the seed's
+/// `routes`, `is_focus` and `subject` arguments of `connect`).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// Where to send the INVITE instead of the account's outbound proxy or a lookup of the
+    /// callee's host. As with looked-up routes, the call goes to the first; failing over to
+    /// the next is not done yet.
+    pub routes: Option<Vec<sipsimple_proto::request::Route>>,
+    /// We are a conference focus: our Contact carries `isfocus` (RFC 4579).
+    pub is_focus: bool,
+    /// The Subject of the INVITE.
+    pub subject: Option<String>,
 }
 
 /// One session (a call). Cheap to clone; every clone is the same session.
@@ -238,24 +258,9 @@ impl Session {
     }
 
     /// The session's subject (the seed's `subject`): the Subject of an incoming session's
-    /// INVITE, or what [`Session::set_subject`] gave an outgoing one.
+    /// INVITE, or the one [`Session::connect_with`] gave an outgoing one.
     pub fn subject(&self) -> Option<String> {
         self.read(|s| s.subject.clone()).flatten()
-    }
-
-    /// Sets the Subject of the INVITE an outgoing session sends (the seed's `subject`
-    /// argument of `connect`).
-    ///
-    /// # Errors
-    ///
-    /// [`SessionError`] once [`Session::connect`] was called.
-    pub fn set_subject(&self, subject: &str) -> Result<(), SessionError> {
-        self.expect(SessionState::None)?;
-        self.app
-            .inner
-            .shared
-            .update_session(self.id, |s| s.subject = Some(subject.to_owned()));
-        Ok(())
     }
 
     /// `true` while the session is on hold, by either side.
@@ -293,6 +298,21 @@ impl Session {
         to: &str,
         streams: Vec<Arc<dyn MediaStream>>,
     ) -> Result<(), SessionError> {
+        self.connect_with(to, streams, ConnectOptions::default())
+    }
+
+    /// [`Session::connect`] with the seed's other `connect` arguments: the routes to try in
+    /// order instead of a lookup, the `isfocus` Contact of a conference focus, the Subject.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::connect`].
+    pub fn connect_with(
+        &self,
+        to: &str,
+        streams: Vec<Arc<dyn MediaStream>>,
+        options: ConnectOptions,
+    ) -> Result<(), SessionError> {
         if streams.is_empty() {
             return Err(SessionError::NoStreams);
         }
@@ -300,6 +320,7 @@ impl Session {
         self.app.inner.shared.update_session(self.id, |s| {
             s.direction = Some(Direction::Outgoing);
             s.streams = streams.clone();
+            s.subject = options.subject.clone();
         });
         let types: Vec<&str> = streams.iter().map(|s| s.stream_type()).collect();
         self.app.notification_center().post(
@@ -311,6 +332,8 @@ impl Session {
             id: self.id,
             to: to.to_owned(),
             streams,
+            routes: options.routes,
+            focus: options.is_focus,
         })
     }
 
@@ -365,7 +388,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn hold(&self) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect_established()?;
         self.send(Input::SessionHold {
             id: self.id,
             hold: true,
@@ -378,7 +401,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn unhold(&self) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect_established()?;
         self.send(Input::SessionHold {
             id: self.id,
             hold: false,
@@ -422,7 +445,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn accept_proposal(&self, streams: Vec<Arc<dyn MediaStream>>) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect(SessionState::ReceivedProposal)?;
         self.send(Input::SessionAcceptProposal {
             id: self.id,
             streams,
@@ -438,7 +461,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn cancel_proposal(&self) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect(SessionState::SendingProposal)?;
         self.send(Input::SessionCancelProposal { id: self.id })
     }
 
@@ -448,7 +471,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn reject_proposal(&self, code: u16, reason: Option<&str>) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect(SessionState::ReceivedProposal)?;
         self.send(Input::SessionRejectProposal {
             id: self.id,
             code,
@@ -493,6 +516,16 @@ impl Session {
             Ok(())
         } else {
             Err(SessionError::WrongState(now.as_str()))
+        }
+    }
+
+    /// Connected, or in the middle of a proposal: the dialog is up.
+    pub(crate) fn expect_established(&self) -> Result<(), SessionError> {
+        match self.state() {
+            SessionState::Connected
+            | SessionState::SendingProposal
+            | SessionState::ReceivedProposal => Ok(()),
+            other => Err(SessionError::WrongState(other.as_str())),
         }
     }
 

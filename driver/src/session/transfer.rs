@@ -13,7 +13,7 @@
 //! sees the new session's [`Session::replaced_session`]; the replaced session ends once the
 //! new one starts.
 
-use super::{Direction, Session, SessionError, SessionState};
+use super::{Direction, Session, SessionError};
 use crate::engine::Input;
 
 /// Where a transfer of a session stands (the seed's `TransferHandler` state).
@@ -83,9 +83,9 @@ impl Session {
         target_uri: &str,
         replaced_session: Option<&Self>,
     ) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect_established()?;
         if let Some(replaced) = replaced_session {
-            replaced.expect(SessionState::Connected)?;
+            replaced.expect_established()?;
         }
         self.send(Input::SessionTransfer {
             id: self.id,
@@ -101,7 +101,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn accept_transfer(&self) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect_established()?;
         self.send(Input::SessionAcceptTransfer { id: self.id })
     }
 
@@ -112,7 +112,7 @@ impl Session {
     ///
     /// [`SessionError`] unless connected.
     pub fn reject_transfer(&self, code: u16, reason: Option<&str>) -> Result<(), SessionError> {
-        self.expect(SessionState::Connected)?;
+        self.expect_established()?;
         self.send(Input::SessionRejectTransfer {
             id: self.id,
             code,

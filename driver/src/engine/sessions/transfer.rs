@@ -161,7 +161,7 @@ impl Engine {
             &sender_id(new_id),
             json!({"streams": types, "session": new_id}),
         );
-        self.session_connect(now, new_id, target.to_string(), streams);
+        self.session_connect(now, new_id, target.to_string(), streams, None, false);
         if let Some(new_call) = self.calls.get_mut(&new_id) {
             new_call.transfer_call = TransferCall {
                 replaces,
