@@ -63,8 +63,9 @@ enum Command {
     ///
     /// With a URI, calls it from the account and waits for the answer; the call lasts until
     /// --duration seconds have passed, `hangup` is typed, standard input closes, or the other
-    /// side hangs up. During the call, `hold` and `unhold` put it on hold and back, and
-    /// `transfer URI` transfers the other side to URI; a transfer the other side asks for is
+    /// side hangs up. During the call, `hold` and `unhold` put it on hold and back, `dtmf
+    /// DIGITS` sends DTMF in the call's audio (once calls carry audio), and `transfer URI`
+    /// transfers the other side to URI; a transfer the other side asks for is
     /// accepted. Without a URI, --auto-answer waits for calls and answers them. Status 0
     /// when the call took place, 1 when it failed. Until the audio engine exists, calls
     /// negotiate audio but carry none.

@@ -222,12 +222,20 @@ fn typed_commands_hold_unhold_and_hang_up() {
         assert_eq!(change.get_str("originator"), Some("remote"));
         assert_eq!(change.get("on_hold"), Some(&serde_json::json!(held)));
     }
+    // DTMF needs a stream with media: the signalling-only one says why it cannot.
+    writeln!(stdin, "dtmf 5").unwrap();
+    writeln!(stdin, "dtmf X").unwrap();
     writeln!(stdin, "hangup").unwrap();
     let ended = events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
     assert_eq!(ended.get_str("originator"), Some("remote"));
     drop(stdin);
     let (status, out, err) = finish(child);
     assert_eq!(status, Some(0), "{out}{err}");
+    assert!(
+        err.contains("cannot send DTMF 5: the signalling-only audio stream carries no media"),
+        "{err}"
+    );
+    assert!(err.contains("unknown command \"dtmf X\""), "{err}");
     assert!(
         out.contains("SIPSessionDidChangeHoldState on hold by local"),
         "{out}"

@@ -38,6 +38,8 @@ enum Command {
     Unhold,
     /// `transfer URI`: a blind transfer of the peer to URI.
     Transfer(String),
+    /// `dtmf D`: send the digit D in the call's media.
+    Dtmf(char),
     Closed,
 }
 
@@ -88,9 +90,14 @@ fn stdin_commands() -> async_channel::Receiver<Command> {
                     Some(("transfer", uri)) if !uri.trim().is_empty() => {
                         let _ = tx.send_blocking(Command::Transfer(sip_uri(uri.trim())));
                     }
+                    Some(("dtmf", digits)) if is_dtmf(digits.trim()) => {
+                        for digit in digits.trim().chars() {
+                            let _ = tx.send_blocking(Command::Dtmf(digit));
+                        }
+                    }
                     _ => eprintln!(
                         "sipsimple: unknown command {other:?}; try `hold`, `unhold`, \
-                         `transfer URI` or `hangup`"
+                         `dtmf DIGITS`, `transfer URI` or `hangup`"
                     ),
                 },
             }
@@ -98,6 +105,14 @@ fn stdin_commands() -> async_channel::Receiver<Command> {
         let _ = tx.send_blocking(Command::Closed);
     });
     rx
+}
+
+/// DTMF digits: `0`–`9`, `*`, `#`, `A`–`D`, at least one.
+fn is_dtmf(digits: &str) -> bool {
+    !digits.is_empty()
+        && digits
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D'))
 }
 
 /// `to` as a SIP URI: `user@domain` gets the `sip:` scheme.
@@ -165,7 +180,7 @@ fn answer_calls(
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
     println!(
-        "waiting for calls; during one type `hold`, `unhold`, `transfer URI` or `hangup`; close standard input to stop"
+        "waiting for calls; during one type `hold`, `unhold`, `dtmf DIGITS`, `transfer URI` or `hangup`; close standard input to stop"
     );
     loop {
         if let Ok(Command::Closed) = commands.try_recv() {
@@ -234,6 +249,20 @@ fn converse(
             Some(Command::Transfer(uri)) => {
                 if let Err(e) = session.transfer(uri, None) {
                     eprintln!("sipsimple: cannot transfer: {e}");
+                }
+            }
+            Some(Command::Dtmf(digit)) => {
+                // The first stream that carries DTMF sends it (the audio stream).
+                let mut refusals = Vec::new();
+                let sent = session.streams().iter().any(|s| match s.send_dtmf(*digit) {
+                    Ok(()) => true,
+                    Err(why) => {
+                        refusals.push(why);
+                        false
+                    }
+                });
+                if !sent {
+                    eprintln!("sipsimple: cannot send DTMF {digit}: {}", refusals.join("; "));
                 }
             }
             Some(Command::Hold) => {

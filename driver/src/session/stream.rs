@@ -89,6 +89,14 @@ pub trait MediaStream: Send + Sync + Debug {
         self.on_hold_by_local() || self.on_hold_by_remote()
     }
 
+    /// Sends the DTMF `digit` (`0`–`9`, `*`, `#`, `A`–`D`) in the stream's media (the seed's
+    /// `AudioStream.send_dtmf`, RFC 4733 telephone-events). Streams that carry no audio
+    /// refuse with the reason.
+    fn send_dtmf(&self, digit: char) -> Result<(), String> {
+        let _ = digit;
+        Err(format!("the {} stream carries no DTMF", self.stream_type()))
+    }
+
     /// The seed's `deactivate`: the stream is about to be removed or the session ended;
     /// the transport closing from the other side is now normal, not an error.
     fn deactivate(&self) {}
@@ -209,6 +217,10 @@ impl MediaStream for SignalingStream {
 
     fn deactivate(&self) {
         self.deactivated.store(true, Ordering::SeqCst);
+    }
+
+    fn send_dtmf(&self, _digit: char) -> Result<(), String> {
+        Err("the signalling-only audio stream carries no media".to_owned())
     }
 
     fn end(&self) {
