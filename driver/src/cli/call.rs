@@ -262,7 +262,10 @@ fn converse(
                     }
                 });
                 if !sent {
-                    eprintln!("sipsimple: cannot send DTMF {digit}: {}", refusals.join("; "));
+                    eprintln!(
+                        "sipsimple: cannot send DTMF {digit}: {}",
+                        refusals.join("; ")
+                    );
                 }
             }
             Some(Command::Hold) => {

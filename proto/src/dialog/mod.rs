@@ -6,10 +6,13 @@
 //! [`Dialog::request`] (the endpoint adds the Via and runs the transaction).
 
 mod id;
+mod usage;
 
 use thiserror::Error;
 
 pub use self::id::DialogId;
+pub use self::usage::DialogAction;
+pub(crate) use self::usage::{drive, DialogUser};
 use crate::sip::headers::{Contact, Cseq, FromHeader, HeaderName, RecordRoute, Route, ToHeader};
 use crate::sip::{Address, Method, Request, Response, Uri};
 

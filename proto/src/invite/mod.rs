@@ -394,46 +394,7 @@ pub enum Timer {
 }
 
 /// What the caller must do with the endpoint for the session.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Send with [`Endpoint::send_request`], then report the transaction with
-    /// [`InviteSession::handle_sent`].
-    SendRequest {
-        /// The request, without Via.
-        request: Request,
-        /// Where to send it.
-        destination: SocketAddr,
-        /// How.
-        transport: TransportKind,
-    },
-    /// Send with [`Endpoint::send_ack`].
-    SendAck {
-        /// The ACK of a 2xx, without Via.
-        request: Request,
-        /// Where to send it.
-        destination: SocketAddr,
-        /// How.
-        transport: TransportKind,
-    },
-    /// Send with [`Endpoint::respond`].
-    Respond {
-        /// The server transaction.
-        tx: ServerTxId,
-        /// The response.
-        response: Response,
-    },
-    /// Cancel the INVITE with [`Endpoint::cancel`], then report the CANCEL's transaction
-    /// with [`InviteSession::handle_sent`].
-    Cancel {
-        /// The INVITE's client transaction.
-        tx: ClientTxId,
-    },
-    /// Tell the endpoint the dialog exists ([`Endpoint::add_dialog`]).
-    AddDialog(DialogId),
-    /// Tell the endpoint the dialog ended ([`Endpoint::remove_dialog`]).
-    RemoveDialog(DialogId),
-}
+pub use crate::dialog::DialogAction as Action;
 
 /// What a session reports; named after the seed's `SIPSession…` notifications where one fits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1601,53 +1562,7 @@ impl InviteSession {
         now: Instant,
         endpoint: &mut Endpoint<R>,
     ) -> Result<(), crate::endpoint::Error> {
-        let mut first = Ok(());
-        while let Some(action) = self.poll_action() {
-            let result = match action {
-                Action::SendRequest {
-                    request,
-                    destination,
-                    transport,
-                } => match endpoint.send_request(now, request, destination, transport) {
-                    Ok(tx) => {
-                        self.handle_sent(tx);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.handle_send_failed(now);
-                        Err(e)
-                    }
-                },
-                Action::Cancel { tx } => match endpoint.cancel(now, tx) {
-                    Ok(tx) => {
-                        self.handle_sent(tx);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.handle_send_failed(now);
-                        Err(e)
-                    }
-                },
-                Action::SendAck {
-                    request,
-                    destination,
-                    transport,
-                } => endpoint.send_ack(request, destination, transport),
-                Action::Respond { tx, response } => endpoint.respond(now, tx, &response),
-                Action::AddDialog(id) => {
-                    endpoint.add_dialog(id);
-                    Ok(())
-                }
-                Action::RemoveDialog(id) => {
-                    endpoint.remove_dialog(&id);
-                    Ok(())
-                }
-            };
-            if first.is_ok() {
-                first = result;
-            }
-        }
-        first
+        crate::dialog::drive(self, now, endpoint)
     }
 
     // Outputs.
@@ -2956,6 +2871,20 @@ fn sdp_body(headers: &Headers, body: &Bytes) -> Option<Bytes> {
     let ct = headers.get(HeaderName::ContentType)?;
     let media = ct.split(';').next().unwrap_or("").trim();
     media.eq_ignore_ascii_case(SDP).then(|| body.clone())
+}
+
+impl crate::dialog::DialogUser for InviteSession {
+    fn next_action(&mut self) -> Option<Action> {
+        self.poll_action()
+    }
+
+    fn sent(&mut self, tx: ClientTxId) {
+        self.handle_sent(tx);
+    }
+
+    fn send_failed(&mut self, now: Instant) {
+        self.handle_send_failed(now);
+    }
 }
 
 #[cfg(test)]

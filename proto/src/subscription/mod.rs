@@ -28,7 +28,7 @@ use bytes::Bytes;
 use thiserror::Error;
 
 use crate::dialog::{Dialog, DialogError, DialogId};
-use crate::endpoint::{ClientTxId, Endpoint, Event, ServerTxId, TransportKind};
+use crate::endpoint::{ClientTxId, Endpoint, Event, ServerTxId};
 use crate::rand::Random;
 use crate::request::{Credentials, Route, CALL_ID_LEN, TAG_LEN};
 use crate::sip::auth::DigestClient;
@@ -155,32 +155,9 @@ pub enum State {
     Terminated,
 }
 
-/// What the caller must do with the endpoint for the subscription.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// Send with [`Endpoint::send_request`], then report the transaction with
-    /// [`Subscription::handle_sent`].
-    SendRequest {
-        /// The request, without Via.
-        request: Request,
-        /// Where to send it.
-        destination: std::net::SocketAddr,
-        /// How.
-        transport: TransportKind,
-    },
-    /// Send with [`Endpoint::respond`].
-    Respond {
-        /// The server transaction.
-        tx: ServerTxId,
-        /// The response.
-        response: Response,
-    },
-    /// Tell the endpoint the dialog exists ([`Endpoint::add_dialog`]).
-    AddDialog(DialogId),
-    /// Tell the endpoint the dialog ended ([`Endpoint::remove_dialog`]).
-    RemoveDialog(DialogId),
-}
+/// What the caller must do with the endpoint for the subscription (never an ACK or a
+/// CANCEL).
+pub use crate::dialog::DialogAction as Action;
 
 /// Misuse of a [`Subscription`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -422,38 +399,7 @@ impl Subscription {
         now: Instant,
         endpoint: &mut Endpoint<R>,
     ) -> Result<(), crate::endpoint::Error> {
-        let mut first = Ok(());
-        while let Some(action) = self.poll_action() {
-            let result = match action {
-                Action::SendRequest {
-                    request,
-                    destination,
-                    transport,
-                } => match endpoint.send_request(now, request, destination, transport) {
-                    Ok(tx) => {
-                        self.handle_sent(tx);
-                        Ok(())
-                    }
-                    Err(e) => {
-                        self.handle_send_failed(now);
-                        Err(e)
-                    }
-                },
-                Action::Respond { tx, response } => endpoint.respond(now, tx, &response),
-                Action::AddDialog(id) => {
-                    endpoint.add_dialog(id);
-                    Ok(())
-                }
-                Action::RemoveDialog(id) => {
-                    endpoint.remove_dialog(&id);
-                    Ok(())
-                }
-            };
-            if first.is_ok() {
-                first = result;
-            }
-        }
-        first
+        crate::dialog::drive(self, now, endpoint)
     }
 
     // Outputs.
@@ -761,6 +707,20 @@ impl Subscription {
                 self.dialog_added = false;
             }
         }
+    }
+}
+
+impl crate::dialog::DialogUser for Subscription {
+    fn next_action(&mut self) -> Option<Action> {
+        self.poll_action()
+    }
+
+    fn sent(&mut self, tx: ClientTxId) {
+        self.handle_sent(tx);
+    }
+
+    fn send_failed(&mut self, now: Instant) {
+        self.handle_send_failed(now);
     }
 }
 

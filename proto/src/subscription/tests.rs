@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::*;
-use crate::endpoint::EndpointConfig;
+use crate::endpoint::{EndpointConfig, TransportKind};
 use crate::rand::SeededRandom;
 use crate::sip::headers::{Cseq, SubscriptionReason};
 
