@@ -1,5 +1,7 @@
 //! End-to-end and simulation tests of sipsimple-rs.
 //!
+//! - [`agent`]: a user agent for three-party scenarios: one endpoint, several sessions, a
+//!   script, and the automatic behaviour of a transferee, a transfer target and a focus.
 //! - [`digest`]: a digest-checking server side (challenge, verify) for scenarios.
 //! - [`forker`]: a forking proxy.
 //! - [`netem`]: a sans-IO network emulator (latency, jitter, loss, duplication, reordering,
@@ -12,6 +14,7 @@
 //! Scenario tests live in `tests/`, one per file.
 #![forbid(unsafe_code)]
 
+pub mod agent;
 pub mod digest;
 pub mod forker;
 pub mod netem;
