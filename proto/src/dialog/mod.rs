@@ -184,6 +184,45 @@ impl Dialog {
         })
     }
 
+    /// The dialog a request of the peer forms with a request we sent, when it overtakes the
+    /// response that would have formed it: a NOTIFY arriving before the 2xx of our SUBSCRIBE
+    /// (RFC 6665 §4.1.2.4). `received` must carry our tag in its To and the Call-ID of `sent`.
+    /// As for any request received (§12.1.1), the route set is its Record-Route in order and
+    /// the remote target its Contact; our CSeq goes on from `sent`'s.
+    pub fn from_overtaking_request(
+        sent: &Request,
+        received: &Request,
+    ) -> Result<Self, DialogError> {
+        let sh = sent.headers();
+        let qh = received.headers();
+        let local = owned_from(sh)?;
+        let local_tag = local.tag().ok_or(DialogError::Message("From tag"))?;
+        let call_id = sh
+            .single::<crate::sip::headers::CallId<'_>>()
+            .map_err(|_| DialogError::Message("Call-ID"))?;
+        let same_call = qh
+            .single::<crate::sip::headers::CallId<'_>>()
+            .is_ok_and(|c| c.as_str() == call_id.as_str());
+        let to = owned_to(qh)?;
+        if !same_call || to.tag() != Some(local_tag) {
+            return Err(DialogError::NotDialogCreating);
+        }
+        let remote = owned_from(qh)?;
+        let remote_tag = remote.tag().ok_or(DialogError::Message("From tag"))?;
+        Ok(Self {
+            id: DialogId::new(call_id.as_str(), local_tag, remote_tag),
+            state: DialogState::Confirmed,
+            secure: sent.uri().scheme() == crate::sip::Scheme::Sips,
+            remote_target: contact_uri(qh).ok_or(DialogError::Message("Contact"))?,
+            route_set: record_route(qh)?,
+            local_seq: Some(cseq(sh)?.seq),
+            // `handle_request` takes the request's CSeq.
+            remote_seq: None,
+            local,
+            remote,
+        })
+    }
+
     /// The identifier the endpoint files the dialog under.
     pub fn id(&self) -> &DialogId {
         &self.id

@@ -49,6 +49,21 @@ pub enum DialogAction {
     AddDialog(DialogId),
     /// Tell the endpoint the dialog ended ([`Endpoint::remove_dialog`]).
     RemoveDialog(DialogId),
+    /// Tell the endpoint our side is forming a dialog whose peer's tag is not known yet
+    /// ([`Endpoint::add_forming_dialog`]).
+    AddFormingDialog {
+        /// The Call-ID of the request forming it.
+        call_id: String,
+        /// Our tag.
+        local_tag: String,
+    },
+    /// The dialog is formed or will not be ([`Endpoint::remove_forming_dialog`]).
+    RemoveFormingDialog {
+        /// The Call-ID of the request that was forming it.
+        call_id: String,
+        /// Our tag.
+        local_tag: String,
+    },
 }
 
 /// A machine that uses dialogs through an endpoint.
@@ -107,6 +122,14 @@ pub(crate) fn drive<R: Random>(
             }
             DialogAction::RemoveDialog(id) => {
                 endpoint.remove_dialog(&id);
+                Ok(())
+            }
+            DialogAction::AddFormingDialog { call_id, local_tag } => {
+                endpoint.add_forming_dialog(&call_id, &local_tag);
+                Ok(())
+            }
+            DialogAction::RemoveFormingDialog { call_id, local_tag } => {
+                endpoint.remove_forming_dialog(&call_id, &local_tag);
                 Ok(())
             }
         };

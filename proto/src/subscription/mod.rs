@@ -17,9 +17,11 @@
 //! - [`Subscription::unsubscribe`] sends `Expires: 0`; the notifier's final NOTIFY ends it,
 //!   or 64·T1 without one.
 //!
-//! Not here: a NOTIFY that overtakes the 2xx of the initial SUBSCRIBE (the endpoint answers
-//! it 481 as it matches no dialog yet; notifiers resend state after the 2xx anyway), and
-//! several dialogs from a forked SUBSCRIBE (the first 2xx wins).
+//! A NOTIFY that overtakes the 2xx of the initial SUBSCRIBE forms the dialog (RFC 6665
+//! §4.1.2.4): it is answered and reported at once, and the 2xx, when it comes, starts the
+//! subscription. A SUBSCRIBE that forks keeps the first dialog formed, by a 2xx or a NOTIFY;
+//! the endpoint answers the NOTIFYs of the other forks 481, which ends their subscriptions
+//! (§4.1.2.4 again).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -199,6 +201,9 @@ pub struct Subscription {
     last: Request,
     dialog: Option<Dialog>,
     dialog_added: bool,
+    /// The Call-ID and our tag, while the endpoint passes up requests of the dialog being
+    /// formed.
+    forming: Option<(String, String)>,
     auth: DigestClient,
     has_credentials: bool,
     /// Challenges answered in a row (one per request).
@@ -259,6 +264,7 @@ impl Subscription {
             last: request.clone(),
             dialog: None,
             dialog_added: false,
+            forming: Some((call_id.clone(), tag.clone())),
             auth,
             has_credentials: config.credentials.is_some(),
             challenged: false,
@@ -271,6 +277,10 @@ impl Subscription {
             actions: VecDeque::new(),
             events: VecDeque::new(),
         };
+        s.actions.push_back(Action::AddFormingDialog {
+            call_id,
+            local_tag: tag,
+        });
         let mut request = request;
         s.add_headers(&mut request, s.expires);
         s.send(Purpose::Initial, request);
@@ -341,10 +351,11 @@ impl Subscription {
                 true
             }
             Event::Request { tx, request, .. } => {
-                let ours = self.dialog.as_ref().is_some_and(|d| {
-                    DialogId::for_incoming_request(request).as_ref() == Some(d.id())
-                });
-                if ours {
+                let ours = match &self.dialog {
+                    Some(d) => DialogId::for_incoming_request(request).as_ref() == Some(d.id()),
+                    None => self.overtaking_notify(*tx, request),
+                };
+                if ours && self.dialog.is_some() {
                     self.on_request(now, *tx, request);
                 }
                 ours
@@ -430,6 +441,47 @@ impl Subscription {
     fn clamp(&mut self, now: Instant) -> Instant {
         self.latest = self.latest.max(now);
         self.latest
+    }
+
+    /// Whether `request` is a NOTIFY of the subscription being formed that came before the
+    /// 2xx; if so, it forms the dialog. One that is ours but cannot form a dialog (no Contact,
+    /// say) is answered 400.
+    fn overtaking_notify(&mut self, tx: ServerTxId, request: &Request) -> bool {
+        if self.state != State::Subscribing
+            || self.forming.is_none()
+            || *request.method() != Method::Notify
+        {
+            return false;
+        }
+        match Dialog::from_overtaking_request(&self.last, request) {
+            Ok(dialog) => {
+                self.adopt(dialog);
+                true
+            }
+            Err(DialogError::NotDialogCreating) => false,
+            Err(e) => {
+                let response = Response::for_request(request, StatusCode::BAD_REQUEST)
+                    .with_reason(&e.to_string());
+                self.actions.push_back(Action::Respond { tx, response });
+                true
+            }
+        }
+    }
+
+    /// Makes `dialog` the subscription's, telling the endpoint.
+    fn adopt(&mut self, dialog: Dialog) {
+        self.stop_forming();
+        self.actions
+            .push_back(Action::AddDialog(dialog.id().clone()));
+        self.dialog_added = true;
+        self.dialog = Some(dialog);
+    }
+
+    fn stop_forming(&mut self) {
+        if let Some((call_id, local_tag)) = self.forming.take() {
+            self.actions
+                .push_back(Action::RemoveFormingDialog { call_id, local_tag });
+        }
     }
 
     fn purpose(&self, tx: ClientTxId) -> Option<Purpose> {
@@ -557,18 +609,26 @@ impl Subscription {
             .map_or(self.expires, |e| e.0.min(self.expires));
         match purpose {
             Purpose::Initial => {
-                if self.dialog.is_some() || self.state != State::Subscribing {
+                if self.state != State::Subscribing {
                     // A second 2xx from a fork: the first one won.
                     return;
                 }
-                let Ok(dialog) = Dialog::uac(&self.last, response) else {
-                    self.fail(500, "the 2xx forms no dialog");
-                    return;
-                };
-                self.actions
-                    .push_back(Action::AddDialog(dialog.id().clone()));
-                self.dialog_added = true;
-                self.dialog = Some(dialog);
+                match self.dialog.as_mut() {
+                    // Formed by a NOTIFY that came first; the 2xx (of whichever fork: the
+                    // others' NOTIFYs get 481) says the subscription is accepted.
+                    Some(d) => {
+                        if d.id().remote_tag() == to_tag(response).unwrap_or_default() {
+                            let _ = d.handle_response(response);
+                        }
+                    }
+                    None => {
+                        let Ok(dialog) = Dialog::uac(&self.last, response) else {
+                            self.fail(500, "the 2xx forms no dialog");
+                            return;
+                        };
+                        self.adopt(dialog);
+                    }
+                }
                 self.state = State::Active;
                 self.schedule(now, granted);
                 self.events
@@ -697,6 +757,7 @@ impl Subscription {
     }
 
     fn finish(&mut self) {
+        self.stop_forming();
         self.state = State::Terminated;
         self.refresh_at = None;
         self.expire_at = None;
@@ -744,3 +805,12 @@ const BAD_EVENT: StatusCode = match StatusCode::new(489) {
     Some(s) => s,
     None => panic!("489 is a status code"),
 };
+
+/// The tag of a response's To.
+fn to_tag(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .single::<crate::sip::headers::ToHeader<'_>>()
+        .ok()
+        .and_then(|t| t.0.tag().map(str::to_owned))
+}

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use super::*;
 use crate::endpoint::{EndpointConfig, TransportKind};
 use crate::rand::SeededRandom;
-use crate::sip::headers::{Cseq, SubscriptionReason};
+use crate::sip::headers::{Cseq, FromHeader, SubscriptionReason};
 
 const A: &str = "192.0.2.1:5060";
 const B: &str = "192.0.2.2:5060";
@@ -36,6 +36,8 @@ struct Notifier {
     dialog: Option<Dialog>,
     /// Every SUBSCRIBE it got.
     subscribes: Vec<Request>,
+    /// When set, 2xx answers wait here until [`Net::release`], so that NOTIFYs overtake them.
+    held: Option<Vec<(ServerTxId, Response)>>,
 }
 
 struct Net {
@@ -52,6 +54,20 @@ struct Net {
 
 impl Net {
     fn new(answers: &[u16], grant: u32, tweak: impl FnOnce(&mut SubscriptionConfig)) -> Self {
+        let mut net = Self::unsettled(answers, grant, tweak);
+        net.settle();
+        net
+    }
+
+    /// A notifier that answers 200 but holds the 2xx back until [`Net::release`].
+    fn held() -> Self {
+        let mut net = Self::unsettled(&[200], 600, |_| {});
+        net.notifier.held = Some(Vec::new());
+        net.settle();
+        net
+    }
+
+    fn unsettled(answers: &[u16], grant: u32, tweak: impl FnOnce(&mut SubscriptionConfig)) -> Self {
         let t0 = origin();
         let mut subscriber = Endpoint::new(EndpointConfig::default(), SeededRandom::new(1));
         subscriber.add_transport(TransportKind::Udp, addr(A));
@@ -71,7 +87,7 @@ impl Net {
         config.accept = vec!["application/conference-info+xml".to_owned()];
         tweak(&mut config);
         let sub = Subscription::new(t0, &mut rng, config).unwrap();
-        let mut net = Self {
+        Self {
             t0,
             now: t0,
             subscriber,
@@ -84,11 +100,10 @@ impl Net {
                 grant,
                 dialog: None,
                 subscribes: Vec::new(),
+                held: None,
             },
             notify_answers: Vec::new(),
-        };
-        net.settle();
-        net
+        }
     }
 
     fn settle(&mut self) {
@@ -163,12 +178,37 @@ impl Net {
                 n.endpoint.add_dialog(dialog.id().clone());
                 n.dialog = Some(dialog);
             }
+            if let Some(held) = n.held.as_mut() {
+                held.push((tx, response));
+                return;
+            }
         }
         n.endpoint.respond(self.now, tx, &response).unwrap();
     }
 
+    /// Sends the 2xx answers held back.
+    fn release(&mut self) {
+        for (tx, response) in self.notifier.held.take().unwrap_or_default() {
+            self.notifier
+                .endpoint
+                .respond(self.now, tx, &response)
+                .unwrap();
+        }
+        self.settle();
+    }
+
     /// The notifier sends a NOTIFY with `state` and `body`.
     fn notify(&mut self, state: SubscriptionState<'static>, body: &'static [u8]) {
+        self.notify_with(state, body, |_| {});
+    }
+
+    /// The notifier sends a NOTIFY with `state` and `body`, changed by `tweak`.
+    fn notify_with(
+        &mut self,
+        state: SubscriptionState<'static>,
+        body: &'static [u8],
+        tweak: impl FnOnce(&mut Request),
+    ) {
         let n = &mut self.notifier;
         let mut notify = n
             .dialog
@@ -189,6 +229,7 @@ impl Net {
                 Bytes::from_static(body),
             );
         }
+        tweak(&mut notify);
         n.endpoint
             .send_request(self.now, notify, addr(A), TransportKind::Udp)
             .unwrap();
@@ -397,6 +438,11 @@ fn unsubscribing_before_the_answer_waits_for_it() {
     let mut sub = Subscription::new(t0, &mut rng, config).unwrap();
     sub.unsubscribe(t0, &mut rng).unwrap();
     assert_eq!(sub.state(), State::Subscribing);
+    // The endpoint is told first to pass up NOTIFYs that may come before the answer.
+    assert!(matches!(
+        sub.poll_action(),
+        Some(Action::AddFormingDialog { .. })
+    ));
     let Some(Action::SendRequest { request, .. }) = sub.poll_action() else {
         panic!("no SUBSCRIBE");
     };
@@ -521,4 +567,127 @@ fn a_day_of_refreshes_keeps_the_transaction_list_short() {
     assert_eq!(net.notifier.subscribes.len(), 1 + 24 * 12);
     assert!(net.sub.txs.len() <= 1, "{}", net.sub.txs.len());
     assert_eq!(net.sub.state(), State::Active);
+}
+
+#[test]
+fn a_notify_overtaking_the_2xx_forms_the_dialog() {
+    let mut net = Net::held();
+    assert!(net.events.is_empty());
+    assert_eq!(net.notifier.subscribes.len(), 1);
+    net.notify(SubscriptionState::active(600), b"<full/>");
+    assert_eq!(net.notify_answers, [200]);
+    assert_eq!(net.events, [notified(NotifyState::Active, b"<full/>")]);
+    assert_eq!(net.sub.state(), State::Subscribing);
+    let dialog = net.sub.dialog().expect("formed by the NOTIFY");
+    assert_eq!(dialog.id().remote_tag(), "notifier");
+    assert_eq!(dialog.remote_target().to_string(), format!("sip:conf@{B}"));
+    net.release();
+    assert_eq!(
+        net.events.last(),
+        Some(&SubscriptionEvent::DidStart { expires: 600 })
+    );
+    assert_eq!(net.sub.state(), State::Active);
+    net.notify(SubscriptionState::active(600), b"<partial/>");
+    assert_eq!(net.notify_answers, [200, 200]);
+    // The refresh goes on in the dialog, with the CSeq after the SUBSCRIBE's.
+    net.run_until(secs(301));
+    assert_eq!(net.expires_asked(), [600, 600]);
+    let refresh = &net.notifier.subscribes[1];
+    assert_eq!(refresh.headers().single::<Cseq>().unwrap().seq, 2);
+    assert!(refresh
+        .headers()
+        .get(HeaderName::To)
+        .unwrap()
+        .contains("tag=notifier"));
+    assert_eq!(
+        net.events.last(),
+        Some(&SubscriptionEvent::DidRefresh { expires: 600 })
+    );
+    // A NOTIFY of another fork of the SUBSCRIBE (another From tag) is refused with 481,
+    // which ends that fork's subscription.
+    net.notify_with(SubscriptionState::active(600), b"<fork/>", |r| {
+        let from = r
+            .headers()
+            .single::<FromHeader<'_>>()
+            .unwrap()
+            .0
+            .into_owned();
+        let other = Address::new(from.uri().clone()).with_tag("fork2");
+        r.headers_mut().set_typed(&FromHeader(other));
+    });
+    assert_eq!(net.notify_answers.last(), Some(&481));
+    assert_eq!(net.events.len(), 4, "{:?}", net.events);
+}
+
+#[test]
+fn an_overtaking_notify_that_terminates_ends_the_subscription() {
+    let mut net = Net::held();
+    net.notify(
+        SubscriptionState::terminated(Some(SubscriptionReason::Rejected)),
+        b"",
+    );
+    assert_eq!(net.notify_answers, [200]);
+    assert_eq!(
+        net.events,
+        [
+            notified(NotifyState::Terminated, b""),
+            SubscriptionEvent::DidEnd {
+                reason: "rejected".to_owned()
+            }
+        ]
+    );
+    // The 2xx that follows changes nothing, and the dialog is forgotten by the endpoint.
+    net.release();
+    assert_eq!(net.events.len(), 2);
+    assert_eq!(net.sub.state(), State::Terminated);
+    net.notify(SubscriptionState::active(600), b"<late/>");
+    assert_eq!(net.notify_answers.last(), Some(&481));
+}
+
+#[test]
+fn an_overtaking_notify_without_contact_is_refused_and_a_failed_one_forgotten() {
+    let mut net = Net::held();
+    net.notify_with(SubscriptionState::active(600), b"", |r| {
+        r.headers_mut().remove(HeaderName::Contact);
+    });
+    assert_eq!(net.notify_answers, [400]);
+    assert!(net.events.is_empty());
+    assert!(net.sub.dialog().is_none());
+    // A refused SUBSCRIBE stops the endpoint passing up requests of the dialog it was forming.
+    let mut net = Net::new(&[403], 600, |_| {});
+    assert!(matches!(
+        net.events[..],
+        [SubscriptionEvent::DidFail { code: 403, .. }]
+    ));
+    let call_id = net.notifier.subscribes[0]
+        .headers()
+        .single::<crate::sip::headers::CallId<'_>>()
+        .unwrap()
+        .as_str()
+        .to_owned();
+    let from = net.notifier.subscribes[0]
+        .headers()
+        .single::<FromHeader<'_>>()
+        .unwrap()
+        .0
+        .into_owned();
+    let mut notify = RequestBuilder::new(Method::Notify, format!("sip:alice@{A}").parse().unwrap())
+        .from(Address::new(format!("sip:conf@{B}").parse().unwrap()).with_tag("n"))
+        .to(from)
+        .call_id(&call_id)
+        .cseq(1)
+        .contact(&Contact::new(format!("sip:conf@{B}").parse().unwrap()))
+        .build();
+    notify
+        .headers_mut()
+        .push_typed(&EventHeader::new("conference").unwrap());
+    notify
+        .headers_mut()
+        .push_typed(&SubscriptionState::active(600));
+    net.notifier
+        .endpoint
+        .send_request(net.now, notify, addr(A), TransportKind::Udp)
+        .unwrap();
+    net.settle();
+    assert_eq!(net.notify_answers, [481]);
 }
