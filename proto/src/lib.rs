@@ -9,6 +9,7 @@
 //! - [`dialog`]: SIP dialogs (RFC 3261 §12): route sets, targets, CSeq rules, in-dialog requests.
 //! - [`dns`]: DNS lookups of SIP proxies (RFC 3263), MSRP relays, STUN and XCAP servers.
 //! - [`endpoint`]: the SIP endpoint: transports, Via, transaction routing, core answers.
+//! - [`ice`]: ICE (RFC 8445): candidates, priorities, foundations, check lists.
 //! - [`invite`]: INVITE sessions (RFC 3261 §13–§15): calls as caller and callee, CANCEL, ACK
 //!   and 2xx retransmission, re-INVITE with glare handling, session timers (RFC 4028), UPDATE
 //!   received (RFC 3311), call transfer (REFER, RFC 3515), BYE.
@@ -31,6 +32,7 @@
 pub mod dialog;
 pub mod dns;
 pub mod endpoint;
+pub mod ice;
 pub mod invite;
 pub mod payloads;
 pub mod rand;
