@@ -586,11 +586,15 @@ impl MediaStream for Refusing {
         self.inner.get_local_media(address)
     }
 
-    fn initialize(&self, _: sipsimple::session::Direction) -> Result<(), String> {
+    fn initialize(
+        &self,
+        _: sipsimple::session::Direction,
+        _: sipsimple::session::InitializeDone,
+    ) -> sipsimple::session::Initialization {
         if self.initialize {
-            Ok(())
+            sipsimple::session::Initialization::Ready
         } else {
-            Err("no port".to_owned())
+            sipsimple::session::Initialization::Failed("no port".to_owned())
         }
     }
 
@@ -716,6 +720,204 @@ fn connect_options_and_the_remote_user_agent() {
         .contains("sipsimple"));
     outgoing.end().unwrap();
     bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+/// A stream that initializes later, when the test says (as one gathering ICE candidates
+/// does); it records whether it was ended.
+#[derive(Debug)]
+struct Deferred {
+    inner: SignalingStream,
+    done: std::sync::Mutex<Option<sipsimple::session::InitializeDone>>,
+}
+
+impl Deferred {
+    fn new(port: u16) -> Arc<Self> {
+        Arc::new(Self {
+            inner: SignalingStream::audio(port),
+            done: std::sync::Mutex::new(None),
+        })
+    }
+
+    /// The report handle, once the session has asked the stream to initialize.
+    fn handle(&self) -> sipsimple::session::InitializeDone {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(done) = self.done.lock().unwrap().clone() {
+                return done;
+            }
+            assert!(std::time::Instant::now() < deadline, "never initialized");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+impl MediaStream for Deferred {
+    fn stream_type(&self) -> &'static str {
+        self.inner.stream_type()
+    }
+
+    fn get_local_media(
+        &self,
+        address: std::net::IpAddr,
+    ) -> sipsimple::proto::sdp::negotiation::LocalStream {
+        self.inner.get_local_media(address)
+    }
+
+    fn initialize(
+        &self,
+        _: sipsimple::session::Direction,
+        done: sipsimple::session::InitializeDone,
+    ) -> sipsimple::session::Initialization {
+        *self.done.lock().unwrap() = Some(done);
+        sipsimple::session::Initialization::Pending
+    }
+
+    fn start(&self, negotiated: &sipsimple::proto::sdp::negotiation::AcceptedStream) {
+        self.inner.start(negotiated);
+    }
+
+    fn end(&self) {
+        self.inner.end();
+    }
+}
+
+#[test]
+fn a_pending_initialization_holds_the_invite_and_the_answer_back() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let slow = Deferred::new(40_020);
+    let slow_dyn: Arc<dyn MediaStream> = slow.clone();
+    let outgoing = Session::new(&account);
+    outgoing
+        .connect("sip:bob@example.com", vec![Arc::clone(&slow_dyn)])
+        .unwrap();
+    let done = slow.handle();
+    // Nothing is sent while the stream initializes.
+    assert!(bob
+        .events
+        .wait_for("SIPSessionNewIncoming", Duration::from_millis(300))
+        .is_err());
+    // Reported from another thread, as a stream's own work would.
+    std::thread::spawn(move || done.succeeded()).join().unwrap();
+    assert_eq!(
+        stream_names_until(&alice.events, &slow_dyn, "MediaStreamDidInitialize"),
+        ["MediaStreamDidInitialize"]
+    );
+    let incoming = bob.events.wait_for("SIPSessionNewIncoming", WAIT).unwrap();
+    let session = bob
+        .app
+        .session_manager()
+        .get(incoming.get_u64("session").unwrap())
+        .unwrap();
+
+    // Bob answers with a stream that also takes its time, then fails: no stream is left,
+    // and the call is refused with 488.
+    let bob_slow = Deferred::new(40_022);
+    session
+        .accept(vec![bob_slow.clone() as Arc<dyn MediaStream>])
+        .unwrap();
+    let bob_done = bob_slow.handle();
+    assert!(alice
+        .events
+        .wait_for("SIPSessionDidStart", Duration::from_millis(300))
+        .is_err());
+    bob_done.failed("no candidates");
+    bob_done.succeeded(); // Only the first report counts.
+    let failed = bob.events.wait_for("MediaStreamDidFail", WAIT).unwrap();
+    assert_eq!(failed.get_str("reason"), Some("no candidates"));
+    let refused = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(refused.get_u64("code"), Some(488));
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn ending_a_session_whose_streams_initialize_sends_nothing_and_ends_them() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let slow = Deferred::new(40_024);
+    let slow_dyn: Arc<dyn MediaStream> = slow.clone();
+    let outgoing = Session::new(&account);
+    outgoing
+        .connect("sip:bob@example.com", vec![Arc::clone(&slow_dyn)])
+        .unwrap();
+    let done = slow.handle();
+    outgoing.end().unwrap();
+    let failed = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();
+    assert_eq!(failed.get_u64("code"), Some(487));
+    assert_eq!(failed.get_str("failure_reason"), Some("user_request"));
+    assert_eq!(slow.inner.ended(), 1);
+    // A report that comes after the session gave up changes nothing.
+    done.succeeded();
+    assert!(bob
+        .events
+        .wait_for("SIPSessionNewIncoming", Duration::from_millis(300))
+        .is_err());
+    assert_eq!(outgoing.state(), SessionState::Terminated);
+    alice.app.stop_and_wait();
+    bob.app.stop_and_wait();
+}
+
+#[test]
+fn a_stream_added_or_accepted_later_waits_for_its_initialization() {
+    let alice = party("alice", "udp");
+    let bob = party("bob", "udp");
+    route(&alice, &bob, "alice", TransportKind::Udp);
+    route(&bob, &alice, "bob", TransportKind::Udp);
+    let (_, alice_streams) = stream();
+    let (_, bob_streams) = stream();
+    let (outgoing, incoming) = call(&alice, &bob, alice_streams);
+    incoming.accept(bob_streams).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+
+    let alice_extra = Deferred::new(40_026);
+    outgoing
+        .add_stream(alice_extra.clone() as Arc<dyn MediaStream>)
+        .unwrap();
+    let done = alice_extra.handle();
+    assert!(bob
+        .events
+        .wait_for("SIPSessionGotProposal", Duration::from_millis(300))
+        .is_err());
+    done.succeeded();
+    bob.events.wait_for("SIPSessionGotProposal", WAIT).unwrap();
+
+    let bob_extra = Deferred::new(40_028);
+    incoming
+        .accept_proposal(vec![bob_extra.clone() as Arc<dyn MediaStream>])
+        .unwrap();
+    let bob_done = bob_extra.handle();
+    assert!(alice
+        .events
+        .wait_for("SIPSessionGotAcceptProposal", Duration::from_millis(300))
+        .is_err());
+    bob_done.succeeded();
+    for events in [&alice.events, &bob.events] {
+        events
+            .wait_for("SIPSessionGotAcceptProposal", WAIT)
+            .unwrap();
+    }
+    assert_eq!(outgoing.streams().len(), 2);
+    assert_eq!(incoming.streams().len(), 2);
+    assert_eq!(bob_extra.inner.started(), 1);
+    outgoing.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    assert_eq!(bob_extra.inner.ended(), 1);
     alice.app.stop_and_wait();
     bob.app.stop_and_wait();
 }

@@ -104,6 +104,8 @@ pub(crate) enum Input {
     Activate(Box<AccountSettings>),
     Deactivate(AccountId),
     NetworkChanged,
+    /// Streams reported on their initialization ([`crate::session::InitializeDone`]).
+    StreamsReported,
     SessionConnect {
         id: u64,
         to: String,
@@ -317,6 +319,10 @@ pub(crate) struct Engine {
     leaving: Vec<sipsimple_proto::subscription::Subscription>,
     /// Accounts leaving to come back with new settings.
     reactivate: BTreeMap<AccountId, AccountSettings>,
+    /// Sessions waiting for their streams to initialize before they go on.
+    initializing: BTreeMap<u64, sessions::Initializing>,
+    /// Where streams report their initialization.
+    init_reports: Arc<crate::session::InitializeReports>,
     /// When a stop was asked for: the loop ends once the accounts are gone or
     /// [`STOP_GRACE`] has passed.
     stopping: Option<Instant>,
@@ -423,6 +429,8 @@ impl Engine {
             calls: BTreeMap::new(),
             leaving: Vec::new(),
             reactivate: BTreeMap::new(),
+            initializing: BTreeMap::new(),
+            init_reports: Arc::new(crate::session::InitializeReports::new(inputs.clone())),
             stopping: None,
             shared,
             sender: SenderId::new("Engine"),
@@ -509,6 +517,7 @@ impl Engine {
                 self.endpoint.handle_timeout(now);
             }
             self.accounts_handle_timeout(now);
+            self.streams_reported(now);
             self.calls_handle_timeout(now);
             self.housekeeping(now).await;
             self.pump(now).await;
@@ -616,6 +625,8 @@ impl Engine {
                 }
             }
             Input::SessionRoutes { id, to, routes } => self.session_routes(now, id, *to, routes),
+            // Taken after every input, in the loop.
+            Input::StreamsReported => {}
             Input::SessionRing { id } => self.session_ring(now, id),
             Input::SessionAccept { id, streams } => self.session_accept(now, id, streams),
             Input::SessionReject { id, code, reason } => {

@@ -28,6 +28,8 @@ use super::{Engine, Input};
 mod conference;
 mod streams;
 mod transfer;
+pub(super) use self::streams::Initializing;
+use self::streams::Then;
 use crate::account::{contact_uri, credentials};
 use crate::configuration::AccountSettings;
 use crate::session::{
@@ -76,6 +78,16 @@ pub(super) struct Call {
     focus: bool,
 }
 
+/// An outgoing call waiting for its streams to initialize.
+pub(super) struct Connect {
+    to: Address<'static>,
+    settings: AccountSettings,
+    /// The next hop found from the account and the callee.
+    target: sipsimple_proto::sip::Uri<'static>,
+    routes: Option<Vec<Route>>,
+    focus: bool,
+}
+
 /// What a re-INVITE of ours is for.
 enum Proposal {
     Hold(bool),
@@ -112,7 +124,7 @@ fn originator(o: Originator) -> &'static str {
 impl Engine {
     /// `true` while calls are still up.
     pub(super) fn calls_idle(&self) -> bool {
-        self.calls.is_empty()
+        self.calls.is_empty() && self.initializing.is_empty()
     }
 
     /// The earliest deadline of the calls.
@@ -127,11 +139,13 @@ impl Engine {
             })
             .flatten()
             .chain(self.watch_timeout())
+            .chain(self.initializing_timeout())
             .min()
     }
 
     /// Fires the calls' due timers.
     pub(super) fn calls_handle_timeout(&mut self, now: Instant) {
+        self.initializing_handle_timeout(now);
         let unanswered: Vec<u64> = self
             .calls
             .iter()
@@ -190,7 +204,10 @@ impl Engine {
 
     /// Ends every call (at stop).
     pub(super) fn end_all_calls(&mut self, now: Instant) {
-        let ids: Vec<u64> = self.calls.keys().copied().collect();
+        let mut ids: Vec<u64> = self.calls.keys().copied().collect();
+        ids.extend(self.initializing.keys().copied());
+        ids.sort_unstable();
+        ids.dedup();
         for id in ids {
             self.session_end(now, id);
         }
@@ -231,7 +248,37 @@ impl Engine {
                 return;
             }
         };
-        let streams = self.initialize_streams(id, streams, Direction::Outgoing);
+        let connect = Connect {
+            to: to_address,
+            settings,
+            target,
+            routes,
+            focus,
+        };
+        self.initialize_then(
+            now,
+            id,
+            streams,
+            Direction::Outgoing,
+            Then::Connect(Box::new(connect)),
+        );
+    }
+
+    /// The streams of an outgoing call are initialized: the next hop is looked up.
+    pub(super) fn session_connect_initialized(
+        &mut self,
+        now: Instant,
+        id: u64,
+        connect: Connect,
+        streams: Vec<Arc<dyn MediaStream>>,
+    ) {
+        let Connect {
+            to: to_address,
+            settings,
+            target,
+            routes,
+            focus,
+        } = connect;
         if streams.is_empty() {
             self.fail_early(
                 id,
@@ -301,14 +348,12 @@ impl Engine {
             return;
         };
         if call.ending.is_some() {
-            self.calls.remove(&id);
             self.fail_early(id, 487, "Request Terminated", "user_request");
             return;
         }
         let (routes, host) = match routes {
             Ok(found) => found,
             Err(e) => {
-                self.calls.remove(&id);
                 self.fail_early(id, 503, "Service Unavailable", &e);
                 return;
             }
@@ -318,7 +363,6 @@ impl Engine {
             self.expect_tls_name(route.destination, &host);
         }
         let Some(local) = self.local_address_for(route.transport, route.destination) else {
-            self.calls.remove(&id);
             self.fail_early(id, 503, "Service Unavailable", "no local transport");
             return;
         };
@@ -328,7 +372,6 @@ impl Engine {
             .get(self.calls[&id].account.id())
             .map_or_else(|| "session".to_owned(), |s| s.contact_username.clone());
         let Some(contact) = contact_uri(&contact_user, local, route.transport) else {
-            self.calls.remove(&id);
             self.fail_early(id, 500, "Server Internal Error", "cannot build a Contact");
             return;
         };
@@ -344,7 +387,6 @@ impl Engine {
         let offer = match build_offer(&origin, &media) {
             Ok(o) => o,
             Err(e) => {
-                self.calls.remove(&id);
                 self.fail_early(id, 500, "Server Internal Error", &e.to_string());
                 return;
             }
@@ -379,7 +421,6 @@ impl Engine {
                 self.drive_call(now, id);
             }
             Err(e) => {
-                self.calls.remove(&id);
                 self.fail_early(id, 500, "Server Internal Error", &e.to_string());
             }
         }
@@ -547,8 +588,22 @@ impl Engine {
         id: u64,
         streams: Vec<Arc<dyn MediaStream>>,
     ) {
-        let streams = self.initialize_streams(id, streams, Direction::Incoming);
+        if self.calls.contains_key(&id) {
+            self.initialize_then(now, id, streams, Direction::Incoming, Then::Accept);
+        }
+    }
+
+    /// The streams of an incoming call are initialized: the 2xx goes out.
+    pub(super) fn session_accept_initialized(
+        &mut self,
+        now: Instant,
+        id: u64,
+        streams: Vec<Arc<dyn MediaStream>>,
+    ) {
         let Some(call) = self.calls.get_mut(&id) else {
+            for stream in &streams {
+                self.end_unplaced_stream(id, stream);
+            }
             return;
         };
         let ip = call
@@ -607,6 +662,11 @@ impl Engine {
     }
 
     pub(super) fn session_end(&mut self, now: Instant, id: u64) {
+        if let Some(Then::Connect(_)) = self.abandon_initializing(id) {
+            // Still initializing its streams, it has sent nothing.
+            self.fail_early(id, 487, "Request Terminated", "user_request");
+            return;
+        }
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -880,22 +940,41 @@ impl Engine {
         id: u64,
         stream: Arc<dyn MediaStream>,
     ) {
-        let ip = self.calls.get(&id).and_then(|c| c.local_ip);
-        let Some(ip) = ip else {
+        // A call still setting up has no local address to offer the stream at.
+        if self.calls.get(&id).and_then(|c| c.local_ip).is_none() {
             return;
-        };
+        }
         let kind = stream.stream_type();
-        if self
-            .initialize_streams(id, vec![Arc::clone(&stream)], Direction::Outgoing)
-            .is_empty()
-        {
+        self.initialize_then(
+            now,
+            id,
+            vec![stream],
+            Direction::Outgoing,
+            Then::AddStream(kind),
+        );
+    }
+
+    /// The stream to add is initialized (or not): the re-INVITE goes out.
+    pub(super) fn session_add_stream_initialized(
+        &mut self,
+        now: Instant,
+        id: u64,
+        kind: &'static str,
+        streams: Vec<Arc<dyn MediaStream>>,
+    ) {
+        let Some(stream) = streams.into_iter().next() else {
             self.post(
                 "SIPSessionHadProposalFailure",
                 &sender_id(id),
                 json!({"failure_reason": "the stream could not be initialized", "streams": [kind]}),
             );
             return;
-        }
+        };
+        let ip = self.calls.get(&id).and_then(|c| c.local_ip);
+        let Some(ip) = ip else {
+            self.end_unplaced_stream(id, &stream);
+            return;
+        };
         let media = stream.get_local_media(ip);
         let sent = self.propose(now, id, Proposal::Add(Arc::clone(&stream)), |reoffer| {
             reoffer.add_stream(&media).map(|_| ())
@@ -1156,14 +1235,34 @@ impl Engine {
         id: u64,
         streams: Vec<Arc<dyn MediaStream>>,
     ) {
-        let Some(call) = self.calls.get_mut(&id) else {
-            return;
-        };
-        let Some((offer, proposed)) = call.incoming_proposal.take() else {
+        let waiting = self
+            .calls
+            .get(&id)
+            .is_some_and(|c| c.incoming_proposal.is_some());
+        if waiting {
+            self.initialize_then(now, id, streams, Direction::Incoming, Then::AcceptProposal);
+        }
+    }
+
+    /// The streams accepted into the peer's proposal are initialized: the answer goes out.
+    pub(super) fn session_accept_proposal_initialized(
+        &mut self,
+        now: Instant,
+        id: u64,
+        streams: Vec<Arc<dyn MediaStream>>,
+    ) {
+        let proposal = self
+            .calls
+            .get_mut(&id)
+            .and_then(|c| c.incoming_proposal.take());
+        let Some((offer, proposed)) = proposal else {
+            // The proposal went away (cancelled) while the streams initialized.
+            for stream in &streams {
+                self.end_unplaced_stream(id, stream);
+            }
             return;
         };
         self.set_state_from(id, SessionState::ReceivedProposal, SessionState::Connected);
-        let streams = self.initialize_streams(id, streams, Direction::Incoming);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -1428,6 +1527,7 @@ impl Engine {
 
     /// The call is over: its streams end and it is forgotten.
     fn finish(&mut self, id: u64) {
+        self.abandon_initializing(id);
         if let Some(call) = self.calls.remove(&id) {
             for (index, slot) in call.slots.iter().enumerate() {
                 if let Some(stream) = slot {
@@ -1443,8 +1543,13 @@ impl Engine {
         });
     }
 
-    /// A session that failed before it had an INVITE.
+    /// A session that failed before it had an INVITE: the streams it holds end.
     fn fail_early(&mut self, id: u64, code: u16, reason: &str, failure: &str) {
+        if let Some(call) = self.calls.remove(&id) {
+            for stream in call.slots.iter().flatten() {
+                self.end_unplaced_stream(id, stream);
+            }
+        }
         self.shared.update_session(id, |s| {
             s.state = SessionState::Terminated;
             s.stop_time = Some(SystemTime::now());

@@ -25,10 +25,10 @@ use std::time::SystemTime;
 use serde_json::json;
 
 pub use self::conference::ConferenceHandler;
-pub(crate) use self::stream::stream_type_of;
+pub(crate) use self::stream::{stream_key, stream_type_of, InitializeReports};
 pub use self::stream::{
-    stream_sender, MediaStream, MediaStreamFactory, MediaStreamRegistry, SignalingStream,
-    SignalingStreamFactory,
+    stream_sender, Initialization, InitializeDone, MediaStream, MediaStreamFactory,
+    MediaStreamRegistry, SignalingStream, SignalingStreamFactory, INITIALIZE_TIMEOUT,
 };
 pub use self::transfer::{TransferHandler, TransferInfo, TransferState};
 pub(crate) use self::transfer::{TransferOrigin, TransferRecord};

@@ -40,11 +40,17 @@ pub trait MediaStream: Send + Sync + Debug {
     fn get_local_media(&self, address: IpAddr) -> LocalStream;
 
     /// The seed's `initialize`: the stream is about to be offered (`outgoing`) or was
-    /// proposed by the peer and is being accepted (`incoming`). An error leaves it out of
-    /// the session (`MediaStreamDidFail` with the reason).
-    fn initialize(&self, direction: Direction) -> Result<(), String> {
-        let _ = direction;
-        Ok(())
+    /// proposed by the peer and is being accepted (`incoming`).
+    ///
+    /// A stream ready at once answers [`Initialization::Ready`]; one that cannot be used
+    /// answers [`Initialization::Failed`], which leaves it out of the session. A stream with
+    /// work to do first (gathering ICE candidates, opening a connection) answers
+    /// [`Initialization::Pending`] and reports later, from any thread, through `done`. The
+    /// session waits for every stream of the offer or answer, at most
+    /// [`INITIALIZE_TIMEOUT`], before it sends it; `get_local_media` is asked only after.
+    fn initialize(&self, direction: Direction, done: InitializeDone) -> Initialization {
+        let _ = (direction, done);
+        Initialization::Ready
     }
 
     /// The negotiation accepted the stream with these parameters: start sending and
@@ -104,6 +110,109 @@ pub trait MediaStream: Send + Sync + Debug {
     /// The session ended (or the stream was rejected or removed): stop and let go of
     /// resources.
     fn end(&self);
+}
+
+/// What [`MediaStream::initialize`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initialization {
+    /// The stream is ready to be offered or to answer.
+    Ready,
+    /// The stream cannot be used; it is left out, with this reason.
+    Failed(String),
+    /// The stream reports later through its [`InitializeDone`].
+    Pending,
+}
+
+/// How long a session waits for streams that answered [`Initialization::Pending`]; those
+/// that have not reported by then fail with "initialization timed out".
+pub const INITIALIZE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The most reports waiting for the engine at once; far above the streams of all the
+/// sessions being set up, so that a flood from a faulty stream is what gets dropped.
+const MAX_REPORTS: usize = 1024;
+
+/// A report of a stream's initialization: session, stream identity, outcome.
+pub(crate) type InitializeReport = (u64, usize, Result<(), String>);
+
+/// Where reports of initializations wait for the engine, and how it is woken.
+#[derive(Debug)]
+pub(crate) struct InitializeReports {
+    queue: Mutex<std::collections::VecDeque<InitializeReport>>,
+    wake: async_channel::Sender<crate::engine::Input>,
+}
+
+impl InitializeReports {
+    pub(crate) fn new(wake: async_channel::Sender<crate::engine::Input>) -> Self {
+        Self {
+            queue: Mutex::new(std::collections::VecDeque::new()),
+            wake,
+        }
+    }
+
+    /// The reports that arrived since the last call.
+    pub(crate) fn take(&self) -> Vec<InitializeReport> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain(..)
+            .collect()
+    }
+}
+
+/// How a stream that answered [`Initialization::Pending`] reports that it is ready or that
+/// it failed. It can be moved to any thread; the first report counts, later ones are
+/// ignored.
+#[derive(Debug, Clone)]
+pub struct InitializeDone {
+    reports: Arc<InitializeReports>,
+    session: u64,
+    stream: usize,
+}
+
+impl InitializeDone {
+    pub(crate) fn new(reports: Arc<InitializeReports>, session: u64, stream: usize) -> Self {
+        Self {
+            reports,
+            session,
+            stream,
+        }
+    }
+
+    /// The stream is ready (`MediaStreamDidInitialize`).
+    pub fn succeeded(&self) {
+        self.report(Ok(()));
+    }
+
+    /// The stream cannot be used (`MediaStreamDidFail` with `reason`); the session goes on
+    /// without it.
+    pub fn failed(&self, reason: impl Into<String>) {
+        self.report(Err(reason.into()));
+    }
+
+    fn report(&self, outcome: Result<(), String>) {
+        {
+            let mut queue = self
+                .reports
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if queue.len() >= MAX_REPORTS {
+                return;
+            }
+            queue.push_back((self.session, self.stream, outcome));
+        }
+        // A full input queue means the engine is busy: it takes the reports after every
+        // input anyway.
+        let _ = self
+            .reports
+            .wake
+            .try_send(crate::engine::Input::StreamsReported);
+    }
+}
+
+/// The identity of a stream object, as its reports and notifications name it.
+pub(crate) fn stream_key(stream: &Arc<dyn MediaStream>) -> usize {
+    Arc::as_ptr(stream).cast::<()>() as usize
 }
 
 /// The sender of a stream's `MediaStream*` notifications: `MediaStream:<address>`, the
