@@ -34,17 +34,21 @@ if [[ $PEERS == 1 ]]; then
 fi
 # pjsua2-python: a manylinux wheel of PJSIP 2.15.1 (null audio, no DTLS-SRTP).
 PJSUA2_PIN="pjsua2-python==2.15.1.post1"
+# Media peers: pylibsrtp (libsrtp 2 with OpenSSL, interop/srtp/peer.py) and aioice (a full ICE
+# agent, RFC 8445).
+MEDIA_PINS=("pylibsrtp==1.0.0" "aioice==0.13.0")
 VENV="$HERE/.venv"
 install_venv() {
 	[[ $PEERS == 1 ]] || return 0
-	if [[ -x $VENV/bin/python ]] && "$VENV/bin/python" -c 'import pjsua2' 2>/dev/null; then
-		echo "interop: $VENV has pjsua2"
+	if [[ -x $VENV/bin/python ]] && "$VENV/bin/python" -c 'import pjsua2, pylibsrtp, aioice' 2>/dev/null; then
+		echo "interop: $VENV has pjsua2, pylibsrtp and aioice"
 		return 0
 	fi
 	# Debian's python3 (its venv module comes from python3-venv), not whatever is first on PATH.
-	"${INTEROP_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
-	"$VENV/bin/pip" install -q --disable-pip-version-check "$PJSUA2_PIN"
-	"$VENV/bin/python" -c 'import pjsua2' && echo "interop: $PJSUA2_PIN installed in $VENV"
+	[[ -x $VENV/bin/python ]] || "${INTEROP_PYTHON:-/usr/bin/python3}" -m venv "$VENV"
+	"$VENV/bin/pip" install -q --disable-pip-version-check "$PJSUA2_PIN" "${MEDIA_PINS[@]}"
+	"$VENV/bin/python" -c 'import pjsua2, pylibsrtp, aioice' &&
+		echo "interop: $PJSUA2_PIN ${MEDIA_PINS[*]} installed in $VENV"
 }
 
 missing=()
