@@ -221,28 +221,29 @@ impl ClientTransaction {
     }
 
     /// Fires the timer if it is due: a retransmission or the timeout. Early or repeated calls
-    /// do nothing.
+    /// do nothing. A wake so late that several retransmissions were due sends the request
+    /// once and counts them all, so that the transaction still ends when the RFC schedule
+    /// says and no deadline is left in the past.
     pub fn handle_timeout(&mut self, now: Instant) {
-        let Some((timer, at)) = self.timer else {
-            return;
-        };
-        if now < at {
-            return;
-        }
-        match timer {
-            Timer::Retransmit => {
-                self.transmit_pending = true;
-                self.sent += 1;
-                self.interval = self.interval.saturating_mul(2);
-                // Scheduled from the due time, not from `now`, so that a late wake does not
-                // shift every later retransmission.
-                self.timer = Some(if self.sent < self.config.max_transmissions {
-                    (Timer::Retransmit, later(at, self.interval))
-                } else {
-                    (Timer::Timeout, later(at, final_wait(&self.config)))
-                });
+        while let Some((timer, at)) = self.timer {
+            if now < at {
+                return;
             }
-            Timer::Timeout => self.finish(Outcome::Timeout),
+            match timer {
+                Timer::Retransmit => {
+                    self.transmit_pending = true;
+                    self.sent += 1;
+                    self.interval = self.interval.saturating_mul(2);
+                    // Scheduled from the due time, not from `now`, so that a late wake does
+                    // not shift every later retransmission.
+                    self.timer = Some(if self.sent < self.config.max_transmissions {
+                        (Timer::Retransmit, later(at, self.interval))
+                    } else {
+                        (Timer::Timeout, later(at, final_wait(&self.config)))
+                    });
+                }
+                Timer::Timeout => self.finish(Outcome::Timeout),
+            }
         }
     }
 
