@@ -1,7 +1,8 @@
 //! STUN benchmarks on an ICE connectivity check (a Binding request with USERNAME, PRIORITY,
 //! ICE-CONTROLLING, USE-CANDIDATE, MESSAGE-INTEGRITY and FINGERPRINT): encode, and decode
 //! with the integrity and fingerprint checks and the reads an ICE agent makes — with
-//! webrtc-rs's `rtc-stun` doing the same work on the same message in the same run.
+//! webrtc-rs's `rtc-stun` doing the same work on the same message in the same run; and the
+//! responder's side alone (check the request, build the protected success response).
 
 use std::hint::black_box;
 
@@ -13,7 +14,10 @@ use rtc_stun::fingerprint::FINGERPRINT;
 use rtc_stun::integrity::MessageIntegrity;
 use rtc_stun::message::{Setter, BINDING_REQUEST};
 use rtc_stun::textattrs::Username;
-use sipsimple_proto::stun::{IntegrityKey, Message, MessageBuilder, MessageType, TransactionId};
+use sipsimple_proto::stun::{
+    check_request, success_response, IntegrityKey, Message, MessageBuilder, MessageType,
+    TransactionId, Verdict,
+};
 
 const ID: [u8; 12] = [
     0xb7, 0xe7, 0xa7, 0x01, 0xbc, 0x34, 0xd6, 0x86, 0xfa, 0x87, 0xdf, 0xae,
@@ -117,6 +121,18 @@ fn ice_request(c: &mut Criterion) {
         b.iter(|| {
             let m = Message::parse(black_box(&bytes)).expect("valid");
             black_box(m.priority().expect("priority"))
+        });
+    });
+    let source = "192.0.2.1:32853".parse().expect("an address");
+    let mut out = Vec::with_capacity(128);
+    g.bench_function("check_and_answer/sipsimple", |b| {
+        b.iter(|| {
+            let m = Message::parse(black_box(&bytes)).expect("valid");
+            let Verdict::Accept { key } = check_request(&m, |_| Some(&key)) else {
+                panic!("refused");
+            };
+            out.clear();
+            success_response(&mut out, &m, source, Some(key)).expect("fits")
         });
     });
     g.finish();
