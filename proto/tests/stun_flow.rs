@@ -60,11 +60,12 @@ fn run(
         .finish()
         .unwrap();
     client
-        .send_request(
+        .send_authenticated_request(
             t0,
             server_addr(),
             sipsimple_proto::stun::Transport::Udp,
             buf,
+            &remote_key,
         )
         .unwrap();
 
@@ -119,12 +120,11 @@ fn run(
                     wire.push_back((now + LATENCY, client_addr(), out));
                 }
             } else {
-                // The client's side: demultiplex, check integrity, then match.
+                // The client's side: demultiplex and match; the client checks integrity.
                 assert!(sipsimple_proto::stun::is_stun(&bytes));
                 let m = Message::parse(&bytes).unwrap();
-                if m.verify_integrity(&remote_key).is_ok() {
-                    client.handle_response(now, &m);
-                }
+                let ended = client.handle_response(now, &m);
+                assert_eq!(ended, m.verify_integrity(&remote_key).is_ok());
             }
         } else {
             client.handle_timeout(now);

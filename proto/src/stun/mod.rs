@@ -53,7 +53,10 @@
 //!         .fingerprint()
 //!         .finish()
 //!         .expect("a small request fits");
-//!     client.send_request(now(), peer, Transport::Udp, buf).expect("room for one request");
+//!     // Responses must carry MESSAGE-INTEGRITY with the same key, or they are dropped.
+//!     client
+//!         .send_authenticated_request(now(), peer, Transport::Udp, buf, &key)
+//!         .expect("room for one request");
 //!     loop {
 //!         while let Some(t) = client.poll_transmit() {
 //!             send(t.destination, &t.payload);
@@ -64,11 +67,8 @@
 //!         }
 //!         match receive(client.poll_timeout()) {
 //!             Some(bytes) => {
-//!                 // Integrity is checked before the transaction sees the response.
 //!                 if let Ok(m) = Message::parse(&bytes) {
-//!                     if m.verify_integrity(&key).is_ok() {
-//!                         client.handle_response(now(), &m);
-//!                     }
+//!                     client.handle_response(now(), &m);
 //!                 }
 //!             }
 //!             None => client.handle_timeout(now()),

@@ -660,6 +660,64 @@ fn responses_are_matched() {
 }
 
 #[test]
+fn required_integrity_drops_unprotected_responses() {
+    let t0 = origin();
+    let key = IntegrityKey::short_term("remote");
+    let config = ClientConfig::default();
+    let mut t = ClientTransaction::new(t0, peer(), Transport::Udp, request(ID), config)
+        .unwrap()
+        .require_integrity(key.clone());
+    let protect = |k: Option<&IntegrityKey>, sha256: bool| {
+        let mut buf = Vec::new();
+        let mut b = MessageBuilder::new(&mut buf, MessageType::BINDING_SUCCESS, ID);
+        b.xor_mapped_address("192.0.2.1:1".parse().unwrap());
+        match (k, sha256) {
+            (Some(k), false) => b.message_integrity(k),
+            (Some(k), true) => b.message_integrity_sha256(k),
+            (None, _) => &mut b,
+        };
+        b.fingerprint().finish().unwrap();
+        buf
+    };
+    let bare = protect(None, false);
+    assert!(!t.handle_response(t0, &Message::parse(&bare).unwrap()));
+    let wrong = protect(Some(&IntegrityKey::short_term("other")), false);
+    assert!(!t.handle_response(t0, &Message::parse(&wrong).unwrap()));
+    // Retransmissions go on as if nothing had come.
+    let _ = t.poll_transmit();
+    t.handle_timeout(t0 + Duration::from_millis(500));
+    assert!(t.poll_transmit().is_some());
+    let good = protect(Some(&key), true);
+    assert!(t.handle_response(t0, &Message::parse(&good).unwrap()));
+    assert!(matches!(
+        t.poll_event().unwrap().outcome,
+        Outcome::Success(_)
+    ));
+
+    let mut c = Client::new(config, SeededRandom::new(1));
+    let id = c.transaction_id();
+    let mut req = Vec::new();
+    MessageBuilder::new(&mut req, MessageType::BINDING_REQUEST, id)
+        .username("a:b")
+        .message_integrity(&key)
+        .finish()
+        .unwrap();
+    c.send_authenticated_request(t0, peer(), Transport::Udp, req, &key)
+        .unwrap();
+    let mut resp = Vec::new();
+    MessageBuilder::new(&mut resp, MessageType::BINDING_SUCCESS, id)
+        .finish()
+        .unwrap();
+    assert!(!c.handle_response(t0, &Message::parse(&resp).unwrap()));
+    resp.clear();
+    MessageBuilder::new(&mut resp, MessageType::BINDING_SUCCESS, id)
+        .message_integrity(&key)
+        .finish()
+        .unwrap();
+    assert!(c.handle_response(t0, &Message::parse(&resp).unwrap()));
+}
+
+#[test]
 fn client_holds_a_bounded_set() {
     let t0 = origin();
     let config = ClientConfig {

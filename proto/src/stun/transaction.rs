@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use super::{Class, Error, Message, MessageBuf, TransactionId};
+use super::{Class, Error, IntegrityKey, Message, MessageBuf, TransactionId};
 use crate::rand::Random;
 
 /// The transport a request goes over, which decides how it is retransmitted.
@@ -99,9 +99,11 @@ pub struct Event {
 
 /// One STUN request and its retransmissions, until a response or a timeout (RFC 8489 §6.2).
 ///
-/// Inputs: [`Self::handle_response`] with a response whose integrity the caller checked
-/// already (a response that fails the check must be dropped as if never received, RFC 8489
-/// §9.1.4), [`Self::handle_timeout`]. Outputs: [`Self::poll_transmit`] (the request, first
+/// Inputs: [`Self::handle_response`], [`Self::handle_timeout`]. A request sent with
+/// credentials is given their key with [`Self::require_integrity`], and then a response
+/// without a matching MESSAGE-INTEGRITY (or MESSAGE-INTEGRITY-SHA256) is dropped as if never
+/// received, retransmissions going on (RFC 8489 §9.1.4, §9.2.5); without it, the caller
+/// checks integrity before handing the response over. Outputs: [`Self::poll_transmit`] (the request, first
 /// right after construction), [`Self::poll_event`] (once, at the end), [`Self::poll_timeout`].
 /// Over UDP the request goes out at 0, RTO, 3×RTO, 7×RTO, … until Rc sends, and the
 /// transaction times out Rm×RTO after the last; over TCP it goes out once and times out
@@ -121,6 +123,8 @@ pub struct ClientTransaction {
     timer: Option<(Timer, Instant)>,
     transmit_pending: bool,
     event: Option<Event>,
+    /// The key responses must be protected with.
+    key: Option<IntegrityKey>,
 }
 
 impl ClientTransaction {
@@ -161,7 +165,16 @@ impl ClientTransaction {
             timer: Some(timer),
             transmit_pending: true,
             event: None,
+            key: None,
         })
+    }
+
+    /// Accepts only responses protected with `key`: the key of the credentials the request
+    /// was sent with (for ICE, the remote password).
+    #[must_use]
+    pub fn require_integrity(mut self, key: IntegrityKey) -> Self {
+        self.key = Some(key);
+        self
     }
 
     /// The transaction id.
@@ -195,8 +208,8 @@ impl ClientTransaction {
     }
 
     /// Takes a response. Returns true if it belongs here (same transaction id and method,
-    /// a response class, and for an error response a valid ERROR-CODE) and so ends the
-    /// transaction; anything else is ignored.
+    /// a response class, for an error response a valid ERROR-CODE, and the required
+    /// integrity) and so ends the transaction; anything else is ignored.
     pub fn handle_response(&mut self, _now: Instant, response: &Message<'_>) -> bool {
         if self.timer.is_none()
             || response.transaction_id() != self.id
@@ -216,6 +229,16 @@ impl ClientTransaction {
             },
             Class::Request | Class::Indication => return false,
         };
+        if let Some(key) = &self.key {
+            let verified = if response.has_integrity_sha256() {
+                response.verify_integrity_sha256(key)
+            } else {
+                response.verify_integrity(key)
+            };
+            if verified.is_err() {
+                return false;
+            }
+        }
         self.finish(outcome);
         true
     }
@@ -287,7 +310,8 @@ impl ClientTransaction {
 /// Several client transactions keyed by transaction id, with a bound on how many are
 /// outstanding: what an ICE agent or a STUN/TURN client drives.
 ///
-/// Inputs: [`Self::send_request`] (a command), [`Self::handle_response`],
+/// Inputs: [`Self::send_request`] and [`Self::send_authenticated_request`] (commands),
+/// [`Self::handle_response`],
 /// [`Self::handle_timeout`], [`Self::cancel`]. Outputs: [`Self::poll_transmit`],
 /// [`Self::poll_event`], [`Self::poll_timeout`], drained in that order. The transmit queue
 /// holds at most Rc entries per transaction and the event queue one per transaction, both
@@ -337,11 +361,39 @@ impl<R: Random> Client<R> {
         transport: Transport,
         request: impl Into<Bytes>,
     ) -> Result<TransactionId, Error> {
+        self.start(now, destination, transport, request.into(), None)
+    }
+
+    /// Like [`Self::send_request`] for a request protected with `key`: responses must be
+    /// protected with it too, or they are dropped (see
+    /// [`ClientTransaction::require_integrity`]). What an ICE agent uses for its checks.
+    pub fn send_authenticated_request(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        transport: Transport,
+        request: impl Into<Bytes>,
+        key: &IntegrityKey,
+    ) -> Result<TransactionId, Error> {
+        self.start(now, destination, transport, request.into(), Some(key))
+    }
+
+    fn start(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        transport: Transport,
+        request: Bytes,
+        key: Option<&IntegrityKey>,
+    ) -> Result<TransactionId, Error> {
         let limit = self.config.max_outstanding;
         if self.transactions.len() + self.events.len() >= limit {
             return Err(Error::TooManyTransactions { limit });
         }
         let mut t = ClientTransaction::new(now, destination, transport, request, self.config)?;
+        if let Some(key) = key {
+            t = t.require_integrity(key.clone());
+        }
         let id = t.id();
         if self.transactions.contains_key(&id) {
             return Err(Error::DuplicateTransaction);
@@ -358,8 +410,9 @@ impl<R: Random> Client<R> {
         self.transactions.remove(&id).is_some()
     }
 
-    /// Takes a response whose integrity the caller has checked. Returns true if it ended an
-    /// outstanding transaction; stray, duplicate or mismatched responses are ignored.
+    /// Takes a response (for transactions started with [`Self::send_request`], one whose
+    /// integrity the caller has checked). Returns true if it ended an outstanding
+    /// transaction; stray, duplicate, mismatched or unauthenticated responses are ignored.
     pub fn handle_response(&mut self, now: Instant, response: &Message<'_>) -> bool {
         let id = response.transaction_id();
         let Some(t) = self.transactions.get_mut(&id) else {
