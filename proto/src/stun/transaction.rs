@@ -103,8 +103,9 @@ pub struct Event {
 /// credentials is given their key with [`Self::require_integrity`], and then a response
 /// without a matching MESSAGE-INTEGRITY (or MESSAGE-INTEGRITY-SHA256) is dropped as if never
 /// received, retransmissions going on (RFC 8489 §9.1.4, §9.2.5); without it, the caller
-/// checks integrity before handing the response over. Outputs: [`Self::poll_transmit`] (the request, first
-/// right after construction), [`Self::poll_event`] (once, at the end), [`Self::poll_timeout`].
+/// checks integrity before handing the response over. Outputs: [`Self::poll_transmit`] (the
+/// request, first right after construction), [`Self::poll_event`] (once, at the end),
+/// [`Self::poll_timeout`].
 /// Over UDP the request goes out at 0, RTO, 3×RTO, 7×RTO, … until Rc sends, and the
 /// transaction times out Rm×RTO after the last; over TCP it goes out once and times out
 /// after Ti.
