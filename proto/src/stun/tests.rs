@@ -483,6 +483,40 @@ fn unknown_attributes_are_reported_or_skipped() {
     assert!(m.contains(AttributeType(0x8055)));
 }
 
+/// A request protected with MESSAGE-INTEGRITY, a MESSAGE-INTEGRITY-SHA256 truncated to 16 bytes
+/// and FINGERPRINT, computed independently of this module (Python's `hmac`, `hashlib` and
+/// `zlib`) with the RFC 5769 password; it is also a fuzz seed.
+#[test]
+fn independently_computed_integrity_verifies() {
+    let hex: String = [
+        "0001005c2112a4421415161718191a1b1c1d1e1f000600096576746a3a683676",
+        "59000000002400046e0001ff802a000800000000000000000025000000080014",
+        "132e01128383ce8abf32316d36594c42367745ce001c0010a5a7471c6b39dce6",
+        "c412d4dbd9e1c6e4802800046105c1df",
+    ]
+    .concat();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let m = Message::parse(&bytes).unwrap();
+    let key = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBt");
+    assert_eq!(m.verify_integrity(&key), Ok(()));
+    assert_eq!(m.verify_integrity_sha256(&key), Ok(()));
+    assert_eq!(
+        m.get(AttributeType::MESSAGE_INTEGRITY_SHA256)
+            .unwrap()
+            .value
+            .len(),
+        16
+    );
+    assert_eq!(m.verify_fingerprint(), Ok(()));
+    assert_eq!(m.ice_controlling().unwrap(), Some(0));
+    assert!(m.use_candidate());
+    let other = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBu");
+    assert!(m.verify_integrity_sha256(&other).is_err());
+}
+
 // ----- client transactions -----
 
 fn request(id: TransactionId) -> Vec<u8> {
