@@ -94,3 +94,9 @@ fn dns_lookup_corpus() {
     }
     assert!(replay("dns_lookup", &[], run) >= 4);
 }
+
+#[test]
+fn srtp_unprotect_corpus() {
+    // The SRTP vector files double as arbitrary bytes.
+    assert!(replay("srtp_unprotect", &["srtp"], fuzz::srtp_unprotect) >= 10);
+}

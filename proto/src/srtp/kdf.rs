@@ -87,6 +87,10 @@ pub(crate) fn keystream_xor<C: BlockCipherEncrypt<BlockSize = aes::cipher::const
         for (bytes, block) in chunk.chunks_mut(16).zip(&blocks[..n]) {
             if overwrite {
                 bytes.copy_from_slice(&block[..bytes.len()]);
+            } else if let Ok(full) = <&mut [u8; 16]>::try_from(&mut *bytes) {
+                // Whole blocks XOR as one 128-bit word.
+                let k = u128::from_ne_bytes((*block).into());
+                *full = (u128::from_ne_bytes(*full) ^ k).to_ne_bytes();
             } else {
                 for (b, k) in bytes.iter_mut().zip(block.iter()) {
                     *b ^= k;
