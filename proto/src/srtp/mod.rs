@@ -333,8 +333,9 @@ impl KeyState {
 /// The state of one SSRC in one direction.
 #[derive(Debug, Clone, Copy, Default)]
 struct Stream {
-    /// Sending: the highest SRTP index protected.
-    rtp_sent: Option<u64>,
+    /// Sending: the SRTP indices protected, so that none is protected twice (which would
+    /// reuse keystream, RFC 3711 §9.1).
+    rtp_sent: Option<ReplayWindow>,
     /// Sending: the last SRTCP index used.
     rtcp_sent: u32,
     /// Receiving: the SRTP replay window.
@@ -379,6 +380,9 @@ type Streams = HashMap<u32, Stream, BuildHasherDefault<SsrcHasher>>;
 /// - A stream is created on the first packet of an SSRC that is protected or that
 ///   authenticates, up to [`with_max_streams`](Self::with_max_streams) of them;
 ///   [`remove_stream`](Self::remove_stream) forgets one (for example after an RTCP BYE).
+/// - Sending refuses an SRTP index it already protected, or one more than
+///   [`REPLAY_WINDOW`] behind the newest, as libsrtp does: the same index protected twice
+///   would reuse keystream.
 /// - SRTCP indices start at 1 and count up, as libsrtp sends them.
 #[derive(Debug)]
 pub struct SrtpContext {
@@ -539,17 +543,26 @@ impl SrtpContext {
         let key = &mut self.keys[self.active];
         key.use_rtp()?;
         let stream = stream_for_sending(&mut self.streams, ssrc, self.max_streams)?;
-        let index = match stream.rtp_sent {
+        let index = match &stream.rtp_sent {
             None => u64::from(seq),
-            // A guess before ROC 0 can only be a stray old packet: keep ROC 0.
-            Some(newest) => estimate_index(newest, seq).unwrap_or(u64::from(seq)),
+            Some(w) => {
+                let index = estimate_index(w.newest(), seq).ok_or(Error::TooOld {
+                    index: u64::from(seq),
+                    newest: w.newest(),
+                })?;
+                w.check(index)?;
+                index
+            }
         };
         if index >= SRTP_MAX_PACKETS {
             return Err(Error::KeyExpired {
                 lifetime: SRTP_MAX_PACKETS,
             });
         }
-        stream.rtp_sent = Some(stream.rtp_sent.map_or(index, |n| n.max(index)));
+        match &mut stream.rtp_sent {
+            Some(w) => w.accept(index),
+            None => stream.rtp_sent = Some(ReplayWindow::new(index)),
+        }
         key.rtp_used += 1;
         key.transform
             .protect_rtp(packet, header_len, ssrc, index, &key.mki);

@@ -438,7 +438,7 @@ fn roc_rolls_over_at_65535_with_reordering() {
                 p
             })
             .collect();
-        assert_eq!(tx.streams[&77].rtp_sent, Some((1 << 16) + 39));
+        assert_eq!(tx.streams[&77].rtp_sent.unwrap().newest(), (1 << 16) + 39);
         // Deliver with the packets around the wrap swapped: 0 and 1 before 65534, 65535.
         let order: Vec<usize> = (0..34)
             .chain([36, 37, 34, 35])
@@ -850,4 +850,31 @@ fn index_estimate() {
         Some((4 << 16) | 60000)
     );
     assert_eq!(estimate_index((u64::from(u32::MAX) << 16) | 65535, 0), None);
+}
+
+#[test]
+fn sender_never_protects_an_index_twice() {
+    let (mut tx, mut rx) = pair(Profile::AesCm128HmacSha1_80);
+    tx.protect_rtp(&mut rtp(500, 1, 10)).unwrap();
+    tx.protect_rtp(&mut rtp(502, 1, 10)).unwrap();
+    let mut again = rtp(500, 1, 11);
+    assert_eq!(
+        tx.protect_rtp(&mut again),
+        Err(Error::Duplicate { index: 500 })
+    );
+    assert_eq!(again, rtp(500, 1, 11), "refused packets are left alone");
+    // A late packet inside the window is still protected, with the right ROC.
+    let mut late = rtp(501, 1, 10);
+    tx.protect_rtp(&mut late).unwrap();
+    rx.unprotect_rtp(&mut late).unwrap();
+    assert_eq!(late, rtp(501, 1, 10));
+    for seq in 503..700 {
+        tx.protect_rtp(&mut rtp(seq, 1, 1)).unwrap();
+    }
+    assert!(matches!(
+        tx.protect_rtp(&mut rtp(520, 1, 1)),
+        Err(Error::TooOld { .. })
+    ));
+    assert_eq!(tx.stats().replay_duplicates, 1);
+    assert_eq!(tx.stats().replay_too_old, 1);
 }
