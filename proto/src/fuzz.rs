@@ -464,3 +464,68 @@ pub fn stun(t0: std::time::Instant, data: &[u8]) {
     assert!(!t.handle_response(t0, &m), "a transaction ended twice");
     assert!(t.poll_event().is_none());
 }
+
+/// SRTP and SRTCP with one fixed key per profile. The first byte picks the profile (bits 0–1),
+/// an MKI (bit 2), RTCP instead of RTP (bit 3) and unencrypted SRTCP (bit 4); the rest is a
+/// packet. Unprotecting it must fail cleanly and leave it unchanged (nobody can forge the
+/// tag), and when it protects as a plaintext packet, the result must unprotect back to it,
+/// be refused as a duplicate when replayed, and be refused with any one byte flipped.
+pub fn srtp_unprotect(data: &[u8]) {
+    use crate::srtp::{Error, MasterKey, Profile, SrtpContext};
+
+    let Some((&mode, packet)) = data.split_first() else {
+        return;
+    };
+    let profile = Profile::ALL[usize::from(mode & 3)];
+    let rtcp = mode & 8 != 0;
+    let mut key = MasterKey::new(
+        profile,
+        &[0x42; 32][..profile.master_key_len()],
+        &[0x24; 14][..profile.master_salt_len()],
+    )
+    .expect("lengths of the profile");
+    if mode & 4 != 0 {
+        key = key.with_mki(&[0, 1]).expect("a 2-byte MKI");
+    }
+    let context = || SrtpContext::new(profile, vec![key.clone()]).expect("one key");
+    let unprotect = |ctx: &mut SrtpContext, p: &mut Vec<u8>| {
+        if rtcp {
+            ctx.unprotect_rtcp(p)
+        } else {
+            ctx.unprotect_rtp(p)
+        }
+    };
+
+    let mut rx = context();
+    let mut bytes = packet.to_vec();
+    let result = unprotect(&mut rx, &mut bytes);
+    assert!(result.is_err(), "unprotected a packet nobody protected");
+    assert_eq!(bytes, packet, "a refused packet was changed");
+
+    let mut tx = context().with_rtcp_encryption(mode & 16 == 0);
+    let mut protected = packet.to_vec();
+    let sent = if rtcp {
+        tx.protect_rtcp(&mut protected)
+    } else {
+        tx.protect_rtp(&mut protected)
+    };
+    if sent.is_err() {
+        assert_eq!(protected, packet, "a refused packet was changed");
+        return;
+    }
+    let mut back = protected.clone();
+    unprotect(&mut rx, &mut back).expect("a protected packet unprotects");
+    assert_eq!(back, packet, "protect ∘ unprotect changed the packet");
+    let mut again = protected.clone();
+    assert!(
+        matches!(unprotect(&mut rx, &mut again), Err(Error::Duplicate { .. })),
+        "a replayed packet was accepted"
+    );
+    let flip = usize::from(mode) * 7 % protected.len();
+    let mut forged = protected;
+    forged[flip] ^= 0x01;
+    assert!(
+        unprotect(&mut context(), &mut forged).is_err(),
+        "a packet with byte {flip} flipped was accepted"
+    );
+}

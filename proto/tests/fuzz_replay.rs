@@ -105,3 +105,9 @@ fn stun_corpus() {
     }
     assert!(replay("stun", &["stun"], run) >= 5);
 }
+
+#[test]
+fn srtp_unprotect_corpus() {
+    // The SRTP vector files double as arbitrary bytes.
+    assert!(replay("srtp_unprotect", &["srtp"], fuzz::srtp_unprotect) >= 10);
+}
