@@ -94,3 +94,19 @@ fn dns_lookup_corpus() {
     }
     assert!(replay("dns_lookup", &[], run) >= 4);
 }
+
+#[test]
+fn rtp_corpus() {
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::rtp(t0, data);
+    }
+    assert!(replay("rtp", &[], run) >= 5);
+}
+
+#[test]
+fn rtcp_corpus() {
+    assert!(replay("rtcp", &[], fuzz::rtcp) >= 5);
+}

@@ -3,6 +3,12 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::rand::SeededRandom;
 
+/// One real instant as the origin of virtual time; tests never read the clock again.
+#[allow(clippy::disallowed_methods)]
+fn origin() -> Instant {
+    Instant::now()
+}
+
 fn hex(s: &str) -> Vec<u8> {
     s.split_whitespace()
         .map(|b| u8::from_str_radix(b, 16).expect("hex byte"))
@@ -380,7 +386,7 @@ fn jitter_matches_a_hand_computed_sequence() {
     // Transits 0, 0, 0, 80, 0, 0 give |D| = 0, 0, 80, 80, 0 and, with J scaled by 16
     // (A.8: J += |D| - ((J + 8) >> 4)): 0, 0, 80, 155, 145 → reported 0, 0, 5, 9, 9.
     // The float form J += (|D| - J) / 16 gives 0, 0, 5, 9.69, 9.08.
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut st = ReceiveStats::new_validated(7, 8000);
     let arrivals = [0, 20, 40, 70, 80, 100];
     let expect = [0, 0, 0, 5, 9, 9];
@@ -402,7 +408,7 @@ fn jitter_matches_a_hand_computed_sequence() {
 
 #[test]
 fn loss_fraction_and_report_block() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut st = ReceiveStats::new(1, 8000);
     assert!(st.report_block(t0).is_none());
     // Probation takes 2 packets; then 1..=10 with 4 and 8 lost.
@@ -431,7 +437,7 @@ fn loss_fraction_and_report_block() {
 
 #[test]
 fn report_block_carries_lsr_and_dlsr() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut st = ReceiveStats::new_validated(9, 8000);
     let _ = st.handle_packet(t0, 65535, 0);
     let _ = st.handle_packet(t0, 0, 160);
@@ -769,7 +775,7 @@ fn run_timer(timer: &mut RtcpTimer<SeededRandom>, t0: Instant, horizon: Duration
 
 #[test]
 fn rtcp_timer_schedules_randomized_reports() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(7));
     let sends = run_timer(&mut timer, t0, Duration::from_secs(3600));
     // The first report waits half the minimum, randomized: [0.5, 1.5) × 2.5 s / (e − 1.5).
@@ -796,7 +802,7 @@ fn rtcp_timer_schedules_randomized_reports() {
 
 #[test]
 fn rtcp_timer_reduced_minimum_and_large_sessions() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let cfg = IntervalConfig {
         session_bandwidth: 1_000_000,
         reduced_minimum: true,
@@ -816,7 +822,7 @@ fn rtcp_timer_reduced_minimum_and_large_sessions() {
 
 #[test]
 fn rtcp_timer_reverse_reconsideration_and_time_contract() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(3));
     assert_eq!(timer.poll_timeout(), None);
     timer.handle_timeout(t0);
@@ -937,7 +943,7 @@ fn drain_sender(s: &mut DtmfSender) -> Vec<(Instant, DtmfTransmit)> {
 
 #[test]
 fn dtmf_sender_packet_sequence() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut s = sender(10);
     s.send_digit(t0, DtmfDigit::Five, ms(120)).unwrap();
     let sent = drain_sender(&mut s);
@@ -971,7 +977,7 @@ fn dtmf_sender_packet_sequence() {
 
 #[test]
 fn dtmf_sender_queues_and_refuses() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut s = DtmfSender::new(DtmfSenderConfig {
         queue_limit: 2,
         allowed: EventSet::dtmf(),
@@ -1033,7 +1039,7 @@ fn dtmf_sender_queues_and_refuses() {
 
 #[test]
 fn late_sender_skips_updates_but_not_ends() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut s = sender(10);
     s.send_digit(t0, DtmfDigit::Pound, ms(500)).unwrap();
     // Woken 320 ms late: one update with the duration at 320 ms, not six.
@@ -1065,7 +1071,7 @@ fn late_sender_skips_updates_but_not_ends() {
 
 #[test]
 fn transmit_rtp_timestamp_mapping() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let t = DtmfTransmit {
         event: TelephoneEvent {
             event: 1,
@@ -1083,7 +1089,7 @@ fn transmit_rtp_timestamp_mapping() {
 
 #[test]
 fn dtmf_receiver_reports_each_event_once() {
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut r = DtmfReceiver::new(DtmfReceiverConfig::default());
     let p = |event: u8, end: bool, duration: u16| {
         TelephoneEvent {
@@ -1151,7 +1157,7 @@ fn dtmf_receiver_reports_each_event_once() {
 fn dtmf_loop(seed: u64, loss_per_256: u64, digits: &str) -> (Vec<char>, Vec<bool>, Vec<EventEnd>) {
     use crate::rand::Random;
 
-    let t0 = Instant::now();
+    let t0 = origin();
     let mut rng = SeededRandom::new(seed);
     let mut s = sender(10);
     let mut r = DtmfReceiver::new(DtmfReceiverConfig::default());
