@@ -352,6 +352,33 @@ struct Playing {
 /// yields [`DtmfTransmit`]s, [`poll_timeout`](Self::poll_timeout) the next packet's time.
 /// Drain `poll_transmit` after every input. Events longer than 65535 timestamp units are
 /// refused rather than segmented (RFC 4733 §2.5.1.3).
+///
+/// ```no_run
+/// # use std::time::{Duration, Instant};
+/// # use sipsimple_proto::rtp::{DtmfDigit, DtmfSender, DtmfSenderConfig, RtpBuilder};
+/// # fn clock() -> Instant { unimplemented!() }
+/// # fn send(_: &[u8]) {}
+/// # let (mut seq, ssrc, epoch, epoch_ts) = (0u16, 1u32, clock(), 0u32);
+/// let mut dtmf = DtmfSender::new(DtmfSenderConfig::default())?;
+/// for c in "123#".chars() {
+///     dtmf.send_digit(clock(), DtmfDigit::from_char(c)?, Duration::from_millis(100))?;
+/// }
+/// while let Some(deadline) = dtmf.poll_timeout() {
+///     // … sleep until `deadline` …
+///     dtmf.handle_timeout(clock());
+///     while let Some(t) = dtmf.poll_transmit() {
+///         seq = seq.wrapping_add(1);
+///         let ts = t.rtp_timestamp(epoch, epoch_ts, 8000);
+///         let mut buf = [0u8; 16];
+///         let n = RtpBuilder::new(101, seq, ts, ssrc)
+///             .marker(t.marker)
+///             .payload(&t.event.to_bytes())
+///             .write(&mut buf)?;
+///         send(&buf[..n]);
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DtmfSender {
     config: DtmfSenderConfig,
@@ -578,6 +605,20 @@ struct Current {
 /// every packet of the telephone-event payload type, [`handle_timeout`](Self::handle_timeout).
 /// Outputs: [`poll_event`](Self::poll_event), [`poll_timeout`](Self::poll_timeout). A
 /// malformed payload or a disallowed event is dropped, never an error.
+///
+/// ```
+/// # use std::time::Instant;
+/// # use sipsimple_proto::rtp::{DtmfDigit, DtmfReceiver, DtmfReceiverConfig, EventEnd};
+/// # #[allow(clippy::disallowed_methods)]
+/// # let now = Instant::now();
+/// let mut rx = DtmfReceiver::new(DtmfReceiverConfig::default());
+/// // RFC 4733 Table 5: the end of "9" and its retransmission.
+/// assert!(rx.handle_packet(now, 0, 5, &[0x09, 0x94, 0x06, 0x40]));
+/// assert!(!rx.handle_packet(now, 0, 6, &[0x09, 0x94, 0x06, 0x40]));
+/// let ev = rx.poll_event().unwrap();
+/// assert_eq!((ev.digit, ev.duration, ev.end), (Some(DtmfDigit::Nine), 1600, EventEnd::EndPacket));
+/// assert!(rx.poll_event().is_none());
+/// ```
 #[derive(Debug, Clone)]
 pub struct DtmfReceiver {
     config: DtmfReceiverConfig,

@@ -425,6 +425,11 @@ impl<'a> RtpBuilder<'a> {
 
     /// The packet's length in bytes, or why it cannot be built.
     pub fn encoded_len(&self) -> Result<usize, BuildError> {
+        self.layout().map(|(len, _)| len)
+    }
+
+    /// The packet's length and the padded length of its extension data.
+    fn layout(&self) -> Result<(usize, usize), BuildError> {
         if self.payload_type > 0x7f {
             return Err(BuildError::PayloadType(self.payload_type));
         }
@@ -434,45 +439,47 @@ impl<'a> RtpBuilder<'a> {
                 max: 15,
             });
         }
-        let ext = match &self.extension {
-            Some(e) => 4 + e.data_len()?,
-            None => 0,
+        let (ext, ext_data) = match &self.extension {
+            Some(e) => {
+                let d = e.data_len()?;
+                (4 + d, d)
+            }
+            None => (0, 0),
         };
-        Ok(
-            HEADER_LEN
-                + 4 * self.csrcs.len()
-                + ext
-                + self.payload.len()
-                + usize::from(self.padding),
-        )
+        let len = HEADER_LEN
+            + 4 * self.csrcs.len()
+            + ext
+            + self.payload.len()
+            + usize::from(self.padding);
+        Ok((len, ext_data))
     }
 
     /// Writes the packet at the start of `buf` and returns its length.
     pub fn write(&self, buf: &mut [u8]) -> Result<usize, BuildError> {
-        let len = self.encoded_len()?;
+        let (len, ext_data_len) = self.layout()?;
         let Some(out) = buf.get_mut(..len) else {
             return Err(BuildError::BufferTooSmall {
                 needed: len,
                 available: buf.len(),
             });
         };
+        let mut header = [0u8; HEADER_LEN];
+        header[0] = 0x80
+            | (u8::from(self.padding > 0) << 5)
+            | (u8::from(self.extension.is_some()) << 4)
+            | self.csrcs.len() as u8;
+        header[1] = (u8::from(self.marker) << 7) | self.payload_type;
+        header[2..4].copy_from_slice(&self.sequence.to_be_bytes());
+        header[4..8].copy_from_slice(&self.timestamp.to_be_bytes());
+        header[8..12].copy_from_slice(&self.ssrc.to_be_bytes());
         let mut w = Cursor { buf: out, at: 0 };
-        w.put(&[
-            0x80 | (u8::from(self.padding > 0) << 5)
-                | (u8::from(self.extension.is_some()) << 4)
-                | self.csrcs.len() as u8,
-            (u8::from(self.marker) << 7) | self.payload_type,
-        ]);
-        w.put(&self.sequence.to_be_bytes());
-        w.put(&self.timestamp.to_be_bytes());
-        w.put(&self.ssrc.to_be_bytes());
+        w.put(&header);
         for c in self.csrcs {
             w.put(&c.to_be_bytes());
         }
         if let Some(e) = &self.extension {
-            let data_len = e.data_len()?;
             w.put(&e.profile().to_be_bytes());
-            w.put(&((data_len / 4) as u16).to_be_bytes());
+            w.put(&((ext_data_len / 4) as u16).to_be_bytes());
             let start = w.at;
             match e {
                 Extension::Raw { data, .. } => w.put(data),
@@ -489,7 +496,7 @@ impl<'a> RtpBuilder<'a> {
                     }
                 }
             }
-            w.zero(start + data_len - w.at);
+            w.zero(start + ext_data_len - w.at);
         }
         w.put(self.payload);
         if self.padding > 0 {

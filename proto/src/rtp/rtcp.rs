@@ -402,8 +402,14 @@ pub enum RtcpPacket<'a> {
 }
 
 impl<'a> RtcpPacket<'a> {
-    /// Parses the packet at `offset`, returning it and the offset of the next one.
-    fn parse_at(data: &'a [u8], offset: usize) -> Result<(Self, usize), RtcpError> {
+    /// Parses the packet at `offset`, returning it and the offset of the next one. SDES
+    /// chunks are scanned only when `check_chunks` is set: iterating a compound already
+    /// checked skips it.
+    fn parse_at(
+        data: &'a [u8],
+        offset: usize,
+        check_chunks: bool,
+    ) -> Result<(Self, usize), RtcpError> {
         let rest = &data[offset..];
         if rest.len() < 4 {
             return Err(RtcpError::TooShort { offset });
@@ -464,9 +470,11 @@ impl<'a> RtcpPacket<'a> {
                 })
             }
             SDES => {
-                let mut at = 0;
-                for _ in 0..count {
-                    at = scan_chunk(body, at).map_err(malformed)?.1;
+                if check_chunks {
+                    let mut at = 0;
+                    for _ in 0..count {
+                        at = scan_chunk(body, at).map_err(malformed)?.1;
+                    }
                 }
                 Self::Sdes(Sdes { count, body })
             }
@@ -534,7 +542,7 @@ impl<'a> Compound<'a> {
         }
         let mut offset = 0;
         while offset < data.len() {
-            offset = RtcpPacket::parse_at(data, offset)?.1;
+            offset = RtcpPacket::parse_at(data, offset, true)?.1;
         }
         Ok(Self { data })
     }
@@ -560,7 +568,7 @@ impl<'a> Compound<'a> {
             }
             // Every packet was checked by `parse`; an error cannot happen and would end the
             // iteration.
-            let (p, next) = RtcpPacket::parse_at(data, offset).ok()?;
+            let (p, next) = RtcpPacket::parse_at(data, offset, false).ok()?;
             offset = next;
             Some(p)
         })
