@@ -356,29 +356,48 @@ proptest! {
     #[test]
     fn rtcp_timer_deadlines_are_never_in_the_past(
         seed in any::<u64>(),
-        ops in vec((0u8..4, 0u32..2000, 0u64..20_000), 1..60),
+        ops in vec((0u8..7, 0u32..2000, 0u64..20_000), 1..60),
     ) {
         let t0 = origin();
         let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(seed));
         timer.start(t0);
         let mut now = t0;
         let mut sends = 0;
+        let mut byes = 0;
         for (op, n, dt) in ops {
             now += Duration::from_millis(dt);
             match op {
-                0 => timer.handle_timeout(now),
-                1 => timer.set_members(now, n + 1, n / 3),
-                2 => timer.set_we_sent(n % 2 == 0),
-                _ => timer.handle_received(n),
+                0 | 1 => timer.handle_timeout(now),
+                2 => timer.set_members(now, n + 1, n / 3),
+                3 => timer.set_we_sent(n % 2 == 0),
+                4 => timer.handle_received(n),
+                5 => timer.handle_bye_received(n),
+                // Leaving is rarer than the other inputs.
+                _ if n % 4 == 0 => timer.leave(now, n),
+                _ => timer.handle_timeout(now),
             }
-            while let Some(IntervalEvent::SendReport) = timer.poll_event() {
-                sends += 1;
-                timer.handle_sent(120);
+            while let Some(e) = timer.poll_event() {
+                match e {
+                    IntervalEvent::SendReport => {
+                        prop_assert_eq!(byes, 0, "a report after the BYE");
+                        sends += 1;
+                        timer.handle_sent(120);
+                    }
+                    IntervalEvent::SendBye => byes += 1,
+                }
             }
-            let at = timer.poll_timeout().unwrap();
-            prop_assert!(at > now || op != 0, "deadline {:?} not after {:?}", at - t0, now - t0);
+            match timer.poll_timeout() {
+                Some(at) => prop_assert!(
+                    at > now || !matches!(op, 0 | 1),
+                    "deadline {:?} not after {:?}",
+                    at - t0,
+                    now - t0
+                ),
+                None => prop_assert_eq!(byes, 1, "only a finished timer has no deadline"),
+            }
         }
         prop_assert!(sends <= 60);
+        prop_assert!(byes <= 1);
     }
 
     #[test]

@@ -82,7 +82,12 @@ pub fn deterministic_interval(
 pub enum IntervalEvent {
     /// Send a compound RTCP packet now, then call [`RtcpTimer::handle_sent`] with its size.
     SendReport,
+    /// Send the BYE asked for with [`RtcpTimer::leave`]; the timer is then finished.
+    SendBye,
 }
+
+/// Below this many members a participant leaving sends its BYE at once (RFC 3550 §6.3.7).
+const BYE_RECONSIDERATION_MEMBERS: u32 = 50;
 
 /// The RTCP transmission timer of one participant (RFC 3550 §6.3, A.7).
 ///
@@ -90,8 +95,9 @@ pub enum IntervalEvent {
 /// deadline of [`poll_timeout`](Self::poll_timeout) passes, [`handle_sent`](Self::handle_sent)
 /// after each report is sent, [`handle_received`](Self::handle_received) for every RTCP
 /// packet received, [`set_members`](Self::set_members) when the member or sender count
-/// changes, and [`set_we_sent`](Self::set_we_sent). Outputs: [`poll_event`](Self::poll_event)
-/// yields [`IntervalEvent::SendReport`] when a report is due. An early or repeated
+/// changes, [`set_we_sent`](Self::set_we_sent), and [`leave`](Self::leave) to send a BYE.
+/// Outputs: [`poll_event`](Self::poll_event) yields [`IntervalEvent::SendReport`] when a
+/// report is due and [`IntervalEvent::SendBye`] when the BYE is. An early or repeated
 /// `handle_timeout` does nothing; time that goes backwards is clamped.
 ///
 /// ```no_run
@@ -126,7 +132,9 @@ pub struct RtcpTimer<R> {
     avg_rtcp_size: f64,
     we_sent: bool,
     initial: bool,
-    pending: bool,
+    pending: Option<IntervalEvent>,
+    /// Leaving: the next expiry sends the BYE (RFC 3550 §6.3.7).
+    leaving: bool,
 }
 
 impl<R: Random> RtcpTimer<R> {
@@ -145,7 +153,8 @@ impl<R: Random> RtcpTimer<R> {
             avg_rtcp_size: f64::from(config.initial_packet_size),
             we_sent: false,
             initial: true,
-            pending: false,
+            pending: None,
+            leaving: false,
         }
     }
 
@@ -197,6 +206,9 @@ impl<R: Random> RtcpTimer<R> {
     /// computed with the halved minimum.
     pub fn start(&mut self, now: Instant) {
         let now = self.clamp(now);
+        if self.leaving {
+            return;
+        }
         self.last_sent = Some(now);
         self.pmembers = self.members;
         let t = self.interval();
@@ -212,11 +224,7 @@ impl<R: Random> RtcpTimer<R> {
     /// The next request of the timer.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<IntervalEvent> {
-        if self.pending {
-            self.pending = false;
-            return Some(IntervalEvent::SendReport);
-        }
-        None
+        self.pending.take()
     }
 
     /// Runs the timer at `now`: with timer reconsideration (RFC 3550 §6.3.6), the interval is
@@ -227,13 +235,16 @@ impl<R: Random> RtcpTimer<R> {
         let (Some(next), Some(tp)) = (self.next, self.last_sent) else {
             return;
         };
-        if now < next || self.pending {
+        if now < next || self.pending.is_some() {
             return;
         }
         let t = self.interval();
         let tn = tp.checked_add(t).unwrap_or(now);
-        if tn <= now {
-            self.pending = true;
+        if tn <= now && self.leaving {
+            self.pending = Some(IntervalEvent::SendBye);
+            self.next = None;
+        } else if tn <= now {
+            self.pending = Some(IntervalEvent::SendReport);
             self.last_sent = Some(now);
             self.initial = false;
             self.pmembers = self.members;
@@ -249,9 +260,50 @@ impl<R: Random> RtcpTimer<R> {
         self.update_avg(size);
     }
 
-    /// Accounts for an RTCP packet received of `size` octets.
+    /// Accounts for an RTCP packet received of `size` octets. While leaving, only BYE packets
+    /// count ([`handle_bye_received`](Self::handle_bye_received)).
     pub fn handle_received(&mut self, size: u32) {
+        if !self.leaving {
+            self.update_avg(size);
+        }
+    }
+
+    /// Accounts for a received RTCP packet of `size` octets holding a BYE. While we are
+    /// leaving, each one counts as a member, so that many participants leaving together
+    /// spread their BYEs out (RFC 3550 §6.3.7); otherwise it is an ordinary packet and the
+    /// caller lowers the member count with [`set_members`](Self::set_members).
+    pub fn handle_bye_received(&mut self, size: u32) {
+        if self.leaving {
+            self.members = self.members.saturating_add(1);
+        }
         self.update_avg(size);
+    }
+
+    /// Leaves the session: a BYE of `bye_size` octets is to be sent (RFC 3550 §6.3.7). With
+    /// fewer than 50 members, or before [`start`](Self::start), it is due at once; otherwise
+    /// the timer starts again as if we had just joined, counting only the BYEs received,
+    /// and yields [`IntervalEvent::SendBye`] when it expires. Reports are no longer due.
+    pub fn leave(&mut self, now: Instant, bye_size: u32) {
+        let now = self.clamp(now);
+        if self.leaving {
+            return;
+        }
+        self.leaving = true;
+        if self.members < BYE_RECONSIDERATION_MEMBERS || self.last_sent.is_none() {
+            self.pending = Some(IntervalEvent::SendBye);
+            self.next = None;
+            return;
+        }
+        self.pending = None;
+        self.members = 1;
+        self.pmembers = 1;
+        self.senders = 0;
+        self.we_sent = false;
+        self.initial = true;
+        self.avg_rtcp_size = f64::from(bye_size);
+        self.last_sent = Some(now);
+        let t = self.interval();
+        self.next = now.checked_add(t);
     }
 
     fn update_avg(&mut self, size: u32) {
@@ -263,6 +315,10 @@ impl<R: Random> RtcpTimer<R> {
     /// §6.3.4).
     pub fn set_members(&mut self, now: Instant, members: u32, senders: u32) {
         let now = self.clamp(now);
+        if self.leaving {
+            // Only BYEs count once we leave.
+            return;
+        }
         let members = members.max(1);
         if members < self.pmembers {
             if let (Some(tn), Some(tp)) = (self.next, self.last_sent) {

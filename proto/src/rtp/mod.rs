@@ -24,7 +24,7 @@
 //!
 //! [`RtcpTimer`] is the RTCP transmission interval of RFC 3550 §6.2 and A.7 as a sans-IO
 //! timer: randomized with the injected generator, halved before the first report, with
-//! timer reconsideration and reverse reconsideration.
+//! timer reconsideration, reverse reconsideration, and BYE reconsideration when leaving.
 //!
 //! # Telephone events
 //!

@@ -848,6 +848,57 @@ fn rtcp_timer_reverse_reconsideration_and_time_contract() {
     timer.set_we_sent(true);
 }
 
+#[test]
+fn rtcp_timer_bye_in_a_small_session_is_sent_at_once() {
+    let t0 = origin();
+    let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(5));
+    timer.set_members(t0, 10, 2);
+    timer.start(t0);
+    timer.leave(t0 + ms(100), 60);
+    assert_eq!(timer.poll_event(), Some(IntervalEvent::SendBye));
+    assert_eq!(timer.poll_event(), None);
+    assert_eq!(timer.poll_timeout(), None);
+    // Nothing more after the BYE, whatever comes in.
+    timer.leave(t0 + ms(200), 60);
+    timer.start(t0 + ms(200));
+    timer.handle_timeout(t0 + Duration::from_secs(60));
+    assert_eq!(timer.poll_event(), None);
+    assert_eq!(timer.poll_timeout(), None);
+}
+
+#[test]
+fn rtcp_timer_bye_reconsideration_in_a_large_session() {
+    let t0 = origin();
+    let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(6));
+    timer.set_members(t0, 200, 0);
+    timer.start(t0);
+    let leave_at = t0 + Duration::from_secs(30);
+    timer.leave(leave_at, 60);
+    assert_eq!(timer.poll_event(), None);
+    // The timer restarts as if we had just joined alone: half the 5 s minimum, randomized.
+    let comp = std::f64::consts::E - 1.5;
+    let due = timer.poll_timeout().unwrap();
+    let wait = (due - leave_at).as_secs_f64();
+    assert!(wait >= 1.25 / comp && wait < 3.75 / comp, "wait {wait}");
+    assert_eq!(timer.avg_rtcp_size(), 60.0);
+    // Member changes and other packets no longer count; BYEs received do.
+    timer.set_members(leave_at, 1000, 10);
+    timer.handle_received(1000);
+    assert_eq!(timer.avg_rtcp_size(), 60.0);
+    timer.handle_bye_received(60);
+    // Run to the BYE; reports are never asked for any more.
+    let mut events = Vec::new();
+    for _ in 0..100 {
+        let Some(at) = timer.poll_timeout() else {
+            break;
+        };
+        timer.handle_timeout(at);
+        events.extend(std::iter::from_fn(|| timer.poll_event()));
+    }
+    assert_eq!(events, [IntervalEvent::SendBye]);
+    assert_eq!(timer.poll_timeout(), None);
+}
+
 // ---------------------------------------------------------------------------------------------
 // RFC 4733 telephone events
 
