@@ -554,8 +554,9 @@ pub struct ReceivedEvent {
     pub digit: Option<DtmfDigit>,
     /// The event's RTP timestamp.
     pub timestamp: u32,
-    /// The longest duration reported, in timestamp units.
-    pub duration: u16,
+    /// The longest duration reported, in timestamp units; for an event sent in segments
+    /// (RFC 4733 §2.5.1.3), the segments' durations added up.
+    pub duration: u32,
     /// The volume of the last report.
     pub volume: u8,
     /// How the end was detected.
@@ -588,6 +589,10 @@ const EVENT_LIMIT: usize = 32;
 
 #[derive(Debug, Clone)]
 struct Current {
+    /// The timestamp of the event's first segment, which the report carries.
+    first_timestamp: u32,
+    /// Units of the segments before the current one.
+    earlier: u32,
     timestamp: u32,
     event: u8,
     duration: u16,
@@ -599,7 +604,9 @@ struct Current {
 /// Receives telephone events (RFC 4733 §2.5.2) and reports each exactly once, when it ends:
 /// at its first end packet, when a packet with a newer timestamp starts another event, or
 /// after [`DtmfReceiverConfig::timeout`] without packets. Updates and retransmitted end
-/// packets of an event already reported are dropped, recognized by their timestamp.
+/// packets of an event already reported are dropped, recognized by their timestamp. A
+/// segment of a long event (same event, timestamp right after a full 0xFFFF previous
+/// segment, RFC 4733 §2.5.1.3) continues the event rather than starting another.
 ///
 /// Inputs: [`handle_packet`](Self::handle_packet) (or [`handle_rtp`](Self::handle_rtp)) for
 /// every packet of the telephone-event payload type, [`handle_timeout`](Self::handle_timeout).
@@ -691,9 +698,28 @@ impl DtmfReceiver {
             if c.timestamp.wrapping_sub(timestamp) < STALE_WINDOW {
                 return false;
             }
+            // RFC 4733 §2.5.1.3: an event longer than the duration field holds goes on in a
+            // new segment whose timestamp follows the full previous one.
+            if ev.event == c.event
+                && c.duration == u16::MAX
+                && timestamp == c.timestamp.wrapping_add(u32::from(u16::MAX))
+            {
+                c.earlier = c.earlier.saturating_add(u32::from(u16::MAX));
+                c.timestamp = timestamp;
+                c.duration = ev.duration;
+                c.volume = ev.volume;
+                c.sequence = sequence;
+                c.deadline = deadline;
+                if ev.end {
+                    self.finish(EventEnd::EndPacket);
+                }
+                return true;
+            }
             self.finish(EventEnd::Superseded);
         }
         self.current = Some(Current {
+            first_timestamp: timestamp,
+            earlier: 0,
             timestamp,
             event: ev.event,
             duration: ev.duration,
@@ -718,8 +744,8 @@ impl DtmfReceiver {
         self.events.push_back(ReceivedEvent {
             event: c.event,
             digit: DtmfDigit::from_code(c.event),
-            timestamp: c.timestamp,
-            duration: c.duration,
+            timestamp: c.first_timestamp,
+            duration: c.earlier.saturating_add(u32::from(c.duration)),
             volume: c.volume,
             end,
         });

@@ -30,8 +30,9 @@
 //!
 //! [`TelephoneEvent`] is the RFC 4733 payload, [`DtmfDigit`] the DTMF event codes,
 //! [`EventSet`] the `telephone-event` fmtp value. [`DtmfSender`] turns digits into the
-//! packets of RFC 4733 §2.5.1 (start, updates, three end packets) and [`DtmfReceiver`]
-//! reports each received event exactly once.
+//! packets of RFC 4733 §2.5.1 (start, updates, three end packets; events longer than the
+//! 16-bit duration field are refused) and [`DtmfReceiver`] reports each received event
+//! exactly once, joining the segments of a long event (§2.5.1.3).
 
 mod dtmf;
 mod error;

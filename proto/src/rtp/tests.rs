@@ -1203,6 +1203,48 @@ fn dtmf_receiver_reports_each_event_once() {
     assert!(r.poll_event().is_some());
 }
 
+#[test]
+fn dtmf_receiver_joins_segments_of_a_long_event() {
+    let t0 = origin();
+    let mut r = DtmfReceiver::new(DtmfReceiverConfig::default());
+    let p = |event: u8, end: bool, duration: u16| {
+        TelephoneEvent {
+            event,
+            end,
+            volume: 10,
+            duration,
+        }
+        .to_bytes()
+    };
+    // RFC 4733 §2.5.1.3: the first segment fills the duration field, the next one starts at
+    // the timestamp right after it.
+    let ts = 0xffff_0000u32;
+    assert!(r.handle_packet(t0, ts, 1, &p(3, false, 60_000)));
+    assert!(r.handle_packet(t0, ts, 2, &p(3, false, u16::MAX)));
+    let next = ts.wrapping_add(0xffff);
+    assert!(r.handle_packet(t0, next, 3, &p(3, false, 800)));
+    assert_eq!(r.poll_event(), None);
+    assert!(r.handle_packet(t0, next, 4, &p(3, true, 1600)));
+    assert!(!r.handle_packet(t0, next, 5, &p(3, true, 1600)));
+    let e = r.poll_event().unwrap();
+    assert_eq!(
+        (e.event, e.timestamp, e.duration, e.end),
+        (3, ts, 65_535 + 1600, EventEnd::EndPacket)
+    );
+    assert_eq!(r.poll_event(), None);
+    // Another event at that timestamp, or a first segment that was not full, is a new event.
+    for (first, second) in [((4u8, u16::MAX), 5u8), ((4, 65_000), 4)] {
+        let ts = 0x0100_0000u32;
+        assert!(r.handle_packet(t0, ts, 10, &p(first.0, false, first.1)));
+        assert!(r.handle_packet(t0, ts.wrapping_add(0xffff), 11, &p(second, true, 400)));
+        let a = r.poll_event().unwrap();
+        let b = r.poll_event().unwrap();
+        assert_eq!((a.end, b.end), (EventEnd::Superseded, EventEnd::EndPacket));
+        assert_eq!(u32::from(first.1), a.duration);
+        r.reset();
+    }
+}
+
 /// A sender and a receiver joined by a lossy, duplicating link; every packet of each digit
 /// is kept, dropped or sent twice at random (seeded).
 fn dtmf_loop(seed: u64, loss_per_256: u64, digits: &str) -> (Vec<char>, Vec<bool>, Vec<EventEnd>) {
