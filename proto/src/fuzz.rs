@@ -529,3 +529,155 @@ pub fn srtp_unprotect(data: &[u8]) {
         "a packet with byte {flip} flipped was accepted"
     );
 }
+
+/// Parses an RTP packet and walks every accessor and extension element; one that parses is
+/// rebuilt from its fields (extension kept raw, padding of the same length) and must parse
+/// back to the same fields and payload. The payload, when 4 bytes or more, is also fed to the
+/// telephone-event parser and a receiver, whose virtual time starts at `t0`.
+pub fn rtp(t0: std::time::Instant, data: &[u8]) {
+    use crate::rtp::{Extension, RtpBuilder, RtpPacket};
+
+    let Ok(p) = RtpPacket::parse(data) else {
+        return;
+    };
+    let csrcs: Vec<u32> = p.csrcs().collect();
+    let ext = p.extension();
+    if let Some(e) = ext {
+        // The walk ends within the block, and stops after an error.
+        let mut walk = e.elements();
+        let mut steps = 0;
+        while let Some(el) = walk.next() {
+            steps += 1;
+            assert!(steps <= e.data().len(), "more elements than bytes");
+            match el {
+                Ok(el) => assert!(el.data.len() <= e.data().len(), "element beyond its block"),
+                Err(_) => assert!(walk.next().is_none(), "elements after an error"),
+            }
+        }
+    }
+    let padding = u8::try_from(p.padding_len()).expect("padding count is one byte");
+    let mut b = RtpBuilder::new(p.payload_type(), p.sequence(), p.timestamp(), p.ssrc())
+        .marker(p.marker())
+        .csrcs(&csrcs)
+        .padding(padding)
+        .payload(p.payload());
+    if let Some(e) = ext {
+        b = b.extension(Extension::Raw {
+            profile: e.profile(),
+            data: e.data(),
+        });
+    }
+    let mut buf = vec![0u8; data.len()];
+    let n = b.write(&mut buf).expect("a parsed packet rebuilds");
+    assert_eq!(n, data.len(), "rebuilt length differs");
+    let q = RtpPacket::parse(&buf).expect("a rebuilt packet parses");
+    assert_eq!(
+        (
+            q.marker(),
+            q.payload_type(),
+            q.sequence(),
+            q.timestamp(),
+            q.ssrc()
+        ),
+        (
+            p.marker(),
+            p.payload_type(),
+            p.sequence(),
+            p.timestamp(),
+            p.ssrc()
+        )
+    );
+    assert!(q.csrcs().eq(p.csrcs()), "CSRCs changed");
+    assert_eq!(q.extension(), p.extension(), "extension changed");
+    assert_eq!(q.payload(), p.payload(), "payload changed");
+    assert_eq!(q.padding_len(), p.padding_len(), "padding changed");
+
+    let now = t0;
+    let mut r = crate::rtp::DtmfReceiver::new(crate::rtp::DtmfReceiverConfig::default());
+    let _ = r.handle_rtp(now, &p);
+    let _ = r.handle_rtp(now, &p);
+    r.handle_timeout(now + std::time::Duration::from_secs(1));
+    assert!(
+        r.poll_event().is_some() == (p.payload().len() >= 4),
+        "event count"
+    );
+    assert!(r.poll_event().is_none(), "an event reported twice");
+}
+
+/// Parses an RTCP compound and walks every packet; each SR, RR, SDES, BYE and APP is written
+/// again on its own (reduced-size) and must parse back to the same fields.
+pub fn rtcp(data: &[u8]) {
+    use crate::rtp::{Compound, RtcpPacket, RtcpWriter, SdesItem};
+
+    let Ok(c) = Compound::parse(data) else {
+        return;
+    };
+    let _ = c.is_reduced_size();
+    let mut buf = vec![0u8; data.len() + 4];
+    for p in c.packets() {
+        let mut w = RtcpWriter::reduced_size(&mut buf);
+        match p {
+            RtcpPacket::SenderReport(sr) => {
+                let blocks: Vec<_> = sr.report_blocks().collect();
+                w.sender_report(sr.ssrc(), &sr.sender_info(), &blocks)
+                    .expect("an SR rewrites");
+            }
+            RtcpPacket::ReceiverReport(rr) => {
+                let blocks: Vec<_> = rr.report_blocks().collect();
+                w.receiver_report(rr.ssrc(), &blocks)
+                    .expect("an RR rewrites");
+            }
+            RtcpPacket::Sdes(s) => {
+                let chunks: Vec<(u32, Vec<SdesItem<'_>>)> = s
+                    .chunks()
+                    .map(|c| (c.ssrc(), c.items().collect()))
+                    .collect();
+                let refs: Vec<(u32, &[SdesItem<'_>])> =
+                    chunks.iter().map(|(s, i)| (*s, &i[..])).collect();
+                w.sdes(&refs).expect("an SDES rewrites");
+            }
+            RtcpPacket::Bye(b) => {
+                let sources: Vec<u32> = b.sources().collect();
+                w.bye(&sources, b.reason()).expect("a BYE rewrites");
+            }
+            RtcpPacket::App(a) => {
+                // APP data need not be word-aligned when padding was stripped: skip those.
+                if a.data().len() % 4 != 0 {
+                    continue;
+                }
+                w.app(a.subtype(), a.ssrc(), a.name(), a.data())
+                    .expect("an APP rewrites");
+            }
+            RtcpPacket::Unknown(_) => continue,
+        }
+        let n = w.finish().expect("one packet written");
+        let again = Compound::parse(&buf[..n]).expect("a rewritten packet parses");
+        let q = again.packets().next().expect("one packet");
+        match (p, q) {
+            (RtcpPacket::SenderReport(a), RtcpPacket::SenderReport(b)) => {
+                assert_eq!(a.ssrc(), b.ssrc());
+                assert_eq!(a.sender_info(), b.sender_info());
+                assert!(a.report_blocks().eq(b.report_blocks()), "SR blocks changed");
+            }
+            (RtcpPacket::ReceiverReport(a), RtcpPacket::ReceiverReport(b)) => {
+                assert_eq!(a.ssrc(), b.ssrc());
+                assert!(a.report_blocks().eq(b.report_blocks()), "RR blocks changed");
+            }
+            (RtcpPacket::Sdes(a), RtcpPacket::Sdes(b)) => {
+                assert!(
+                    a.chunks()
+                        .zip(b.chunks())
+                        .all(|(x, y)| x.ssrc() == y.ssrc() && x.items().eq(y.items())),
+                    "SDES changed"
+                );
+                assert_eq!(a.chunks().count(), b.chunks().count());
+            }
+            (RtcpPacket::Bye(a), RtcpPacket::Bye(b)) => {
+                assert!(a.sources().eq(b.sources()), "BYE sources changed");
+                assert_eq!(a.reason(), b.reason());
+            }
+            (RtcpPacket::App(a), RtcpPacket::App(b)) => assert_eq!(a, b),
+            (a, b) => panic!("packet type changed: {a:?} → {b:?}"),
+        }
+    }
+}

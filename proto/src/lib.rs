@@ -20,6 +20,8 @@
 //!   refreshes, digest challenges, failover and retries.
 //! - [`request`]: requests outside dialogs (MESSAGE, OPTIONS, PUBLISH, …): one at a time
 //!   through digest challenges and failover; MESSAGE building and checking (RFC 3428).
+//! - [`rtp`]: RTP and RTCP (RFC 3550) with RFC 8285 header extensions, receive statistics,
+//!   the RTCP interval, and RFC 4733 telephone events (DTMF).
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer engine ([`sdp::negotiation`]: offers,
 //!   answers, checking answers, re-offers for hold, added and removed streams).
@@ -42,6 +44,7 @@ pub mod payloads;
 pub mod rand;
 pub mod registration;
 pub mod request;
+pub mod rtp;
 pub mod sdp;
 pub mod sip;
 pub mod srtp;

@@ -111,3 +111,19 @@ fn srtp_unprotect_corpus() {
     // The SRTP vector files double as arbitrary bytes.
     assert!(replay("srtp_unprotect", &["srtp"], fuzz::srtp_unprotect) >= 10);
 }
+
+#[test]
+fn rtp_corpus() {
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::rtp(t0, data);
+    }
+    assert!(replay("rtp", &[], run) >= 5);
+}
+
+#[test]
+fn rtcp_corpus() {
+    assert!(replay("rtcp", &[], fuzz::rtcp) >= 5);
+}
