@@ -14,3 +14,5 @@
 #![deny(missing_docs)]
 
 pub mod codec;
+pub mod goertzel;
+pub mod tone;
