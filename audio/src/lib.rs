@@ -15,4 +15,5 @@
 
 pub mod codec;
 pub mod goertzel;
+pub mod resample;
 pub mod tone;
