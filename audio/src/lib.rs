@@ -15,5 +15,6 @@
 
 pub mod codec;
 pub mod goertzel;
+pub mod jitter;
 pub mod resample;
 pub mod tone;
