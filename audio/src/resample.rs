@@ -50,8 +50,10 @@ pub struct Resampler {
     up: usize,
     /// Downsampling factor `M`.
     down: usize,
-    /// Taps per phase.
+    /// Taps per phase, padded to whole vector lanes.
     taps: usize,
+    /// The filter's delay in output samples.
+    delay: usize,
     /// `up` phases of `taps` coefficients each, reversed so each output is a dot product with a
     /// contiguous run of the history.
     phases: Vec<f32>,
@@ -106,6 +108,7 @@ impl Resampler {
                 up: 1,
                 down: 1,
                 taps: 1,
+                delay: 0,
                 phases: vec![1.0],
                 buffer: Vec::new(),
                 position: 0,
@@ -124,6 +127,8 @@ impl Resampler {
             + 1;
         let taps = length.div_ceil(up);
         let length = taps * up;
+        // Padding each phase with zero taps to whole vector lanes leaves no scalar tail.
+        let padded_taps = taps.next_multiple_of(LANES);
         let centre = (length - 1) as f64 / 2.0;
         let norm = bessel_i0(beta);
         let prototype: Vec<f64> = (0..length)
@@ -141,9 +146,10 @@ impl Resampler {
         // Unity gain at DC after upsampling: the coefficients of the prototype sum to `up`.
         let gain = up as f64 / prototype.iter().sum::<f64>();
 
+        let taps = padded_taps;
         let mut phases = vec![0.0f32; up * taps];
         for phase in 0..up {
-            for k in 0..taps {
+            for k in 0..length / up {
                 // Output at phase p uses x[n - k] with h[k·L + p]; store reversed in k.
                 phases[phase * taps + (taps - 1 - k)] = (prototype[k * up + phase] * gain) as f32;
             }
@@ -154,6 +160,7 @@ impl Resampler {
             up,
             down,
             taps,
+            delay: (length - 1) / 2 / down,
             phases,
             buffer: vec![0.0; taps - 1 + CHUNK],
             position: (taps - 1) * up,
@@ -175,7 +182,7 @@ impl Resampler {
     /// The filter's delay, in output samples.
     #[must_use]
     pub const fn delay(&self) -> usize {
-        (self.taps * self.up - 1) / 2 / self.down
+        self.delay
     }
 
     /// An output length that always suffices for `input_len` input samples.
@@ -238,36 +245,42 @@ impl Resampler {
         for (b, &s) in self.buffer[history..len].iter_mut().zip(chunk) {
             *b = f32::from(s);
         }
-        let end = len * self.up;
+        // Step the input index and the phase separately: a division per output would cost as
+        // much as a quarter of the filter.
+        let mut newest = self.position / self.up;
+        let mut phase = self.position % self.up;
+        let (whole_steps, phase_step) = (self.down / self.up, self.down % self.up);
         let mut written = 0;
-        while self.position < end {
-            let newest = self.position / self.up;
-            let phase = self.position % self.up;
+        while newest < len {
             let coefficients = &self.phases[phase * self.taps..(phase + 1) * self.taps];
             let window = &self.buffer[newest + 1 - self.taps..=newest];
             out[written] = dot(coefficients, window).round() as i16;
             written += 1;
-            self.position += self.down;
+            newest += whole_steps;
+            phase += phase_step;
+            if phase >= self.up {
+                phase -= self.up;
+                newest += 1;
+            }
         }
+        self.position = newest * self.up + phase;
         self.buffer.copy_within(len - history..len, 0);
         self.position -= chunk.len() * self.up;
         written
     }
 }
 
-/// A dot product with eight independent sums, so the compiler can keep them in vector lanes.
+/// Width of the independent sums in [`dot`]; every phase is a multiple of it long.
+const LANES: usize = 16;
+
+/// A dot product with independent sums per lane, so the compiler keeps them in vector
+/// registers. Both slices are a whole number of lanes long.
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut lanes = [0.0f32; 8];
-    let (a8, a_rest) = a.split_at(a.len() - a.len() % 8);
-    let (b8, b_rest) = b.split_at(a8.len());
-    for (x, y) in a8.chunks_exact(8).zip(b8.chunks_exact(8)) {
-        for i in 0..8 {
+    let mut lanes = [0.0f32; LANES];
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        for i in 0..LANES {
             lanes[i] += x[i] * y[i];
         }
     }
-    let mut sum = lanes.iter().sum::<f32>();
-    for (x, y) in a_rest.iter().zip(b_rest) {
-        sum += x * y;
-    }
-    sum
+    lanes.iter().sum::<f32>()
 }
