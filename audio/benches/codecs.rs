@@ -8,7 +8,7 @@ use audioadapter::AdapterMut;
 use audioadapter_buffers::owned::InterleavedOwned;
 use criterion::{criterion_group, criterion_main, Criterion};
 use rubato::{Fft, FixedSync, Resampler as _};
-use sipsimple_audio::codec::{CodecKind, L16Rate};
+use sipsimple_audio::codec::{Codec, CodecKind, L16Rate};
 use sipsimple_audio::resample::Resampler;
 use sipsimple_audio::tone::SineGenerator;
 

@@ -11,7 +11,13 @@
 //! The resampler keeps the filter history across calls, so 20 ms frames join seamlessly, and
 //! converts a whole number of 20 ms frames (or any multiple of 1 ms) into exactly the matching
 //! number of output samples. It allocates only at construction. The delay is half the filter
-//! length: about 1.5 ms at 16↔48 kHz, 2.9 ms when 8 kHz is involved.
+//! length ([`Resampler::delay`]): about 1.4 ms between 32 and 48 kHz, 2.8 ms between 16 kHz
+//! and a higher rate, 5.7 ms when 8 kHz is involved.
+//!
+//! Compared with rubato's synchronous FFT resampler on 20 ms frames (see `benches/codecs.rs`),
+//! this one costs more per frame but delays far less (2.8 ms against 10 ms from 16 to 48 kHz,
+//! where the FFT works on whole frames), and suppresses aliases as well; its transition band is
+//! wider (-11 dB at 95 % of the lower Nyquist frequency, against -2 dB).
 
 use thiserror::Error;
 
@@ -254,7 +260,7 @@ impl Resampler {
         while newest < len {
             let coefficients = &self.phases[phase * self.taps..(phase + 1) * self.taps];
             let window = &self.buffer[newest + 1 - self.taps..=newest];
-            out[written] = dot(coefficients, window).round() as i16;
+            out[written] = to_i16(dot(coefficients, window));
             written += 1;
             newest += whole_steps;
             phase += phase_step;
@@ -270,6 +276,13 @@ impl Resampler {
     }
 }
 
+/// Rounds half away from zero and saturates. `f32::round` is a library call on the baseline
+/// x86-64 target, which cost a fifth of the conversion.
+fn to_i16(x: f32) -> i16 {
+    // `as` truncates towards zero and saturates.
+    (x + 0.5f32.copysign(x)) as i16
+}
+
 /// Width of the independent sums in [`dot`]; every phase is a multiple of it long.
 const LANES: usize = 16;
 
@@ -278,9 +291,19 @@ const LANES: usize = 16;
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0.0f32; LANES];
     for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
+        let x: &[f32; LANES] = x.try_into().expect("chunks_exact gives whole lanes");
+        let y: &[f32; LANES] = y.try_into().expect("chunks_exact gives whole lanes");
         for i in 0..LANES {
             lanes[i] += x[i] * y[i];
         }
     }
-    lanes.iter().sum::<f32>()
+    // Pairwise, so the reduction is a few vector adds rather than a serial chain.
+    let mut width = LANES / 2;
+    while width > 0 {
+        for i in 0..width {
+            lanes[i] += lanes[i + width];
+        }
+        width /= 2;
+    }
+    lanes[0]
 }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use sipsimple_audio::codec::{
-    alaw_decode, alaw_encode, ulaw_decode, ulaw_encode, CodecError, CodecKind, L16Rate,
+    alaw_decode, alaw_encode, ulaw_decode, ulaw_encode, Codec, CodecError, CodecKind, L16Rate,
 };
 
 fn s16le(bytes: &[u8]) -> Vec<i16> {

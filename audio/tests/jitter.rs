@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use sipsimple_audio::codec::{CodecKind, L16Rate};
+use sipsimple_audio::codec::{Codec, CodecKind, L16Rate};
 use sipsimple_audio::goertzel::tone_level;
 use sipsimple_audio::jitter::{
     Insertion, JitterBuffer, JitterConfig, JitterError, Playout, Pulled,

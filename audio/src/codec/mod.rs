@@ -1,6 +1,6 @@
 //! Audio codecs for RTP: G.711 µ-law and A-law, G.722 and L16.
 //!
-//! Every codec is described by a [`CodecInfo`] (what SDP needs to offer it) and builds one
+//! Every [`Codec`] is described by a [`CodecInfo`] (what SDP needs to offer it) and builds one
 //! [`Encoder`] for the sending direction and one [`Decoder`] for the receiving direction; each
 //! keeps its own state, since G.722's adaptive predictors must follow one stream only.
 //!
@@ -161,28 +161,6 @@ impl CodecKind {
         }
     }
 
-    /// A fresh encoder for the sending direction.
-    #[must_use]
-    pub fn encoder(self) -> Box<dyn Encoder + Send> {
-        match self {
-            Self::Pcmu => Box::new(G711Encoder::new(G711Law::Ulaw)),
-            Self::Pcma => Box::new(G711Encoder::new(G711Law::Alaw)),
-            Self::G722 => Box::new(G722Encoder::new()),
-            Self::L16(rate) => Box::new(L16Encoder::new(rate)),
-        }
-    }
-
-    /// A fresh decoder for the receiving direction.
-    #[must_use]
-    pub fn decoder(self) -> Box<dyn Decoder + Send> {
-        match self {
-            Self::Pcmu => Box::new(G711Decoder::new(G711Law::Ulaw)),
-            Self::Pcma => Box::new(G711Decoder::new(G711Law::Alaw)),
-            Self::G722 => Box::new(G722Decoder::new()),
-            Self::L16(rate) => Box::new(L16Decoder::new(rate)),
-        }
-    }
-
     /// The codec an `a=rtpmap` names (encoding name case-insensitively, RTP clock rate and
     /// channel count), if we implement it.
     #[must_use]
@@ -208,6 +186,44 @@ impl CodecKind {
             8 => Some(Self::Pcma),
             9 => Some(Self::G722),
             _ => None,
+        }
+    }
+}
+
+/// A codec: its description and a factory of per-direction coders. Implemented by
+/// [`CodecKind`] for the codecs of this crate; other codecs (Opus, iLBC…) can join the mixer by
+/// implementing it.
+pub trait Codec {
+    /// The SDP and RTP description of the codec.
+    fn info(&self) -> CodecInfo;
+
+    /// A fresh encoder for the sending direction.
+    fn encoder(&self) -> Box<dyn Encoder + Send>;
+
+    /// A fresh decoder for the receiving direction.
+    fn decoder(&self) -> Box<dyn Decoder + Send>;
+}
+
+impl Codec for CodecKind {
+    fn info(&self) -> CodecInfo {
+        Self::info(*self)
+    }
+
+    fn encoder(&self) -> Box<dyn Encoder + Send> {
+        match *self {
+            Self::Pcmu => Box::new(G711Encoder::new(G711Law::Ulaw)),
+            Self::Pcma => Box::new(G711Encoder::new(G711Law::Alaw)),
+            Self::G722 => Box::new(G722Encoder::new()),
+            Self::L16(rate) => Box::new(L16Encoder::new(rate)),
+        }
+    }
+
+    fn decoder(&self) -> Box<dyn Decoder + Send> {
+        match *self {
+            Self::Pcmu => Box::new(G711Decoder::new(G711Law::Ulaw)),
+            Self::Pcma => Box::new(G711Decoder::new(G711Law::Alaw)),
+            Self::G722 => Box::new(G722Decoder::new()),
+            Self::L16(rate) => Box::new(L16Decoder::new(rate)),
         }
     }
 }
