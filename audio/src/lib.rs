@@ -10,6 +10,33 @@
 //! Everything here is pure computation on caller-owned buffers: no threads, clocks or files,
 //! and no allocation once a stream is set up. Time, where it matters (the jitter buffers), is
 //! passed in. The mixer, audio ports, devices and WAV files build on these parts.
+//!
+//! # Example
+//!
+//! A 20 ms frame of a DTMF key, through G.722 and back, keeps both of its tones:
+//!
+//! ```
+//! use sipsimple_audio::codec::{Codec, CodecKind};
+//! use sipsimple_audio::goertzel::tone_level;
+//! use sipsimple_audio::tone::{DtmfDigit, DualTone};
+//!
+//! let info = CodecKind::G722.info();
+//! let samples = info.samples_per_frame(20);
+//! let mut key = DualTone::dtmf(DtmfDigit::new('5')?, -10.0, info.sample_rate)?;
+//! let (mut encoder, mut decoder) = (CodecKind::G722.encoder(), CodecKind::G722.decoder());
+//! let mut pcm = vec![0i16; samples];
+//! let mut payload = vec![0u8; info.payload_len(samples)];
+//! let mut decoded = vec![0i16; samples];
+//! for _ in 0..10 {
+//!     key.fill(&mut pcm);
+//!     let bytes = encoder.encode(&pcm, &mut payload)?;
+//!     decoder.decode(&payload[..bytes], &mut decoded)?;
+//! }
+//! assert_eq!((samples, payload.len(), info.rtp_ticks(samples)), (320, 160, 160));
+//! assert!((tone_level(&decoded, info.sample_rate, 770.0) + 10.0).abs() < 1.0);
+//! assert!((tone_level(&decoded, info.sample_rate, 1336.0) + 10.0).abs() < 1.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 

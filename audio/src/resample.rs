@@ -15,9 +15,11 @@
 //! and a higher rate, 5.7 ms when 8 kHz is involved.
 //!
 //! Compared with rubato's synchronous FFT resampler on 20 ms frames (see `benches/codecs.rs`),
-//! this one costs more per frame but delays far less (2.8 ms against 10 ms from 16 to 48 kHz,
-//! where the FFT works on whole frames), and suppresses aliases as well; its transition band is
-//! wider (-11 dB at 95 % of the lower Nyquist frequency, against -2 dB).
+//! this one costs about six times as much per frame (some 18 µs against 3 µs for a 20 ms frame
+//! from 16 to 48 kHz, under 0.1 % of a core either way) but delays far less: 2.8 ms against
+//! 10 ms, since the FFT works on whole frames. Both suppress aliases below one 16-bit step; the
+//! FFT's transition band is narrower (-2 dB at 95 % of the lower Nyquist frequency, against
+//! -11 dB here). For a conference mixer the delay matters more than the cost.
 
 use thiserror::Error;
 
