@@ -505,3 +505,41 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Hostile streams: sequence numbers, timestamps, markers and payload sizes unrelated to each
+    /// other, and pull instants that may go backwards. Nothing panics, every pull fills exactly
+    /// one frame, and the bound on held packets holds.
+    #[test]
+    fn survives_incoherent_streams(
+        steps in prop::collection::vec(
+            (any::<u16>(), any::<u32>(), any::<bool>(), 0usize..700, 0u64..400, any::<bool>()),
+            1..150,
+        ),
+        adaptive in any::<bool>(),
+    ) {
+        let playout = if adaptive {
+            Playout::Adaptive { min: Duration::from_millis(20), max: Duration::from_millis(200) }
+        } else {
+            Playout::Fixed(Duration::from_millis(40))
+        };
+        let mut buffer = JitterBuffer::new(
+            CodecKind::G722.decoder(),
+            JitterConfig { frame_samples: 320, max_packets: 16, max_payload: 640 },
+            playout,
+        )
+        .unwrap();
+        let t0 = Instant::now();
+        let mut frame = [0i16; 320];
+        for (seq, ts, marker, len, ms, pull) in steps {
+            let at = t0 + Duration::from_millis(ms * 10);
+            if pull {
+                let pulled = buffer.pull(at, &mut frame).unwrap();
+                prop_assert_eq!(pulled.audio + pulled.concealed + pulled.silence, 320);
+            } else {
+                buffer.push(seq, ts, marker, &vec![0x5A; len], at);
+            }
+            prop_assert!(buffer.len() <= 16);
+        }
+    }
+}
