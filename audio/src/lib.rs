@@ -1,7 +1,47 @@
-//! The audio engine of sipsimple-rs.
+//! The audio engine of sipsimple-rs: its signal-processing core.
 //!
-//! This crate will hold the conference mixer (`AudioMixer`) running in 20 ms frames, the
-//! `AudioPort` trait and its implementations (devices, bridges, WAV players and recorders,
-//! tone generators), the G.711/G.722/L16 codecs and the jitter buffer. It has no content yet:
-//! the message and session layers it serves come first.
+//! - [`codec`]: G.711 µ-law and A-law, G.722 and L16 behind the [`codec::Encoder`] and
+//!   [`codec::Decoder`] traits, with the [`codec::CodecInfo`] that SDP needs.
+//! - [`tone`]: sine, DTMF and call-progress tone generators.
+//! - [`goertzel`]: single-frequency power measurement and a DTMF detector.
+//! - [`resample`]: streaming polyphase resampling between 8, 16, 32 and 48 kHz.
+//! - [`jitter`]: fixed-delay and adaptive jitter buffers with loss concealment.
+//!
+//! Everything here is pure computation on caller-owned buffers: no threads, clocks or files,
+//! and no allocation once a stream is set up. Time, where it matters (the jitter buffers), is
+//! passed in. The mixer, audio ports, devices and WAV files build on these parts.
+//!
+//! # Example
+//!
+//! A 20 ms frame of a DTMF key, through G.722 and back, keeps both of its tones:
+//!
+//! ```
+//! use sipsimple_audio::codec::{Codec, CodecKind};
+//! use sipsimple_audio::goertzel::tone_level;
+//! use sipsimple_audio::tone::{DtmfDigit, DualTone};
+//!
+//! let info = CodecKind::G722.info();
+//! let samples = info.samples_per_frame(20);
+//! let mut key = DualTone::dtmf(DtmfDigit::new('5')?, -10.0, info.sample_rate)?;
+//! let (mut encoder, mut decoder) = (CodecKind::G722.encoder(), CodecKind::G722.decoder());
+//! let mut pcm = vec![0i16; samples];
+//! let mut payload = vec![0u8; info.payload_len(samples)];
+//! let mut decoded = vec![0i16; samples];
+//! for _ in 0..10 {
+//!     key.fill(&mut pcm);
+//!     let bytes = encoder.encode(&pcm, &mut payload)?;
+//!     decoder.decode(&payload[..bytes], &mut decoded)?;
+//! }
+//! assert_eq!((samples, payload.len(), info.rtp_ticks(samples)), (320, 160, 160));
+//! assert!((tone_level(&decoded, info.sample_rate, 770.0) + 10.0).abs() < 1.0);
+//! assert!((tone_level(&decoded, info.sample_rate, 1336.0) + 10.0).abs() < 1.0);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod codec;
+pub mod goertzel;
+pub mod jitter;
+pub mod resample;
+pub mod tone;
