@@ -355,3 +355,113 @@ pub fn dns_lookup(t0: std::time::Instant, data: &[u8]) {
         }
     }
 }
+
+/// Parses a STUN datagram. A message that parses must be recognized by `is_stun`, decode
+/// every attribute or fail cleanly, survive building again from its decoded attributes
+/// unchanged, answer the integrity and fingerprint checks without panicking, and, taken as
+/// a request by the server helper, get an answer that parses; taken as a response, a client
+/// transaction must end at most once. `t0` is the origin of the virtual time (the caller
+/// reads a clock; this module never does).
+pub fn stun(t0: std::time::Instant, data: &[u8]) {
+    use crate::stun::{
+        check_request, success_response, Attribute, Class, ClientConfig, ClientTransaction, Error,
+        IntegrityKey, Message, MessageBuilder, MessageType, RawAttribute, Transport, Verdict,
+    };
+
+    let Ok(m) = Message::parse(data) else {
+        return;
+    };
+    assert!(crate::stun::is_stun(data), "a parsed message is not STUN");
+    let key = IntegrityKey::short_term("VOkJxbRl1RmTxUk/WvJxBt");
+    let _ = (m.verify_integrity(&key), m.verify_integrity_sha256(&key));
+    let _ = m.verify_fingerprint();
+    let _ = (
+        m.username(),
+        m.realm(),
+        m.nonce(),
+        m.software(),
+        m.error_code(),
+    );
+    let _ = (
+        m.xor_mapped_address(),
+        m.mapped_address(),
+        m.unknown_attributes(),
+    );
+    let _ = (
+        m.priority(),
+        m.ice_controlling(),
+        m.ice_controlled(),
+        m.use_candidate(),
+    );
+    assert!(m.unknown_required().all(|k| k.is_comprehension_required()));
+
+    // Build the decodable attributes again; they must decode to the same values.
+    let normalize = |a: Attribute<'_>| match a {
+        Attribute::Other(r) => format!("{:?}", RawAttribute { offset: 0, ..r }),
+        other => format!("{other:?}"),
+    };
+    let decoded: Vec<Attribute<'_>> = m.decoded().filter_map(Result::ok).collect();
+    let mut buf = Vec::new();
+    let mut b = MessageBuilder::new(&mut buf, m.message_type(), m.transaction_id());
+    for a in &decoded {
+        b.attribute(a);
+    }
+    match b.finish() {
+        Ok(_) => {
+            let again = Message::parse(&buf).expect("a built message parses");
+            let redecoded: Vec<String> = again
+                .decoded()
+                .map(|a| normalize(a.expect("a built attribute decodes")))
+                .collect();
+            let original: Vec<String> = decoded.iter().copied().map(normalize).collect();
+            assert_eq!(redecoded, original, "decode ∘ build changed the attributes");
+        }
+        // Text longer than the builder allows may still arrive.
+        Err(Error::TooLong { .. }) => {}
+        Err(e) => panic!("building decoded attributes failed: {e}"),
+    }
+
+    // The server helper answers every request it does not drop.
+    let source = std::net::SocketAddr::from(([192, 0, 2, 1], 32853));
+    let verdict = check_request(&m, |_| Some(&key));
+    let mut out = Vec::new();
+    match &verdict {
+        Verdict::Accept { key } => {
+            success_response(&mut out, &m, source, Some(key)).expect("a response fits");
+        }
+        Verdict::Reject { .. } => {
+            verdict
+                .respond(&mut out, &m)
+                .expect("a rejection answers")
+                .expect("a response fits");
+        }
+        Verdict::Discard => {}
+    }
+    if !out.is_empty() {
+        let r = Message::parse(&out).expect("a response parses");
+        assert_eq!(r.transaction_id(), m.transaction_id());
+        assert!(matches!(
+            r.class(),
+            Class::SuccessResponse | Class::ErrorResponse
+        ));
+    }
+
+    // As a response to a Binding request with the same id.
+    let mut req = Vec::new();
+    MessageBuilder::new(&mut req, MessageType::BINDING_REQUEST, m.transaction_id())
+        .finish()
+        .expect("an empty request fits");
+    let peer = std::net::SocketAddr::from(([198, 51, 100, 7], 3478));
+    let mut t = ClientTransaction::new(t0, peer, Transport::Udp, req, ClientConfig::default())
+        .expect("a Binding request starts a transaction");
+    let _ = t.poll_transmit();
+    let ended = t.handle_response(t0, &m);
+    assert_eq!(
+        ended,
+        matches!(m.class(), Class::SuccessResponse)
+            || (m.class() == Class::ErrorResponse && matches!(m.error_code(), Ok(Some(_))))
+    );
+    assert_eq!(t.poll_event().is_some(), ended);
+    assert!(!t.handle_response(t0, &m), "a transaction ended twice");
+    assert!(t.poll_event().is_none());
+}

@@ -23,6 +23,8 @@
 //! - [`sdp`]: session descriptions (RFC 4566) with typed attributes (RTP, SRTP SDES, ICE, MSRP,
 //!   file transfer) and the RFC 3264 offer/answer engine ([`sdp::negotiation`]: offers,
 //!   answers, checking answers, re-offers for hold, added and removed streams).
+//! - [`stun`]: STUN messages and attributes (RFC 8489, with the ICE attributes of RFC 8445),
+//!   MESSAGE-INTEGRITY and FINGERPRINT, client transactions and the server's answers.
 //! - [`subscription`]: event subscriptions, subscriber side (RFC 6665): SUBSCRIBE, NOTIFY,
 //!   refresh, unsubscribe.
 //! - [`transaction`]: SIP client and server transactions with their timers (RFC 3261 §17).
@@ -40,6 +42,7 @@ pub mod registration;
 pub mod request;
 pub mod sdp;
 pub mod sip;
+pub mod stun;
 pub mod subscription;
 pub mod transaction;
 

@@ -94,3 +94,14 @@ fn dns_lookup_corpus() {
     }
     assert!(replay("dns_lookup", &[], run) >= 4);
 }
+
+#[test]
+fn stun_corpus() {
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::stun(t0, data);
+    }
+    assert!(replay("stun", &["stun"], run) >= 5);
+}
