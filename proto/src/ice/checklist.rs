@@ -249,32 +249,45 @@ impl CheckList {
     }
 
     /// Queues a triggered check of pair `i` (§7.3.1.4): a check from the peer arrived on it.
-    /// A pair that already succeeded is not checked again; one in progress is checked again
-    /// (the RFC lets the agent cancel and retry; a second check is the simple, safe form).
+    /// A pair that succeeded is not checked again, and one in progress waits for its own
+    /// check (whose retransmissions go on): re-checking those would make two agents trigger
+    /// each other forever.
     pub fn trigger(&mut self, i: usize) {
         let Some(p) = self.pairs.get_mut(i) else {
             return;
         };
-        match p.state {
-            PairState::Succeeded => {}
-            PairState::Frozen | PairState::Waiting | PairState::Failed | PairState::InProgress => {
-                if p.state != PairState::InProgress {
-                    p.state = PairState::Waiting;
-                }
-                if !self.triggered.contains(&i) && self.triggered.len() < MAX_TRIGGERED {
-                    self.triggered.push_back(i);
-                }
-            }
+        if matches!(p.state, PairState::Succeeded | PairState::InProgress) {
+            return;
         }
+        p.state = PairState::Waiting;
+        if !self.triggered.contains(&i) && self.triggered.len() < MAX_TRIGGERED {
+            self.triggered.push_back(i);
+        }
+    }
+
+    /// Checks pair `i` again, first among the triggered checks: its check was answered with
+    /// 487 and the role switched (§7.2.5.1).
+    pub fn retry(&mut self, i: usize) {
+        let Some(p) = self.pairs.get_mut(i) else {
+            return;
+        };
+        p.state = PairState::Waiting;
+        self.triggered.retain(|&t| t != i);
+        self.triggered.push_front(i);
     }
 
     /// The pair to check next, marked `InProgress` (§6.1.4.2): the oldest triggered check,
     /// else the highest `Waiting` pair, else the highest `Frozen` pair whose foundation has no
     /// pair waiting or in progress. `None` when nothing is left to check.
     pub fn next_check(&mut self) -> Option<usize> {
-        let i = self
-            .triggered
-            .pop_front()
+        let mut triggered = None;
+        while let Some(t) = self.triggered.pop_front() {
+            if self.pairs[t].state == PairState::Waiting {
+                triggered = Some(t);
+                break;
+            }
+        }
+        let i = triggered
             .or_else(|| {
                 self.pairs
                     .iter()

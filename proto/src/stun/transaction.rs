@@ -31,6 +31,10 @@ pub struct ClientConfig {
     pub final_wait: u32,
     /// Ti: how long a request over TCP waits for its response (default 39.5 s).
     pub reliable_timeout: Duration,
+    /// The longest gap between two retransmissions (default: no limit, the RFC's
+    /// doubling). ICE connectivity checks cap it (RFC 8445 §14.3 leaves their timing to the
+    /// agent) so that a check still gets its Rc tries within seconds on a lossy path.
+    pub max_rto: Duration,
     /// How many transactions a [`Client`] holds at once, counting those whose outcome
     /// has not been polled yet (default 256).
     pub max_outstanding: usize,
@@ -43,6 +47,7 @@ impl Default for ClientConfig {
             max_transmissions: 7,
             final_wait: 16,
             reliable_timeout: Duration::from_millis(39_500),
+            max_rto: Duration::MAX,
             max_outstanding: 256,
         }
     }
@@ -257,7 +262,7 @@ impl ClientTransaction {
                 Timer::Retransmit => {
                     self.transmit_pending = true;
                     self.sent += 1;
-                    self.interval = self.interval.saturating_mul(2);
+                    self.interval = self.interval.saturating_mul(2).min(self.config.max_rto);
                     // Scheduled from the due time, not from `now`, so that a late wake does
                     // not shift every later retransmission.
                     self.timer = Some(if self.sent < self.config.max_transmissions {
