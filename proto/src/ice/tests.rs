@@ -537,4 +537,3 @@ fn an_ice_restart_negotiates_again() {
     );
     let _ = w.t0;
 }
-
