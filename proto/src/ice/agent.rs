@@ -227,7 +227,14 @@ struct Consent {
     next: Instant,
 }
 
-/// One ICE agent; see the [module documentation](self).
+/// One ICE agent for one data stream of one or two components: a full agent by default, a
+/// lite one (RFC 8445 §2.5) with [`IceConfig::lite`], which only answers checks.
+///
+/// The agent owns no socket. The driver tells it the local addresses it bound
+/// ([`IceAgent::add_host`]), gives it every STUN packet that arrives on them
+/// ([`IceAgent::handle_packet`], which says whether the packet was STUN, so the rest is
+/// media), sends what [`IceAgent::poll_transmit`] gives from the socket it names, and wakes
+/// it at [`IceAgent::poll_timeout`]. Media goes over the pair [`IceAgent::selected`] names.
 pub struct IceAgent<R> {
     config: IceConfig,
     role: Role,
