@@ -681,3 +681,124 @@ pub fn rtcp(data: &[u8]) {
         }
     }
 }
+
+/// An ICE agent driven by the input as a script of steps: time passing, arbitrary datagrams
+/// from the peer or from elsewhere, and checks built with the right credentials whose role,
+/// tie-breaker, priority and nomination the input picks (so that the agent's deeper states
+/// are reached). Oracles: no panic; after `handle_timeout(now)` no deadline is left at or
+/// before `now` (a past deadline would spin a driver); transmits and events stay bounded.
+pub fn ice_agent(t0: std::time::Instant, data: &[u8]) {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use crate::ice::{Candidate, IceAgent, IceConfig, Role};
+    use crate::rand::SeededRandom;
+    use crate::stun::{IntegrityKey, MessageBuilder, MessageType, TransactionId};
+
+    let Some((&mode, mut rest)) = data.split_first() else {
+        return;
+    };
+    let role = if mode & 1 == 0 {
+        Role::Controlling
+    } else {
+        Role::Controlled
+    };
+    let mut config = IceConfig::new(role, 1 + u16::from(mode >> 1 & 1));
+    config.lite = mode & 4 != 0;
+    if mode & 8 != 0 {
+        config.stun_servers = vec![SocketAddr::from(([192, 0, 2, 99], 3478))];
+    }
+    let components = config.components;
+    let local = SocketAddr::from(([10, 0, 0, 1], 1000));
+    let peer = SocketAddr::from(([10, 0, 0, 2], 2000));
+    let mut agent = IceAgent::new(t0, SeededRandom::new(u64::from(mode)), config);
+    agent.add_host(1, local).expect("a first host");
+    if components == 2 {
+        agent
+            .add_host(2, SocketAddr::from(([10, 0, 0, 1], 1001)))
+            .expect("a second host");
+    }
+    agent.gather(t0);
+    let peer_pwd = "peerpasswordpeerpassword";
+    let remote = vec![Candidate::host(peer, 1, 65535, "1".to_owned())];
+    agent
+        .set_remote(t0, "peer", peer_pwd, mode & 16 != 0, remote)
+        .expect("valid credentials");
+    let (ufrag, _) = agent.local_credentials();
+    let ufrag = ufrag.to_owned();
+    let key = IntegrityKey::short_term(agent.local_credentials().1);
+    let _ = peer_pwd;
+    let mut now = t0;
+    let mut outputs = 0usize;
+    while let Some((&op, tail)) = rest.split_first() {
+        rest = tail;
+        let take = |rest: &mut &[u8], n: usize| {
+            let (a, b) = rest.split_at(n.min(rest.len()));
+            *rest = b;
+            a.to_vec()
+        };
+        match op % 4 {
+            0 => {
+                let step = take(&mut rest, 1).first().copied().unwrap_or(0);
+                now += Duration::from_millis(u64::from(step) * 20);
+                agent.handle_timeout(now);
+                assert!(
+                    agent.poll_timeout().is_none_or(|t| t > now),
+                    "a deadline left in the past"
+                );
+            }
+            1 | 2 => {
+                let len = usize::from(take(&mut rest, 1).first().copied().unwrap_or(0));
+                let bytes = take(&mut rest, len);
+                let from = if op % 4 == 1 {
+                    peer
+                } else {
+                    SocketAddr::from(([10, 0, 0, 3], u16::from(op)))
+                };
+                let _ = agent.handle_packet(now, local, from, &bytes);
+            }
+            _ => {
+                let p = take(&mut rest, 9);
+                let mut id = [0u8; 12];
+                id[..p.len().min(12)].copy_from_slice(&p[..p.len().min(12)]);
+                let flags = p.first().copied().unwrap_or(0);
+                let tie = p.iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
+                let mut buf = Vec::new();
+                let username = format!("{ufrag}:peer");
+                let mut b =
+                    MessageBuilder::new(&mut buf, MessageType::BINDING_REQUEST, TransactionId(id));
+                b.username(&username).priority(u32::from(flags) << 16 | 1);
+                if flags & 1 != 0 {
+                    b.ice_controlling(tie);
+                } else {
+                    b.ice_controlled(tie);
+                }
+                if flags & 2 != 0 {
+                    b.use_candidate();
+                }
+                b.message_integrity(&key).fingerprint();
+                if b.finish().is_ok() {
+                    let from = if flags & 4 != 0 {
+                        peer
+                    } else {
+                        SocketAddr::from(([10, 0, 0, 4], u16::from(flags)))
+                    };
+                    assert!(
+                        agent.handle_packet(now, local, from, &buf),
+                        "a check is STUN"
+                    );
+                }
+            }
+        }
+        while agent.poll_transmit().is_some() {
+            outputs += 1;
+        }
+        while agent.poll_event().is_some() {
+            outputs += 1;
+        }
+        assert!(
+            outputs <= 64 * (data.len() + 16),
+            "outputs grow without bound"
+        );
+    }
+}

@@ -127,3 +127,14 @@ fn rtp_corpus() {
 fn rtcp_corpus() {
     assert!(replay("rtcp", &[], fuzz::rtcp) >= 5);
 }
+
+#[test]
+fn ice_agent_corpus() {
+    fn run(data: &[u8]) {
+        // One real instant as the origin of the target's virtual time.
+        #[allow(clippy::disallowed_methods)]
+        let t0 = std::time::Instant::now();
+        fuzz::ice_agent(t0, data);
+    }
+    assert!(replay("ice_agent", &["stun"], run) >= 6);
+}

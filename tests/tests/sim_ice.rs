@@ -57,7 +57,10 @@ impl Node for IceNode {
     }
 
     fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) {
-        assert!(self.agent.handle_packet(now, self.addr, from, data), "only STUN here");
+        assert!(
+            self.agent.handle_packet(now, self.addr, from, data),
+            "only STUN here"
+        );
         self.collect(now);
     }
 
@@ -121,7 +124,12 @@ fn run(seed: u64, a: IceConfig, b: IceConfig) -> Duration {
         unreachable!()
     };
     for n in [a, b] {
-        assert_eq!(n.agent.state(), IceState::Completed, "seed {seed}: {:#?}", n.events);
+        assert_eq!(
+            n.agent.state(),
+            IceState::Completed,
+            "seed {seed}: {:#?}",
+            n.events
+        );
         assert!(
             !n.events()
                 .any(|e| matches!(e, IceEvent::ConsentLost { .. } | IceEvent::Failed { .. })),
