@@ -37,6 +37,10 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the demo: two applications on loopback (accounts in memory, no server) exchange
+    /// a MESSAGE, call each other, hold and unhold, and hang up, printing the notifications
+    /// as they come and a summary. Status 0 when every step worked.
+    Demo(cli::demo::DemoArgs),
     /// Parse and check SIP messages or SDP bodies, and say what a UAS would answer.
     ///
     /// Each FILE (or `-` for standard input) holds one SIP message, as a datagram carries it.
@@ -86,6 +90,7 @@ fn main() -> ExitCode {
         nameservers: args.nameserver.clone(),
     };
     match &args.command {
+        Command::Demo(a) => cli::demo::run(a),
         Command::Check(a) => cli::check::run(a),
         Command::Account(a) => cli::account::run(a, place.config_dir.as_ref()),
         Command::Register(a) => cli::register::run(a, &place),
