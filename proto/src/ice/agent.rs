@@ -131,10 +131,13 @@ pub enum IceEvent {
         /// The peer's.
         remote: Candidate,
     },
-    /// Every component has a selected pair; `duration` since checks began.
+    /// Every component has a selected pair; `duration` since checks began. The data of the
+    /// seed's `RTPTransportICENegotiationDidSucceed`.
     Completed {
         /// How long the checks took.
         duration: Duration,
+        /// The chosen pair of each component, in component order: ours, then the peer's.
+        chosen: Vec<(Candidate, Candidate)>,
     },
     /// The negotiation failed; `duration` since checks began.
     Failed {
@@ -1196,8 +1199,10 @@ impl<R: Random> IceAgent<R> {
             let duration = self
                 .started
                 .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+            let chosen = self.selected.values().cloned().collect();
             self.set_state(IceState::Completed);
-            self.events.push_back(IceEvent::Completed { duration });
+            self.events
+                .push_back(IceEvent::Completed { duration, chosen });
         }
     }
 

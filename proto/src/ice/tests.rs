@@ -231,10 +231,19 @@ fn two_agents_complete_on_the_host_pair() {
     let done = w.events[0]
         .iter()
         .find_map(|e| match e {
-            IceEvent::Completed { duration } => Some(*duration),
+            IceEvent::Completed { duration, .. } => Some(*duration),
             _ => None,
         })
         .unwrap();
+    let chosen = w.events[0]
+        .iter()
+        .find_map(|e| match e {
+            IceEvent::Completed { chosen, .. } => Some(chosen.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(chosen.len(), 1);
+    assert_eq!((chosen[0].0.base, chosen[0].1.address), (sa(A), sa(B)));
     // A check and its answer, then the nominating check and its answer: about 4 × 10 ms.
     assert!(done <= Duration::from_millis(100), "{done:?}");
     assert_eq!(
@@ -277,7 +286,7 @@ fn lossy_links_still_complete_on_the_same_pair() {
         let t = w.events[0]
             .iter()
             .find_map(|e| match e {
-                IceEvent::Completed { duration } => Some(*duration),
+                IceEvent::Completed { duration, .. } => Some(*duration),
                 _ => None,
             })
             .unwrap();
