@@ -783,8 +783,8 @@ impl MediaStream for Deferred {
     }
 }
 
-#[test]
-fn a_pending_initialization_holds_the_invite_and_the_answer_back() {
+/// Alice calls Bob with a [`Deferred`] stream on `port`; the INVITE waits for it.
+fn deferred_call(port: u16) -> (Party, Party, Session, Arc<Deferred>, Arc<dyn MediaStream>) {
     let alice = party("alice", "udp");
     let bob = party("bob", "udp");
     route(&alice, &bob, "alice", TransportKind::Udp);
@@ -793,12 +793,18 @@ fn a_pending_initialization_holds_the_invite_and_the_answer_back() {
         .account_manager()
         .get_account("alice@example.com")
         .unwrap();
-    let slow = Deferred::new(40_020);
+    let slow = Deferred::new(port);
     let slow_dyn: Arc<dyn MediaStream> = slow.clone();
     let outgoing = Session::new(&account);
     outgoing
         .connect("sip:bob@example.com", vec![Arc::clone(&slow_dyn)])
         .unwrap();
+    (alice, bob, outgoing, slow, slow_dyn)
+}
+
+#[test]
+fn a_pending_initialization_holds_the_invite_and_the_answer_back() {
+    let (alice, bob, _outgoing, slow, slow_dyn) = deferred_call(40_020);
     let done = slow.handle();
     // Nothing is sent while the stream initializes.
     assert!(bob
@@ -841,20 +847,7 @@ fn a_pending_initialization_holds_the_invite_and_the_answer_back() {
 
 #[test]
 fn ending_a_session_whose_streams_initialize_sends_nothing_and_ends_them() {
-    let alice = party("alice", "udp");
-    let bob = party("bob", "udp");
-    route(&alice, &bob, "alice", TransportKind::Udp);
-    let account = alice
-        .app
-        .account_manager()
-        .get_account("alice@example.com")
-        .unwrap();
-    let slow = Deferred::new(40_024);
-    let slow_dyn: Arc<dyn MediaStream> = slow.clone();
-    let outgoing = Session::new(&account);
-    outgoing
-        .connect("sip:bob@example.com", vec![Arc::clone(&slow_dyn)])
-        .unwrap();
+    let (alice, bob, outgoing, slow, _slow_dyn) = deferred_call(40_024);
     let done = slow.handle();
     outgoing.end().unwrap();
     let failed = alice.events.wait_for("SIPSessionDidFail", WAIT).unwrap();

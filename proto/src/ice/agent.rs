@@ -760,6 +760,19 @@ impl<R: Random> IceAgent<R> {
         component: u16,
         nominate: bool,
     ) {
+        self.send_binding(now, base, to, component, Purpose::Check { nominate });
+    }
+
+    /// Sends a connectivity check or a consent check (which is one without USE-CANDIDATE)
+    /// from `base` to `to`, protected with the peer's password.
+    fn send_binding(
+        &mut self,
+        now: Instant,
+        base: SocketAddr,
+        to: SocketAddr,
+        component: u16,
+        purpose: Purpose,
+    ) {
         let Some(remote) = self.remote.as_ref() else {
             return;
         };
@@ -780,7 +793,7 @@ impl<R: Random> IceAgent<R> {
             Role::Controlling => b.ice_controlling(self.tie_breaker),
             Role::Controlled => b.ice_controlled(self.tie_breaker),
         };
-        if nominate {
+        if purpose == (Purpose::Check { nominate: true }) {
             b.use_candidate();
         }
         b.message_integrity(&remote.key).fingerprint();
@@ -795,7 +808,7 @@ impl<R: Random> IceAgent<R> {
                 base,
                 to,
                 component,
-                purpose: Purpose::Check { nominate },
+                purpose,
                 priority: prio,
                 role: self.role,
             },
@@ -1276,35 +1289,13 @@ impl<R: Random> IceAgent<R> {
         }
     }
 
-    fn consent_check(&mut self, now: Instant, local: &Candidate, remote_c: &Candidate) {
-        let Some(remote) = self.remote.as_ref() else {
-            return;
-        };
-        let username = format!("{}:{}", remote.ufrag, self.ufrag);
-        let id = self.client.transaction_id();
-        self.buf.clear();
-        let mut b = MessageBuilder::new(&mut self.buf, MessageType::BINDING_REQUEST, id);
-        b.username(&username).priority(Self::check_priority(local));
-        match self.role {
-            Role::Controlling => b.ice_controlling(self.tie_breaker),
-            Role::Controlled => b.ice_controlled(self.tie_breaker),
-        };
-        b.message_integrity(&remote.key).fingerprint();
-        if b.finish().is_err() {
-            return;
-        }
-        self.send(
+    fn consent_check(&mut self, now: Instant, local: &Candidate, remote: &Candidate) {
+        self.send_binding(
             now,
-            id,
-            remote_c.address,
-            Pending {
-                base: local.base,
-                to: remote_c.address,
-                component: local.component,
-                purpose: Purpose::Consent,
-                priority: 0,
-                role: self.role,
-            },
+            local.base,
+            remote.address,
+            local.component,
+            Purpose::Consent,
         );
     }
 }
