@@ -34,3 +34,10 @@ for f in glob.glob(vectors + "/sip/*/*.sip") + glob.glob(vectors + "/bench/*.sip
     seed = bytes([0x00, units]) + data.ljust(units * 8, b" ") + bytes([0x45, 0x03, 0x04])
     open(os.path.join(out, "seed-" + os.path.basename(f)), "wb").write(seed)
 PY
+# STUN: the RFC 5769 samples. (rtp, rtcp, srtp_unprotect and ice_agent keep hand-made seeds in
+# their corpus directories, and the replay test also runs the srtp and stun vector files.)
+mkdir -p "$here/corpus/stun"
+for f in "$vectors"/stun/*.bin; do
+  [ -f "$f" ] || continue
+  cp "$f" "$here/corpus/stun/$(basename "$f")"
+done
