@@ -140,8 +140,18 @@ fn two_slots_connected_both_ways_hear_each_other_and_not_themselves() {
     assert!(p[0].level(440.0) < ABSENT_DBFS, "A does not hear itself");
     assert!(p[1].level(1000.0) < ABSENT_DBFS, "B does not hear itself");
     // The sum of a -10 dBFS sine is exact at the same rate: the frames are the input samples.
-    assert_near(mixer.produced_level(p[0].id).expect("level"), -10.0, 0.1, "A's meter");
-    assert_near(mixer.received_level(p[0].id).expect("level"), -10.0, 0.1, "A's ear");
+    assert_near(
+        mixer.produced_level(p[0].id).expect("level"),
+        -10.0,
+        0.1,
+        "A's meter",
+    );
+    assert_near(
+        mixer.received_level(p[0].id).expect("level"),
+        -10.0,
+        0.1,
+        "A's ear",
+    );
 }
 
 #[test]
@@ -214,16 +224,27 @@ fn disconnect_stops_the_sound() {
     assert_eq!(mixer.disconnect(p[0].id, p[1].id), Ok(false));
     assert!(!mixer.connected(p[0].id, p[1].id));
     run(&mut mixer, &mut p);
-    assert!(p[1].heard.iter().all(|&s| s == 0), "silence after disconnect");
+    assert!(
+        p[1].heard.iter().all(|&s| s == 0),
+        "silence after disconnect"
+    );
     assert_eq!(mixer.received_level(p[1].id), Ok(SILENCE_DBFS));
     // The producer still shows on its own meter: it is talking, only nobody listens.
-    assert_near(mixer.produced_level(p[0].id).expect("level"), -6.0, 0.1, "meter");
+    assert_near(
+        mixer.produced_level(p[0].id).expect("level"),
+        -6.0,
+        0.1,
+        "meter",
+    );
 }
 
 #[test]
 fn a_missing_frame_counts_as_silence() {
     let mut mixer = AudioMixer::new(16000).expect("mixer");
-    let (a, b) = (mixer.add_slot(16000).expect("a"), mixer.add_slot(16000).expect("b"));
+    let (a, b) = (
+        mixer.add_slot(16000).expect("a"),
+        mixer.add_slot(16000).expect("b"),
+    );
     mixer.connect(a, b).expect("connect");
     mixer.put(a, &[1000; 320]).expect("put");
     mixer.mix();
@@ -249,7 +270,12 @@ fn input_and_output_gains_scale_and_mute() {
     mixer.set_input_gain(p[0].id, minus_6db).expect("gain");
     run(&mut mixer, &mut p);
     assert_near(p[1].level(1000.0), -16.0, 0.05, "input gain -6 dB");
-    assert_near(mixer.produced_level(p[0].id).expect("level"), -16.0, 0.05, "meter");
+    assert_near(
+        mixer.produced_level(p[0].id).expect("level"),
+        -16.0,
+        0.05,
+        "meter",
+    );
 
     mixer.set_input_gain(p[0].id, 1.0).expect("gain");
     mixer.set_output_gain(p[1].id, minus_6db).expect("gain");
@@ -284,7 +310,9 @@ fn input_and_output_gains_scale_and_mute() {
 #[test]
 fn full_scale_sums_saturate_instead_of_wrapping() {
     let mut mixer = AudioMixer::new(16000).expect("mixer");
-    let ids: Vec<_> = (0..3).map(|_| mixer.add_slot(16000).expect("slot")).collect();
+    let ids: Vec<_> = (0..3)
+        .map(|_| mixer.add_slot(16000).expect("slot"))
+        .collect();
     for &p in &ids[..2] {
         mixer.connect(p, ids[2]).expect("connect");
     }
@@ -299,7 +327,10 @@ fn full_scale_sums_saturate_instead_of_wrapping() {
     mixer.mix();
     let mut out = [0i16; 320];
     mixer.get(ids[2], &mut out).expect("get");
-    assert_eq!(out, square, "clipped at the rails, same signs as the inputs");
+    assert_eq!(
+        out, square,
+        "clipped at the rails, same signs as the inputs"
+    );
     assert_eq!(mixer.received_level(ids[2]), Ok(0.0));
 
     // The maximum gain on a full-scale input also clips rather than wraps.
@@ -344,7 +375,9 @@ fn slots_at_8_and_48_khz_on_a_16_khz_mixer_hear_each_other() {
 fn a_slot_connected_to_itself_hears_itself() {
     let mut mixer = AudioMixer::new(32000).expect("mixer");
     let mut p = [Party::new(&mut mixer, 32000, Some((1000.0, -20.0)))];
-    mixer.connect(p[0].id, p[0].id).expect("self connection is allowed");
+    mixer
+        .connect(p[0].id, p[0].id)
+        .expect("self connection is allowed");
     run(&mut mixer, &mut p);
     assert_near(p[0].level(1000.0), -20.0, 0.1, "echo");
 }
@@ -366,8 +399,14 @@ fn removing_a_slot_drops_its_connections() {
     assert_eq!(mixer.slot_count(), 2);
     assert!(!mixer.connected(gone, p[2].id) && !mixer.connected(p[2].id, gone));
     assert_eq!(mixer.remove_slot(gone), Err(MixerError::UnknownSlot(gone)));
-    assert_eq!(mixer.connect(gone, p[2].id), Err(MixerError::UnknownSlot(gone)));
-    assert_eq!(mixer.put(gone, &[0; 320]), Err(MixerError::UnknownSlot(gone)));
+    assert_eq!(
+        mixer.connect(gone, p[2].id),
+        Err(MixerError::UnknownSlot(gone))
+    );
+    assert_eq!(
+        mixer.put(gone, &[0; 320]),
+        Err(MixerError::UnknownSlot(gone))
+    );
 
     // A new slot in the removed one's place inherits none of its connections.
     let newcomer = Party::new(&mut mixer, 16000, Some((500.0, -10.0)));
@@ -376,9 +415,20 @@ fn removing_a_slot_drops_its_connections() {
     let [_, talker, listener] = p;
     let mut rest = [newcomer, talker, listener];
     run(&mut mixer, &mut rest);
-    assert!(rest[2].level(500.0) < ABSENT_DBFS, "the newcomer is not heard");
-    assert_near(rest[2].level(1500.0), -10.0, 0.1, "the remaining producer is");
-    assert!(rest[0].heard.iter().all(|&s| s == 0), "the newcomer hears nobody");
+    assert!(
+        rest[2].level(500.0) < ABSENT_DBFS,
+        "the newcomer is not heard"
+    );
+    assert_near(
+        rest[2].level(1500.0),
+        -10.0,
+        0.1,
+        "the remaining producer is",
+    );
+    assert!(
+        rest[0].heard.iter().all(|&s| s == 0),
+        "the newcomer hears nobody"
+    );
 }
 
 #[test]
@@ -389,7 +439,10 @@ fn bounds_and_errors() {
     );
     let mut mixer = AudioMixer::new(48000).expect("mixer");
     assert_eq!((mixer.clock_rate(), mixer.frame_len()), (48000, 960));
-    assert_eq!(mixer.add_slot(11025), Err(MixerError::UnsupportedRate(11025)));
+    assert_eq!(
+        mixer.add_slot(11025),
+        Err(MixerError::UnsupportedRate(11025))
+    );
     let ids: Vec<_> = (0..MAX_SLOTS)
         .map(|_| mixer.add_slot(48000).expect("within the bound"))
         .collect();
@@ -427,7 +480,10 @@ fn bounds_and_errors() {
             Err(MixerError::InvalidGain(_))
         ));
     }
-    assert_eq!(mixer.get(ids[17], &mut short), Err(MixerError::UnknownSlot(ids[17])));
+    assert_eq!(
+        mixer.get(ids[17], &mut short),
+        Err(MixerError::UnknownSlot(ids[17]))
+    );
     assert!(!mixer.connected(ids[17], again));
     // Before any mix a consumer hears silence.
     let mut out = [1i16; 160];
@@ -502,5 +558,8 @@ fn frames_do_not_allocate_once_slots_are_set_up() {
     assert_eq!(count, 0, "allocations per frame");
     assert!(levels.is_finite());
     // The counter works: an allocation under it is seen.
-    assert_eq!(allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))), 1);
+    assert_eq!(
+        allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))),
+        1
+    );
 }
