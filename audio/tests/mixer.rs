@@ -6,6 +6,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
+use proptest::prelude::*;
 use sipsimple_audio::goertzel::{tone_level, SILENCE_DBFS};
 use sipsimple_audio::mixer::{AudioMixer, MixerError, SlotId, MAX_GAIN, MAX_SLOTS};
 use sipsimple_audio::tone::SineGenerator;
@@ -562,4 +563,128 @@ fn frames_do_not_allocate_once_slots_are_set_up() {
         allocations_in(|| drop(std::hint::black_box(vec![0u8; 16]))),
         1
     );
+}
+
+/// One step of a random session against the mixer and a plain reference model.
+#[derive(Debug, Clone)]
+enum Op {
+    Connect(usize, usize),
+    Disconnect(usize, usize),
+    InputGain(usize, usize),
+    OutputGain(usize, usize),
+    /// Removes a slot and adds a new one in its place.
+    Replace(usize),
+    /// One frame: for each slot, no frame or a frame from this seed (0 gives silence).
+    Frame(Vec<Option<u16>>),
+}
+
+/// Slots of the random sessions: few, so that both summing paths come up often.
+const PROP_SLOTS: usize = 6;
+
+/// Gains of the random sessions, from mute to the maximum, and their exact Q16 values.
+const GAINS: [(f32, i64); 5] = [
+    (0.0, 0),
+    (0.5, 32768),
+    (1.0, 65536),
+    (2.0, 131072),
+    (10.0, 655360),
+];
+
+fn op() -> impl Strategy<Value = Op> {
+    let slot = 0..PROP_SLOTS;
+    prop_oneof![
+        3 => (slot.clone(), slot.clone()).prop_map(|(p, c)| Op::Connect(p, c)),
+        1 => (slot.clone(), slot.clone()).prop_map(|(p, c)| Op::Disconnect(p, c)),
+        1 => (slot.clone(), 0..GAINS.len()).prop_map(|(s, g)| Op::InputGain(s, g)),
+        1 => (slot.clone(), 0..GAINS.len()).prop_map(|(s, g)| Op::OutputGain(s, g)),
+        1 => slot.prop_map(Op::Replace),
+        3 => prop::collection::vec(prop::option::weighted(0.7, any::<u16>()), PROP_SLOTS)
+            .prop_map(Op::Frame),
+    ]
+}
+
+/// A loud pseudo-random frame from `seed`, all zeros for seed 0.
+fn seeded_frame(seed: u16) -> Vec<i16> {
+    let mut state = u32::from(seed);
+    (0..320)
+        .map(|_| {
+            if seed == 0 {
+                return 0;
+            }
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 16) as u16 as i16
+        })
+        .collect()
+}
+
+proptest! {
+    /// Whatever the sequence of connections, gains, replacements and frames, each consumer gets
+    /// exactly the saturated sum of its producers' gained frames, whichever path the mixer
+    /// takes to compute it.
+    #[test]
+    fn every_output_is_the_saturated_sum_of_what_the_slot_hears(
+        ops in prop::collection::vec(op(), 1..60),
+    ) {
+        let mut mixer = AudioMixer::new(16000).expect("mixer");
+        let mut ids: Vec<_> = (0..PROP_SLOTS).map(|_| mixer.add_slot(16000).expect("slot")).collect();
+        let mut hears = [[false; PROP_SLOTS]; PROP_SLOTS]; // [consumer][producer]
+        let mut input_gain = [65536i64; PROP_SLOTS];
+        let mut output_gain = [65536i64; PROP_SLOTS];
+        for op in ops {
+            match op {
+                Op::Connect(p, c) => {
+                    mixer.connect(ids[p], ids[c]).expect("connect");
+                    hears[c][p] = true;
+                }
+                Op::Disconnect(p, c) => {
+                    prop_assert_eq!(mixer.disconnect(ids[p], ids[c]), Ok(hears[c][p]));
+                    hears[c][p] = false;
+                }
+                Op::InputGain(s, g) => {
+                    mixer.set_input_gain(ids[s], GAINS[g].0).expect("gain");
+                    input_gain[s] = GAINS[g].1;
+                }
+                Op::OutputGain(s, g) => {
+                    mixer.set_output_gain(ids[s], GAINS[g].0).expect("gain");
+                    output_gain[s] = GAINS[g].1;
+                }
+                Op::Replace(s) => {
+                    mixer.remove_slot(ids[s]).expect("remove");
+                    ids[s] = mixer.add_slot(16000).expect("slot");
+                    hears[s] = [false; PROP_SLOTS];
+                    for row in &mut hears {
+                        row[s] = false;
+                    }
+                    input_gain[s] = 65536;
+                    output_gain[s] = 65536;
+                }
+                Op::Frame(seeds) => {
+                    let frames: Vec<Option<Vec<i16>>> =
+                        seeds.iter().map(|s| s.map(seeded_frame)).collect();
+                    for (k, frame) in frames.iter().enumerate() {
+                        if let Some(frame) = frame {
+                            mixer.put(ids[k], frame).expect("put");
+                        }
+                    }
+                    mixer.mix();
+                    let mut out = [0i16; 320];
+                    for c in 0..PROP_SLOTS {
+                        mixer.get(ids[c], &mut out).expect("get");
+                        for (i, &got) in out.iter().enumerate() {
+                            let sum: i64 = (0..PROP_SLOTS)
+                                .filter(|&p| hears[c][p])
+                                .filter_map(|p| {
+                                    let x = i64::from(frames[p].as_ref()?[i]);
+                                    Some((x * input_gain[p] + 32768) >> 16)
+                                })
+                                .sum();
+                            let want = ((sum * output_gain[c] + 32768) >> 16)
+                                .clamp(i64::from(i16::MIN), i64::from(i16::MAX));
+                            prop_assert_eq!(i64::from(got), want, "slot {} sample {}", c, i);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
