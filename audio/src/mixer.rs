@@ -95,7 +95,8 @@ pub enum MixerError {
         /// The bound that was reached.
         max: usize,
     },
-    /// The slot was removed, or belongs to another mixer.
+    /// No live slot has this id: it was removed. (An id taken from another mixer is refused
+    /// only when it names no live slot here; ids are not tagged with their mixer.)
     #[error("no slot {0:?} in this mixer")]
     UnknownSlot(SlotId),
     /// A frame does not hold 20 ms at the slot's rate.
@@ -406,7 +407,10 @@ impl AudioMixer {
     }
 
     /// Gives a producer's frame for the next mix: 20 ms at the slot's rate. A second call
-    /// before the mix replaces the first.
+    /// before the mix replaces the first. A slot without a frame at the mix is silent for that
+    /// frame, and its converter to the clock rate restarts from silence: the few samples of the
+    /// previous frame still in its filter (at most 5.7 ms, at 8 kHz) are dropped rather than
+    /// spending a conversion on every silent slot.
     ///
     /// # Errors
     /// [`MixerError::UnknownSlot`]; [`MixerError::FrameLength`] when `frame` is not 20 ms long.
