@@ -6,6 +6,7 @@
 //! - [`goertzel`]: single-frequency power measurement and a DTMF detector.
 //! - [`resample`]: streaming polyphase resampling between 8, 16, 32 and 48 kHz.
 //! - [`jitter`]: fixed-delay and adaptive jitter buffers with loss concealment.
+//! - [`mixer`]: the conference bridge, mixing 20 ms frames between slots of any of those rates.
 //!
 //! Everything here is pure computation on caller-owned buffers: no threads, clocks or files,
 //! and no allocation once a stream is set up. Time, where it matters (the jitter buffers), is
@@ -43,5 +44,6 @@
 pub mod codec;
 pub mod goertzel;
 pub mod jitter;
+pub mod mixer;
 pub mod resample;
 pub mod tone;
