@@ -356,7 +356,7 @@ struct Playing {
 /// ```no_run
 /// # use std::time::{Duration, Instant};
 /// # use sipsimple_proto::rtp::{DtmfDigit, DtmfSender, DtmfSenderConfig, RtpBuilder};
-/// # fn clock() -> Instant { unimplemented!() }
+/// # fn clock() -> Instant { Instant::now() }
 /// # fn send(_: &[u8]) {}
 /// # let (mut seq, ssrc, epoch, epoch_ts) = (0u16, 1u32, clock(), 0u32);
 /// let mut dtmf = DtmfSender::new(DtmfSenderConfig::default())?;

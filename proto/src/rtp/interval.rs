@@ -104,7 +104,7 @@ const BYE_RECONSIDERATION_MEMBERS: u32 = 50;
 /// # use std::time::Instant;
 /// # use sipsimple_proto::rand::SeededRandom;
 /// # use sipsimple_proto::rtp::{IntervalConfig, IntervalEvent, RtcpTimer};
-/// # fn clock() -> Instant { unimplemented!() }
+/// # fn clock() -> Instant { Instant::now() }
 /// let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(1));
 /// timer.start(clock());
 /// loop {
