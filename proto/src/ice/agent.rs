@@ -214,9 +214,10 @@ struct Pending {
     role: Role,
 }
 
-/// A check from the peer that came before its description.
+/// A check from the peer: where it came from and what it asked; kept when it comes before the
+/// peer's description.
 #[derive(Debug, Clone, Copy)]
-struct Early {
+struct PeerCheck {
     base: SocketAddr,
     source: SocketAddr,
     priority: u32,
@@ -253,7 +254,7 @@ pub struct IceAgent<R> {
     remotes: Vec<Candidate>,
     list: Option<CheckList>,
     pending: HashMap<TransactionId, Pending>,
-    early: Vec<Early>,
+    early: Vec<PeerCheck>,
     state: IceState,
     started: Option<Instant>,
     gather_deadline: Option<Instant>,
@@ -751,18 +752,6 @@ impl<R: Random> IceAgent<R> {
         )
     }
 
-    /// Sends a check on the pair (`base`, `to`) of `component`.
-    fn check(
-        &mut self,
-        now: Instant,
-        base: SocketAddr,
-        to: SocketAddr,
-        component: u16,
-        nominate: bool,
-    ) {
-        self.send_binding(now, base, to, component, Purpose::Check { nominate });
-    }
-
     /// Sends a connectivity check or a consent check (which is one without USE-CANDIDATE)
     /// from `base` to `to`, protected with the peer's password.
     fn send_binding(
@@ -830,7 +819,7 @@ impl<R: Random> IceAgent<R> {
         let (base, to, component) = (pair.local.base, pair.remote.address, pair.component());
         let nominate =
             self.role == Role::Controlling && self.config.nomination == Nomination::Aggressive;
-        self.check(now, base, to, component, nominate);
+        self.send_binding(now, base, to, component, Purpose::Check { nominate });
     }
 
     /// Regular nomination: once a component has a valid pair and no better one can still
@@ -868,7 +857,7 @@ impl<R: Random> IceAgent<R> {
         }
         for (component, base, to) in due {
             self.nominating.insert(component, (base, to));
-            self.check(now, base, to, component, true);
+            self.send_binding(now, base, to, component, Purpose::Check { nominate: true });
         }
     }
 
@@ -924,7 +913,7 @@ impl<R: Random> IceAgent<R> {
             self.reply(base, source, out);
         }
         let priority = m.priority().ok().flatten().unwrap_or(0);
-        let early = Early {
+        let early = PeerCheck {
             base,
             source,
             priority,
@@ -941,7 +930,7 @@ impl<R: Random> IceAgent<R> {
 
     /// A check from the peer on (`base`, `source`): a peer reflexive remote candidate when
     /// the source is new, a triggered check (full agents), and a nomination when it says so.
-    fn checked_by_peer(&mut self, now: Instant, e: Early) {
+    fn checked_by_peer(&mut self, now: Instant, e: PeerCheck) {
         let Some(component) = self
             .locals
             .iter()
@@ -1283,19 +1272,9 @@ impl<R: Random> IceAgent<R> {
                     c.next = now + delay;
                 }
                 if let Some((local, remote)) = self.selected.get(&component).cloned() {
-                    self.consent_check(now, &local, &remote);
+                    self.send_binding(now, local.base, remote.address, component, Purpose::Consent);
                 }
             }
         }
-    }
-
-    fn consent_check(&mut self, now: Instant, local: &Candidate, remote: &Candidate) {
-        self.send_binding(
-            now,
-            local.base,
-            remote.address,
-            local.component,
-            Purpose::Consent,
-        );
     }
 }

@@ -354,30 +354,40 @@ struct Playing {
 /// refused rather than segmented (RFC 4733 §2.5.1.3).
 ///
 /// ```no_run
-/// # use std::time::{Duration, Instant};
-/// # use sipsimple_proto::rtp::{DtmfDigit, DtmfSender, DtmfSenderConfig, RtpBuilder};
-/// # fn clock() -> Instant { Instant::now() }
-/// # fn send(_: &[u8]) {}
-/// # let (mut seq, ssrc, epoch, epoch_ts) = (0u16, 1u32, clock(), 0u32);
-/// let mut dtmf = DtmfSender::new(DtmfSenderConfig::default())?;
-/// for c in "123#".chars() {
-///     dtmf.send_digit(clock(), DtmfDigit::from_char(c)?, Duration::from_millis(100))?;
-/// }
-/// while let Some(deadline) = dtmf.poll_timeout() {
-///     // … sleep until `deadline` …
-///     dtmf.handle_timeout(clock());
-///     while let Some(t) = dtmf.poll_transmit() {
-///         seq = seq.wrapping_add(1);
-///         let ts = t.rtp_timestamp(epoch, epoch_ts, 8000);
-///         let mut buf = [0u8; 16];
-///         let n = RtpBuilder::new(101, seq, ts, ssrc)
-///             .marker(t.marker)
-///             .payload(&t.event.to_bytes())
-///             .write(&mut buf)?;
-///         send(&buf[..n]);
+/// use std::error::Error;
+/// use std::time::{Duration, Instant};
+///
+/// use sipsimple_proto::rtp::{DtmfDigit, DtmfSender, DtmfSenderConfig, RtpBuilder};
+///
+/// /// Plays "123#": `clock` reads the driver's clock, `send` writes a datagram, and the
+/// /// stream's sequence, SSRC and timestamp origin come with `seq`, `ssrc`, `epoch`.
+/// fn play(
+///     clock: impl Fn() -> Instant,
+///     send: impl Fn(&[u8]),
+///     mut seq: u16,
+///     ssrc: u32,
+///     (epoch, epoch_ts): (Instant, u32),
+/// ) -> Result<(), Box<dyn Error>> {
+///     let mut dtmf = DtmfSender::new(DtmfSenderConfig::default())?;
+///     for c in "123#".chars() {
+///         dtmf.send_digit(clock(), DtmfDigit::from_char(c)?, Duration::from_millis(100))?;
 ///     }
+///     while let Some(deadline) = dtmf.poll_timeout() {
+///         // … sleep until `deadline` …
+///         dtmf.handle_timeout(clock());
+///         while let Some(t) = dtmf.poll_transmit() {
+///             seq = seq.wrapping_add(1);
+///             let ts = t.rtp_timestamp(epoch, epoch_ts, 8000);
+///             let mut buf = [0u8; 16];
+///             let n = RtpBuilder::new(101, seq, ts, ssrc)
+///                 .marker(t.marker)
+///                 .payload(&t.event.to_bytes())
+///                 .write(&mut buf)?;
+///             send(&buf[..n]);
+///         }
+///     }
+///     Ok(())
 /// }
-/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct DtmfSender {

@@ -101,18 +101,22 @@ const BYE_RECONSIDERATION_MEMBERS: u32 = 50;
 /// `handle_timeout` does nothing; time that goes backwards is clamped.
 ///
 /// ```no_run
-/// # use std::time::Instant;
-/// # use sipsimple_proto::rand::SeededRandom;
-/// # use sipsimple_proto::rtp::{IntervalConfig, IntervalEvent, RtcpTimer};
-/// # fn clock() -> Instant { Instant::now() }
-/// let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(1));
-/// timer.start(clock());
-/// loop {
-///     // … sleep until `timer.poll_timeout()` …
-///     timer.handle_timeout(clock());
-///     while let Some(IntervalEvent::SendReport) = timer.poll_event() {
-///         let size = 120; // build and send the compound, then report its size
-///         timer.handle_sent(size);
+/// use std::time::Instant;
+///
+/// use sipsimple_proto::rand::SeededRandom;
+/// use sipsimple_proto::rtp::{IntervalConfig, IntervalEvent, RtcpTimer};
+///
+/// /// Reports for as long as the stream lives; `clock` reads the driver's clock.
+/// fn run(clock: impl Fn() -> Instant) {
+///     let mut timer = RtcpTimer::new(IntervalConfig::default(), SeededRandom::new(1));
+///     timer.start(clock());
+///     loop {
+///         // … sleep until `timer.poll_timeout()` …
+///         timer.handle_timeout(clock());
+///         while let Some(IntervalEvent::SendReport) = timer.poll_event() {
+///             let size = 120; // build and send the compound, then report its size
+///             timer.handle_sent(size);
+///         }
 ///     }
 /// }
 /// ```

@@ -283,6 +283,14 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Counts one packet operation: `done` on success, the error's counter on failure.
+    fn tally(&mut self, result: &Result<(), Error>, done: impl FnOnce(&mut Self)) {
+        match result {
+            Ok(()) => done(self),
+            Err(e) => self.count(e),
+        }
+    }
+
     fn count(&mut self, error: &Error) {
         let counter = match error {
             Error::AuthenticationFailed => &mut self.auth_failures,
@@ -494,10 +502,7 @@ impl SrtpContext {
     /// MKI and tag (RFC 3711 §3.3, RFC 7714 §8). The ROC follows the sequence numbers.
     pub fn protect_rtp(&mut self, packet: &mut Vec<u8>) -> Result<(), Error> {
         let result = self.protect_rtp_inner(packet);
-        match &result {
-            Ok(()) => self.stats.rtp_protected += 1,
-            Err(e) => self.stats.count(e),
-        }
+        self.stats.tally(&result, |s| s.rtp_protected += 1);
         result
     }
 
@@ -506,10 +511,7 @@ impl SrtpContext {
     /// error the packet is left as it was.
     pub fn unprotect_rtp(&mut self, packet: &mut Vec<u8>) -> Result<(), Error> {
         let result = self.unprotect_rtp_inner(packet);
-        match &result {
-            Ok(()) => self.stats.rtp_unprotected += 1,
-            Err(e) => self.stats.count(e),
-        }
+        self.stats.tally(&result, |s| s.rtp_unprotected += 1);
         result
     }
 
@@ -518,10 +520,7 @@ impl SrtpContext {
     /// the MKI and the tag (RFC 3711 §3.4, RFC 7714 §9).
     pub fn protect_rtcp(&mut self, packet: &mut Vec<u8>) -> Result<(), Error> {
         let result = self.protect_rtcp_inner(packet);
-        match &result {
-            Ok(()) => self.stats.rtcp_protected += 1,
-            Err(e) => self.stats.count(e),
-        }
+        self.stats.tally(&result, |s| s.rtcp_protected += 1);
         result
     }
 
@@ -530,10 +529,7 @@ impl SrtpContext {
     /// trailer. On error the packet is left as it was.
     pub fn unprotect_rtcp(&mut self, packet: &mut Vec<u8>) -> Result<(), Error> {
         let result = self.unprotect_rtcp_inner(packet);
-        match &result {
-            Ok(()) => self.stats.rtcp_unprotected += 1,
-            Err(e) => self.stats.count(e),
-        }
+        self.stats.tally(&result, |s| s.rtcp_unprotected += 1);
         result
     }
 
