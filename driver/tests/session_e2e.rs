@@ -588,7 +588,7 @@ impl MediaStream for Refusing {
 
     fn initialize(
         &self,
-        _: sipsimple::session::Direction,
+        _: &sipsimple::session::StreamContext,
         _: sipsimple::session::InitializeDone,
     ) -> sipsimple::session::Initialization {
         if self.initialize {
@@ -767,7 +767,7 @@ impl MediaStream for Deferred {
 
     fn initialize(
         &self,
-        _: sipsimple::session::Direction,
+        _: &sipsimple::session::StreamContext,
         done: sipsimple::session::InitializeDone,
     ) -> sipsimple::session::Initialization {
         *self.done.lock().unwrap() = Some(done);

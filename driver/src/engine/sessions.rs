@@ -81,7 +81,7 @@ pub(super) struct Call {
 /// An outgoing call waiting for its streams to initialize.
 pub(super) struct Connect {
     to: Address<'static>,
-    settings: AccountSettings,
+    pub(super) settings: AccountSettings,
     /// The next hop found from the account and the callee.
     target: sipsimple_proto::sip::Uri<'static>,
     routes: Option<Vec<Route>>,

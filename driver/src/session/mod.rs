@@ -28,7 +28,8 @@ pub use self::conference::ConferenceHandler;
 pub(crate) use self::stream::{stream_key, stream_type_of, InitializeReports};
 pub use self::stream::{
     stream_sender, Initialization, InitializeDone, MediaStream, MediaStreamFactory,
-    MediaStreamRegistry, SignalingStream, SignalingStreamFactory, INITIALIZE_TIMEOUT,
+    MediaStreamRegistry, SignalingStream, SignalingStreamFactory, StreamContext,
+    INITIALIZE_TIMEOUT,
 };
 pub use self::transfer::{TransferHandler, TransferInfo, TransferState};
 pub(crate) use self::transfer::{TransferOrigin, TransferRecord};

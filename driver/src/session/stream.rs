@@ -11,6 +11,7 @@ use sipsimple_proto::sdp::negotiation::{AcceptedStream, Codec, LocalStream};
 use sipsimple_proto::sdp::{MediaDescription, MediaType};
 
 use super::Direction;
+use crate::configuration::AccountSettings;
 
 /// A stream of a session (the seed's `IMediaStream`): it says what it can do for the SDP
 /// offer or answer, and is told when it is offered, accepted, renegotiated, held, and ended.
@@ -40,7 +41,9 @@ pub trait MediaStream: Send + Sync + Debug {
     fn get_local_media(&self, address: IpAddr) -> LocalStream;
 
     /// The seed's `initialize`: the stream is about to be offered (`outgoing`) or was
-    /// proposed by the peer and is being accepted (`incoming`).
+    /// proposed by the peer and is being accepted (`incoming`); `context` says for which
+    /// account and at which local address, so that the stream can bind its sockets and
+    /// gather candidates there.
     ///
     /// A stream ready at once answers [`Initialization::Ready`]; one that cannot be used
     /// answers [`Initialization::Failed`], which leaves it out of the session. A stream with
@@ -48,8 +51,8 @@ pub trait MediaStream: Send + Sync + Debug {
     /// [`Initialization::Pending`] and reports later, from any thread, through `done`. The
     /// session waits for every stream of the offer or answer, at most
     /// [`INITIALIZE_TIMEOUT`], before it sends it; `get_local_media` is asked only after.
-    fn initialize(&self, direction: Direction, done: InitializeDone) -> Initialization {
-        let _ = (direction, done);
+    fn initialize(&self, context: &StreamContext, done: InitializeDone) -> Initialization {
+        let _ = (context, done);
         Initialization::Ready
     }
 
@@ -110,6 +113,42 @@ pub trait MediaStream: Send + Sync + Debug {
     /// The session ended (or the stream was rejected or removed): stop and let go of
     /// resources.
     fn end(&self);
+}
+
+/// What a session tells its streams when it initializes them (the seed passes the session
+/// itself, from which a stream reads the account and addresses).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct StreamContext {
+    /// The session's id, as its notifications carry it.
+    pub session: u64,
+    /// Whether the stream is about to be offered or was offered by the peer.
+    pub direction: Direction,
+    /// The account the session belongs to: its codecs, SRTP, ICE and media timeout settings.
+    pub account: AccountSettings,
+    /// The local address the session signals from, where media should be received too.
+    pub local_ip: IpAddr,
+    /// The peer's identity (its From or To address), for file names such as recordings'.
+    pub remote_identity: Option<String>,
+}
+
+impl StreamContext {
+    /// A context for a stream of `session` initialized in `direction` for `account`, with
+    /// media at `local_ip`.
+    pub fn new(
+        session: u64,
+        direction: Direction,
+        account: AccountSettings,
+        local_ip: IpAddr,
+    ) -> Self {
+        Self {
+            session,
+            direction,
+            account,
+            local_ip,
+            remote_identity: None,
+        }
+    }
 }
 
 /// What [`MediaStream::initialize`] answers.

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use serde_json::{json, Value};
+use sipsimple_proto::endpoint::TransportKind;
 use sipsimple_proto::sdp::negotiation::AcceptedStream;
 
 use crate::engine::Engine;
 use crate::session::{
     stream_key, stream_sender, Direction, Initialization, InitializeDone, MediaStream,
-    INITIALIZE_TIMEOUT,
+    StreamContext, INITIALIZE_TIMEOUT,
 };
 
 /// The data of a stream's notifications: its session, its m-line (`null` before it has one)
@@ -53,10 +54,18 @@ impl Engine {
     ) {
         // A new operation supersedes one still waiting (the session's states allow only one).
         self.abandon_initializing(id);
+        let Some(context) = self.stream_context(id, direction, &then) else {
+            // Only a call being placed can lack an address (no transport runs); the other
+            // operations come from calls that have one, or that are gone.
+            if matches!(then, Then::Connect(_)) {
+                self.fail_early(id, 503, "Service Unavailable", "no local transport");
+            }
+            return;
+        };
         let mut entries = Vec::with_capacity(streams.len());
         for stream in streams {
             let done = InitializeDone::new(Arc::clone(&self.init_reports), id, stream_key(&stream));
-            let outcome = match stream.initialize(direction, done) {
+            let outcome = match stream.initialize(&context, done) {
                 Initialization::Ready => Some(Ok(())),
                 Initialization::Failed(reason) => Some(Err(reason)),
                 Initialization::Pending => None,
@@ -73,6 +82,30 @@ impl Engine {
             },
         );
         self.go_on_if_initialized(now, id);
+    }
+
+    /// What the streams of session `id` are told when initialized: its account, and the
+    /// address it signals from (for a call not yet sent, that of the first running
+    /// transport, the one the INVITE will most likely leave from).
+    fn stream_context(&self, id: u64, direction: Direction, then: &Then) -> Option<StreamContext> {
+        let remote = self
+            .shared
+            .sessions()
+            .get(&id)
+            .and_then(|s| s.remote_identity.clone());
+        let (account, local_ip) = match (then, self.calls.get(&id)) {
+            (Then::Connect(connect), _) => {
+                let local = [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls]
+                    .into_iter()
+                    .find_map(|kind| self.local_address(kind))?;
+                (connect.settings.clone(), local.ip())
+            }
+            (_, Some(call)) => (call.account.clone(), call.local_ip?),
+            (_, None) => return None,
+        };
+        let mut context = StreamContext::new(id, direction, account, local_ip);
+        context.remote_identity = remote;
+        Some(context)
     }
 
     /// Takes the reports of streams that answered pending.
