@@ -6,15 +6,27 @@ Run it with the venv of `interop/install.sh peers`:
   interop/.venv/bin/python interop/pjsua2/ua.py -u bob --register --answer --duration 30
   interop/.venv/bin/python interop/pjsua2/ua.py -u alice --call sip:bob@sipsimple.test \\
       --hold-after 2 --unhold-after 4 --hangup-after 6
+  interop/.venv/bin/python interop/pjsua2/ua.py -u alice --call sip:bob@sipsimple.test \\
+      --tone 440 --record /tmp/alice.wav --srtp mandatory --codec PCMU --dtmf 123# \\
+      --expect-dtmf 9* --hangup-after 6
 
 Identity sip:USER@$INTEROP_DOMAIN; kamailio on 127.0.0.1:$INTEROP_SIP_PORT is the outbound
 proxy (and, with --register, the registrar); digest credentials USER / $INTEROP_PASSWORD.
-No sound card: the null audio device; a 440 Hz tone is sent into every call.
+No sound card: the null audio device; a --tone HZ sine (default 440 Hz) or a looped --play
+WAV is sent into every call, and with --record FILE.wav what the calls receive is recorded
+(8 kHz mono 16-bit: the conference bridge's rate; opened when media first becomes active,
+closed before the library goes down). --srtp off|optional|mandatory offers/accepts SDES-SRTP
+(RTP/AVP with a=crypto, or RTP/SAVP when mandatory; no DTLS in this wheel). --codec lists the
+codecs to use in order of preference (others are disabled). --dtmf DIGITS sends RFC 4733
+events once the media is active (after --dtmf-after S); every digit received is reported
+once, and --expect-dtmf DIGITS makes a different sequence a failure.
 Single-threaded: threadCnt=0 and the main loop pumps libHandleEvents().
 
 One line per event on stdout:
   REG ok|failed code=.. reason=..        INCOMING from=..
-  CALL_STATE state=.. code=..            MEDIA active|local-hold|remote-hold|none
+  CALL_STATE state=.. code=..            MEDIA active|local-hold|remote-hold|none srtp=yes|no codec=..
+  DTMF_SENT digits=..                    DTMF digit=..  (one per digit received)
+  RECORD file=.. seconds=..              (--record: the file was closed)
   TRANSFER to=..  (a REFER we accept)    TRANSFER_STATUS code=.. final=..  (our REFER's NOTIFYs)
   END ok | END failed: why               (the last line)
 Success (exit 0): the registration (if asked) got 200; with --call, the call was answered, its
@@ -54,6 +66,9 @@ class Call(pj.Call):
         self.held = self.unheld = self.hung_up = False  # our requests, sent once
         self.transferred = False  # our REFER went out
         self.transfer_done = False  # its final NOTIFY said 2xx
+        self.active_at = None  # monotonic time media first became active
+        self.dtmf_sent = False
+        self.remote_sdp = ""  # the last SDP body the peer sent (offer or answer)
 
     def onCallState(self, prm):
         ci = self.getInfo()
@@ -72,9 +87,52 @@ class Call(pj.Call):
                      pj.PJSUA_CALL_MEDIA_REMOTE_HOLD: "remote-hold"}.get(mi.status, "none")
             if not self.media or self.media[-1] != state:  # pjsua repeats unchanged states
                 self.media.append(state)
-                say("MEDIA", state)
+                say("MEDIA", state, *self.stream_words(mi.index))
             if state == "active":
-                self.ua.tone().startTransmit(self.getAudioMedia(mi.index))
+                am = self.getAudioMedia(mi.index)
+                self.ua.source().startTransmit(am)
+                rec = self.ua.recorder()
+                if rec is not None:
+                    am.startTransmit(rec)
+                if self.active_at is None:
+                    self.active_at = time.monotonic()
+
+    def stream_words(self, index):
+        """`srtp=yes|no codec=NAME` of the audio stream, for the MEDIA line."""
+        try:
+            si = self.getStreamInfo(index)
+        except pj.Error:  # no stream (inactive media)
+            return []
+        # RTP/SAVP says SRTP; RTP/AVP with a=crypto ("optional") does too when the peer's SDP
+        # carries keys, since pjsua only keeps the crypto line of an offer it accepted.
+        srtp = bool(si.proto & pj.PJMEDIA_TP_PROFILE_SRTP) or (
+            self.ua.args.srtp != "off" and "\na=crypto:" in audio_section(self.remote_sdp))
+        return [f"srtp={'yes' if srtp else 'no'}", f"codec={si.codecName}"]
+
+    def note_sdp(self, whole_msg):
+        """Keep the SDP body of a message from the peer."""
+        head, sep, body = whole_msg.replace("\r\n", "\n").partition("\n\n")
+        if sep and "\nm=audio " in "\n" + body:
+            self.remote_sdp = body
+
+    def onCallTsxState(self, prm):
+        if prm.e.type == pj.PJSIP_EVENT_TSX_STATE and prm.e.body.tsxState.type == pj.PJSIP_EVENT_RX_MSG:
+            self.note_sdp(prm.e.body.tsxState.src.rdata.wholeMsg)
+
+    def onDtmfEvent(self, prm):
+        # One event per key press: the start (flags 0); updates and the end's (repeated)
+        # packets carry flags and the same timestamp.
+        if prm.flags == 0 and prm.method == pj.PJSUA_DTMF_METHOD_RFC2833:
+            self.ua.dtmf_rx.append(prm.digit)
+            say("DTMF", f"digit={prm.digit}")
+
+    def send_dtmf(self):
+        self.dtmf_sent = True
+        op = pj.CallSendDtmfParam()
+        op.digits = self.ua.args.dtmf
+        op.method = pj.PJSUA_DTMF_METHOD_RFC2833
+        self.sendDtmf(op)
+        say("DTMF_SENT", f"digits={op.digits}")
 
 
     def onCallTransferRequest(self, prm):
@@ -104,6 +162,7 @@ class Account(pj.Account):
     def onIncomingCall(self, prm):
         call = Call(self.ua, self, prm.callId)
         self.ua.calls.append(call)  # kept alive: deleting a pjsua2 Call trips an assertion
+        call.note_sdp(prm.rdata.wholeMsg)
         say("INCOMING", f"from={call.getInfo().remoteUri}")
         op = pj.CallOpParam()
         op.statusCode = 200 if self.ua.args.answer else 486
@@ -115,7 +174,9 @@ class UA:
         self.args = args
         self.calls = []
         self.closing = False
-        self._tone = None
+        self._source = None
+        self._recorder = None
+        self.dtmf_rx = []  # digits received, over all calls, in order
         self.ep = pj.Endpoint()
         self.ep.libCreate()
         cfg = pj.EpConfig()
@@ -150,19 +211,63 @@ class UA:
         mt = ac.mediaConfig.transportConfig
         mt.boundAddress = mt.publicAddress = "127.0.0.1"
         mt.port, mt.portRange = args.rtp_port, 100
+        # SDES only (the wheel has no DTLS-SRTP). srtpSecureSignaling=0: keys in SDP over
+        # plain UDP signalling, which is all we have on loopback.
+        ac.mediaConfig.srtpUse = {"off": pj.PJMEDIA_SRTP_DISABLED, "optional": pj.PJMEDIA_SRTP_OPTIONAL,
+                                  "mandatory": pj.PJMEDIA_SRTP_MANDATORY}[args.srtp]
+        ac.mediaConfig.srtpSecureSignaling = 0
+        if args.srtp != "off":
+            ac.mediaConfig.srtpOpt.keyings.clear()
+            ac.mediaConfig.srtpOpt.keyings.append(pj.PJMEDIA_SRTP_KEYING_SDES)
+        if args.codec:
+            self.set_codecs(args.codec)
         self.acc = Account(self)
         self.acc.create(ac)
 
-    def tone(self):
-        if self._tone is None:
-            self._tone = pj.ToneGenerator()
-            self._tone.createToneGenerator(8000, 1)
-            td = pj.ToneDesc()
-            td.freq1, td.freq2, td.on_msec, td.off_msec, td.volume = 440, 0, 1000, 0, 0
-            tones = pj.ToneDescVector()
-            tones.append(td)
-            self._tone.play(tones, True)
-        return self._tone
+    def set_codecs(self, names):
+        """Enable only the codecs NAME,NAME,... (e.g. G722,PCMU), the first preferred."""
+        wanted = [n.strip().lower() for n in names.split(",") if n.strip()]
+        found = set()
+        for ci in self.ep.codecEnum2():
+            name = ci.codecId.split("/")[0].lower()  # "PCMU/8000/1"
+            pri = 0  # disabled
+            if name in wanted:
+                pri = 254 - wanted.index(name)
+                found.add(name)
+            self.ep.codecSetPriority(ci.codecId, pri)
+        missing = [n for n in wanted if n not in found]
+        if missing:
+            raise SystemExit(f"ua.py: no codec {', '.join(missing)} in this PJSIP build")
+
+    def source(self):
+        """What every call is sent: a looped --play WAV, or the --tone sine."""
+        if self._source is None:
+            if self.args.play:
+                self._source = pj.AudioMediaPlayer()
+                self._source.createPlayer(self.args.play, 0)  # 0: loop
+            else:
+                self._source = pj.ToneGenerator()
+                self._source.createToneGenerator(8000, 1)
+                td = pj.ToneDesc()
+                td.freq1, td.freq2, td.on_msec, td.off_msec, td.volume = self.args.tone, 0, 1000, 0, 0
+                tones = pj.ToneDescVector()
+                tones.append(td)
+                self._source.play(tones, True)
+        return self._source
+
+    def recorder(self):
+        """The --record WAV writer (None without --record), created at first use."""
+        if self._recorder is None and self.args.record and not self.closing:
+            self._recorder = pj.AudioMediaRecorder()
+            self._recorder.createRecorder(self.args.record)
+            self.recorded_from = time.monotonic()
+        return self._recorder
+
+    def close_recorder(self):
+        # Destroying the pjsua recorder writes the WAV header's sizes; os._exit() would not.
+        if self._recorder is not None:
+            self._recorder = None
+            say("RECORD", f"file={self.args.record}", f"seconds={time.monotonic() - self.recorded_from:.1f}")
 
     def pump(self, until, deadline):
         """Handle events until until() is true (True) or the deadline passes (False)."""
@@ -186,6 +291,9 @@ class UA:
             op = pj.CallOpParam(True)
             op.opt.flag = pj.PJSUA_CALL_UNHOLD
             call.reinvite(op)
+        if a.dtmf and not call.dtmf_sent and call.active_at is not None \
+                and time.monotonic() - call.active_at >= a.dtmf_after and call.media[-1] == "active":
+            call.send_dtmf()
         if a.transfer_to and not call.transferred and t >= a.transfer_after:
             call.transferred = True
             call.xfer(a.transfer_to, pj.CallOpParam(True))
@@ -208,6 +316,11 @@ class UA:
             return "media not active again after the hold"
         if self.args.transfer_to and not call.transfer_done:
             return "transfer not completed"
+        if self.args.dtmf and not call.dtmf_sent:
+            return "DTMF not sent"
+        got = "".join(self.dtmf_rx)
+        if self.args.expect_dtmf is not None and got != self.args.expect_dtmf:
+            return f"DTMF received {got!r}, expected {self.args.expect_dtmf!r}"
         return None if call.ended else "call not ended"
 
     def run(self):
@@ -248,6 +361,7 @@ class UA:
             self.acc.reg_code = None
             self.acc.setRegistration(False)
             self.pump(lambda: self.acc.reg_code is not None, end + 1)
+        self.close_recorder()
         self.ep.libDestroy()
 
 
@@ -271,6 +385,15 @@ def main():
     ap.add_argument("--transfer-to", metavar="URI", help="transfer the peer to URI (REFER), then hang up")
     ap.add_argument("--transfer-after", type=float, default=1, metavar="S",
                     help="with --transfer-to: S s after the answer (default 1)")
+    ap.add_argument("--tone", type=int, default=440, metavar="HZ", help="sine sent into calls (default 440)")
+    ap.add_argument("--play", metavar="FILE.wav", help="send this WAV (looped) instead of the tone")
+    ap.add_argument("--record", metavar="FILE.wav", help="record what the calls receive (8 kHz mono)")
+    ap.add_argument("--srtp", choices=["off", "optional", "mandatory"], default="off", help="SDES-SRTP (default off)")
+    ap.add_argument("--codec", metavar="NAME[,NAME..]", help="only these codecs, first preferred (PCMU, PCMA, G722..)")
+    ap.add_argument("--dtmf", metavar="DIGITS", help="send these digits (RFC 4733) once media is active")
+    ap.add_argument("--dtmf-after", type=float, default=0, metavar="S",
+                    help="with --dtmf: S s after the media became active (default 0)")
+    ap.add_argument("--expect-dtmf", metavar="DIGITS", help="fail unless exactly these digits were received")
     ap.add_argument("--duration", type=float, default=30, metavar="S", help="stop after S s (default 30)")
     ap.add_argument("--log-level", type=int, default=1, help="PJSIP log level on stderr (4: SIP messages)")
     args = ap.parse_args()
