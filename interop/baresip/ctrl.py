@@ -10,13 +10,19 @@ command and the events it causes belong in one invocation:
   ctrl.py b1 -c "dial sip:bob@sipsimple.test" -w CALL_ESTABLISHED -c hangup -w CALL_CLOSED
   ctrl.py b1 -w CALL_INCOMING -w CALL_ESTABLISHED -w CALL_CLOSED   # watch a call come in
   ctrl.py b1 -c reginfo
+  ctrl.py b1 -w CALL_ESTABLISHED -s 1 -c "sndcode 9*" -d "123#" -w CALL_CLOSED   # DTMF both ways
 
 Steps run in order: -c CMD sends a menu command (dial URI, hangup, accept, hold, resume, ...;
 `-c help` lists them) and fails if baresip says it failed; -w TYPE waits for the next event of
 that type not yet consumed by an earlier -w, whenever it came in (RTP may be seen before the
-200 OK, so CALL_RTPESTAB can precede CALL_ESTABLISHED), --timeout seconds each.
+200 OK, so CALL_RTPESTAB can precede CALL_ESTABLISHED), --timeout seconds each; -s S reads
+(and prints) events for S seconds; -d DIGITS waits until the DTMF digits received since the
+start, in order, are DIGITS (fails at once on another digit).
 Prints "CONNECTED" once connected, then one line per response ("RESP ok=.. data") and event
-("EVENT TYPE peer param"). Exit 0 when every step succeeded, 1 otherwise. Stdlib only.
+("EVENT TYPE peer param"), and for a received DTMF digit (CALL_DTMF_START, param the digit;
+CALL_DTMF_END follows at the key's release) also "DTMF digit=X", as pjsua2/ua.py does. DTMF
+is sent by the in-call command `sndcode DIGITS` (RFC 4733). Exit 0 when every step
+succeeded, 1 otherwise. Stdlib only.
 """
 import argparse
 import json
@@ -67,6 +73,8 @@ class Ctrl:
 def show(msg):
     if msg.get("event"):
         print("EVENT", msg.get("type"), msg.get("peeruri", "-"), msg.get("param", ""), flush=True)
+        if msg.get("type") == "CALL_DTMF_START":
+            print(f"DTMF digit={msg.get('param', '')}", flush=True)
     else:
         data = (msg.get("data") or "").strip().replace("\n", " | ")
         print(f"RESP ok={msg.get('ok')} {data}", flush=True)
@@ -74,23 +82,39 @@ def show(msg):
 
 def run(ctrl, steps, timeout):
     pending = []  # events not yet consumed by a -w (they may arrive before a command's response)
+    digits = ""  # every DTMF digit received
     for kind, arg in steps:
+        if kind == "sleep":
+            deadline = time.monotonic() + float(arg)
+            while (msg := ctrl.read(deadline)) is not None:
+                show(msg)
+                if msg.get("event"):
+                    pending.append(msg)
+                    digits += msg.get("param", "") if msg.get("type") == "CALL_DTMF_START" else ""
+            continue
         deadline = time.monotonic() + timeout
         token = ctrl.send(arg) if kind == "cmd" else None
         while True:
-            if not token:
+            if kind == "dtmf":
+                if digits == arg:
+                    break
+                if not arg.startswith(digits):
+                    print(f"DTMF mismatch: received {digits!r}, expected {arg!r}", flush=True)
+                    return False
+            elif not token:
                 types = [m.get("type") for m in pending]
                 if arg in types:  # consume it (only: events may come in any order)
                     del pending[types.index(arg)]
                     break
             msg = ctrl.read(deadline)
             if msg is None:
-                print(f"TIMEOUT after {timeout:g} s waiting for", "response to " + arg if token else arg,
-                      flush=True)
+                what = {"cmd": "response to " + arg, "dtmf": f"DTMF {arg!r} (got {digits!r})"}.get(kind, arg)
+                print(f"TIMEOUT after {timeout:g} s waiting for", what, flush=True)
                 return False
             show(msg)
             if msg.get("event"):
                 pending.append(msg)
+                digits += msg.get("param", "") if msg.get("type") == "CALL_DTMF_START" else ""
             elif token and msg.get("token") in (token, None):
                 if not msg.get("ok"):
                     return False
@@ -99,8 +123,16 @@ def run(ctrl, steps, timeout):
 
 
 class Step(argparse.Action):
+    KINDS = {"-c": "cmd", "--cmd": "cmd", "-w": "wait", "--wait": "wait", "-s": "sleep", "--sleep": "sleep",
+             "-d": "dtmf", "--expect-dtmf": "dtmf"}
+
     def __call__(self, parser, ns, value, option=None):
-        ns.steps = (ns.steps or []) + [("cmd" if option in ("-c", "--cmd") else "wait", value)]
+        if option in ("-s", "--sleep"):
+            try:
+                float(value)
+            except ValueError:
+                parser.error(f"{option} takes seconds, not {value!r}")
+        ns.steps = (ns.steps or []) + [(self.KINDS[option], value)]
 
 
 def main():
@@ -110,6 +142,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per step (default 10)")
     ap.add_argument("-c", "--cmd", action=Step, dest="steps", metavar="CMD")
     ap.add_argument("-w", "--wait", action=Step, dest="steps", metavar="EVENT")
+    ap.add_argument("-s", "--sleep", action=Step, dest="steps", metavar="S", help="read events for S seconds")
+    ap.add_argument("-d", "--expect-dtmf", action=Step, dest="steps", metavar="DIGITS",
+                    help="wait until the digits received so far are DIGITS")
     a = ap.parse_args()
     port = a.port
     if port is None:
