@@ -56,6 +56,34 @@ def say(*words):
     print(*words, file=EVENTS, flush=True)
 
 
+# SWIG prints an exception raised in a callback and carries on; keep the first ones so that
+# the run fails instead of ending "ok" with an event missing.
+ERRORS = []
+
+
+def reported(callback):
+    def wrapper(*args):
+        try:
+            return callback(*args)
+        except Exception as e:  # noqa: BLE001 -- any bug here must fail the run, not vanish
+            import traceback
+            traceback.print_exc()
+            ERRORS.append(f"{callback.__name__}: {e!r}")
+            return None
+    wrapper.__name__ = callback.__name__
+    return wrapper
+
+
+def audio_section(sdp):
+    """The lines of the first m=audio section of an SDP body (LF line ends), from a newline."""
+    lines = sdp.split("\n")
+    start = next((i for i, line in enumerate(lines) if line.startswith("m=audio ")), None)
+    if start is None:
+        return ""
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("m=")), len(lines))
+    return "\n" + "\n".join(lines[start:end]) + "\n"
+
+
 class Call(pj.Call):
     def __init__(self, ua, acc, call_id=pj.PJSUA_INVALID_ID):
         super().__init__(acc, call_id)
@@ -70,7 +98,9 @@ class Call(pj.Call):
         self.dtmf_sent = False
         self.remote_sdp = ""  # the last SDP body the peer sent (offer or answer)
 
+    @reported
     def onCallState(self, prm):
+        self.note_event(prm.e)  # a 200 OK's answer: pjsua reports its media after this state
         ci = self.getInfo()
         say("CALL_STATE", f"state={ci.stateText}", f"code={ci.lastStatusCode}")
         if ci.state == pj.PJSIP_INV_STATE_CONFIRMED and self.confirmed_at is None:
@@ -78,6 +108,7 @@ class Call(pj.Call):
         if ci.state == pj.PJSIP_INV_STATE_DISCONNECTED:
             self.ended = True
 
+    @reported
     def onCallMediaState(self, prm):
         ci = self.getInfo()  # keep it referenced: its media vector dies with it
         for mi in ci.media:
@@ -115,10 +146,16 @@ class Call(pj.Call):
         if sep and "\nm=audio " in "\n" + body:
             self.remote_sdp = body
 
-    def onCallTsxState(self, prm):
-        if prm.e.type == pj.PJSIP_EVENT_TSX_STATE and prm.e.body.tsxState.type == pj.PJSIP_EVENT_RX_MSG:
-            self.note_sdp(prm.e.body.tsxState.src.rdata.wholeMsg)
+    def note_event(self, e):
+        """Keep the SDP of the message from the peer that caused a SipEvent, if any."""
+        if e.type == pj.PJSIP_EVENT_TSX_STATE and e.body.tsxState.type == pj.PJSIP_EVENT_RX_MSG:
+            self.note_sdp(e.body.tsxState.src.rdata.wholeMsg)
 
+    @reported
+    def onCallTsxState(self, prm):
+        self.note_event(prm.e)  # offers and answers in re-INVITEs
+
+    @reported
     def onDtmfEvent(self, prm):
         # One event per key press: the start (flags 0); updates and the end's (repeated)
         # packets carry flags and the same timestamp.
@@ -135,6 +172,7 @@ class Call(pj.Call):
         say("DTMF_SENT", f"digits={op.digits}")
 
 
+    @reported
     def onCallTransferRequest(self, prm):
         # Accept (202) and let pjsua place the new call on an object we keep alive.
         say("TRANSFER", f"to={prm.dstUri}")
@@ -142,6 +180,7 @@ class Call(pj.Call):
         self.ua.calls.append(new)
         prm.newCall = new
 
+    @reported
     def onCallTransferStatus(self, prm):
         say("TRANSFER_STATUS", f"code={prm.statusCode}", f"final={prm.finalNotify}")
         if prm.finalNotify and prm.statusCode // 100 == 2:
@@ -154,11 +193,13 @@ class Account(pj.Account):
         self.ua = ua
         self.reg_code = None
 
+    @reported
     def onRegState(self, prm):
         self.reg_code = prm.code
         if self.ua.args.register and not self.ua.closing:
             say("REG", "ok" if prm.code // 100 == 2 else "failed", f"code={prm.code}", f"reason={prm.reason!r}")
 
+    @reported
     def onIncomingCall(self, prm):
         call = Call(self.ua, self, prm.callId)
         self.ua.calls.append(call)  # kept alive: deleting a pjsua2 Call trips an assertion
@@ -400,6 +441,8 @@ def main():
     ua = UA(args)
     try:
         why = ua.run()
+        if why is None and ERRORS:
+            why = "error in a callback: " + ERRORS[0]
     finally:
         ua.close()
     say("END ok" if why is None else f"END failed: {why}")
