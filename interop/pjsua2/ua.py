@@ -96,6 +96,7 @@ class Call(pj.Call):
         self.transfer_done = False  # its final NOTIFY said 2xx
         self.active_at = None  # monotonic time media first became active
         self.dtmf_sent = False
+        self.dtmf_ts = None  # RTP timestamp of the last DTMF event reported
         self.remote_sdp = ""  # the last SDP body the peer sent (offer or answer)
 
     @reported
@@ -157,9 +158,11 @@ class Call(pj.Call):
 
     @reported
     def onDtmfEvent(self, prm):
-        # One event per key press: the start (flags 0); updates and the end's (repeated)
-        # packets carry flags and the same timestamp.
-        if prm.flags == 0 and prm.method == pj.PJSUA_DTMF_METHOD_RFC2833:
+        # pjsua reports a key press as its start (flags 0), every update (1) and the end (3),
+        # all with the event's RTP timestamp: report a new timestamp once, which also holds
+        # when the start packet was lost.
+        if prm.method == pj.PJSUA_DTMF_METHOD_RFC2833 and prm.timestamp != self.dtmf_ts:
+            self.dtmf_ts = prm.timestamp
             self.ua.dtmf_rx.append(prm.digit)
             say("DTMF", f"digit={prm.digit}")
 
