@@ -6,7 +6,8 @@
 #   0) tone.py itself: a 1 kHz test WAV is measured right and a wrong expectation fails
 #   a) pjsua2 alice (440 Hz) -> baresip bob (1000 Hz), PCMU; DTMF 123# out, 9* back
 #   b) the same with G.722 (16 kHz; baresip records at the codec's rate)
-#   c) baresip bob -> pjsua2 alice, PCMA; DTMF 9* from baresip, 123# from pjsua2
+#   c) baresip bob -> pjsua2 alice, PCMA; DTMF 9* from baresip, 123# from pjsua2; pjsua2 sends
+#      its tone from a 16 kHz WAV made by tone.py (--play) instead of its tone generator
 # A broken peer fails here; the Rust audio tests (which plug into the same options) can run
 # this first to tell a broken peer from a broken SDK. Exit 0 = all passed.
 #
@@ -131,10 +132,11 @@ call_baresip a pcmu PCMU
 call_baresip b g722 G722
 
 # c) baresip calls pjsua2 (registered, auto-answer); each side sends its digits 1 s in, baresip
-# hangs up after 5 s.
+# hangs up after 5 s. pjsua2 plays a WAV of its tone.
 ok=0
 start_baresip pcma
-"${UA[@]}" --register --answer --calls 1 --codec PCMA --record "$OUT/c-pjsua2.wav" \
+"${TONE[@]}" --make "$OUT/c-source.wav" --freq "$PJ_HZ" --rate 16000 --seconds 2 --dbfs -10 > /dev/null
+"${UA[@]}" --register --answer --calls 1 --codec PCMA --play "$OUT/c-source.wav" --record "$OUT/c-pjsua2.wav" \
 	--dtmf "123#" --dtmf-after 1 --expect-dtmf "9*" > "$OUT/c-pjsua2.out" 2> "$OUT/c-pjsua2.log" &
 pj=$!
 BG+=("$pj")
@@ -146,7 +148,7 @@ else
 fi
 wait "$pj" || ok=1
 check_call c PCMA
-result "c) baresip $BS_USER -> pjsua2 $PJ_USER, SRTP, PCMA" "$ok" "$detail"
+result "c) baresip $BS_USER -> pjsua2 $PJ_USER, SRTP, PCMA, pjsua2 plays a WAV" "$ok" "$detail"
 
 echo "audio selftest: $pass passed, $fail failed (logs in $OUT)"
 [[ $fail == 0 ]]
