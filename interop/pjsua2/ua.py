@@ -174,7 +174,6 @@ class Call(pj.Call):
         self.sendDtmf(op)
         say("DTMF_SENT", f"digits={op.digits}")
 
-
     @reported
     def onCallTransferRequest(self, prm):
         # Accept (202) and let pjsua place the new call on an object we keep alive.
@@ -220,6 +219,8 @@ class UA:
         self.closing = False
         self._source = None
         self._recorder = None
+        self.recorded_from = None  # monotonic time the recorder was created
+        self.missing_codecs = []  # --codec names this build does not have
         self.dtmf_rx = []  # digits received, over all calls, in order
         self.ep = pj.Endpoint()
         self.ep.libCreate()
@@ -279,9 +280,7 @@ class UA:
                 pri = 254 - wanted.index(name)
                 found.add(name)
             self.ep.codecSetPriority(ci.codecId, pri)
-        missing = [n for n in wanted if n not in found]
-        if missing:
-            raise SystemExit(f"ua.py: no codec {', '.join(missing)} in this PJSIP build")
+        self.missing_codecs = [n for n in wanted if n not in found]
 
     def source(self):
         """What every call is sent: a looped --play WAV, or the --tone sine."""
@@ -370,6 +369,8 @@ class UA:
     def run(self):
         a = self.args
         deadline = time.monotonic() + a.duration
+        if self.missing_codecs:
+            return f"no codec {', '.join(self.missing_codecs)} in this PJSIP build"
         if a.register:
             self.pump(lambda: self.acc.reg_code is not None, min(deadline, time.monotonic() + 10))
             if self.acc.reg_code != 200:
