@@ -143,7 +143,7 @@ class Call(pj.Call):
 
     def note_sdp(self, whole_msg):
         """Keep the SDP body of a message from the peer."""
-        head, sep, body = whole_msg.replace("\r\n", "\n").partition("\n\n")
+        _, sep, body = whole_msg.replace("\r\n", "\n").partition("\n\n")
         if sep and "\nm=audio " in "\n" + body:
             self.remote_sdp = body
 
