@@ -8,9 +8,21 @@
 //! - [`jitter`]: fixed-delay and adaptive jitter buffers with loss concealment.
 //! - [`mixer`]: the conference bridge, mixing 20 ms frames between slots of any of those rates.
 //!
-//! Everything here is pure computation on caller-owned buffers: no threads, clocks or files,
+//! Those modules are pure computation on caller-owned buffers: no threads, clocks or files,
 //! and no allocation once a stream is set up. Time, where it matters (the jitter buffers), is
-//! passed in. The mixer, audio ports, devices and WAV files build on these parts.
+//! passed in.
+//!
+//! On top of them sits the port layer applications use (the seed's `sipsimple.audio`), which
+//! does use threads, clocks and files:
+//!
+//! - [`engine`]: [`engine::Mixer`], the shared mixer whose clock calls each slot's
+//!   [`engine::SlotIo`]; the [`engine::AudioPort`] trait and the [`engine::AudioEvent`]s.
+//! - [`bridge`]: [`bridge::AudioBridge`], connecting ports in a full mesh; bridges nest.
+//! - [`device`]: the [`device::AudioDevice`] port and the devices driving the clock:
+//!   [`device::NullDevice`], [`device::WavFileDevice`] (and the sound card with the `cpal`
+//!   feature).
+//! - [`wave`]: [`wave::WavePlayer`] and [`wave::WaveRecorder`].
+//! - [`tone_port`]: [`tone_port::ToneGenerator`], tones and DTMF keys as a port.
 //!
 //! # Example
 //!
@@ -41,9 +53,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bridge;
 pub mod codec;
+pub mod device;
+pub mod engine;
 pub mod goertzel;
 pub mod jitter;
 pub mod mixer;
 pub mod resample;
 pub mod tone;
+pub mod tone_port;
+pub mod wave;

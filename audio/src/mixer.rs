@@ -385,6 +385,14 @@ impl AudioMixer {
                 .is_ok_and(|c| has_bit(&c.hears, producer.index()))
     }
 
+    /// Whether `consumer` hears at least one producer: a consumer hearing nobody receives only
+    /// silence, so whoever delivers its frames may skip it. False for an unknown slot.
+    #[must_use]
+    pub fn hears_any(&self, consumer: SlotId) -> bool {
+        self.slot(consumer)
+            .is_ok_and(|c| c.hears.iter().any(|&word| word != 0))
+    }
+
     /// Sets the linear gain applied to what a slot produces, before anyone hears it: 1 keeps
     /// the level, 0.5 is -6 dB, 0 mutes.
     ///
