@@ -231,13 +231,14 @@ struct TickState {
     consumes: Vec<bool>,
     frame_lens: Vec<usize>,
     frames: Vec<Vec<i16>>,
-    ticks: u64,
 }
 
 struct Inner {
     clock_rate: u32,
     core: Mutex<Core>,
     tick: Mutex<TickState>,
+    /// Ticks completed; outside the tick lock so a callback may read it.
+    ticks: AtomicU64,
     sink: Mutex<Option<EventSink>>,
     bridges: Mutex<Vec<Weak<AudioBridge>>>,
     device_slot: SlotId,
@@ -284,6 +285,7 @@ impl Mixer {
                     connections: HashMap::new(),
                 }),
                 tick: Mutex::new(TickState::default()),
+                ticks: AtomicU64::new(0),
                 sink: Mutex::new(None),
                 bridges: Mutex::new(Vec::new()),
                 device_slot,
@@ -454,10 +456,11 @@ impl Mixer {
         Ok(self.inner.core.lock().mixer.slot_rate(id)?)
     }
 
-    /// How many ticks this mixer has run.
+    /// How many ticks this mixer has completed; inside a callback of a tick, that tick's
+    /// number counting from 0.
     #[must_use]
     pub fn ticks(&self) -> u64 {
-        self.inner.tick.lock().ticks
+        self.inner.ticks.load(Ordering::Acquire)
     }
 
     /// Runs one 20 ms frame: `produce` → `put` for every slot with an io, `mix`, then `get` →
@@ -517,7 +520,7 @@ impl Mixer {
                 io.lock().consume(&state.frames[k][..frame_lens[k]]);
             }
         }
-        state.ticks += 1;
+        self.inner.ticks.fetch_add(1, Ordering::AcqRel);
         // Released here, without the mixer lock: the last reference to a removed slot's io
         // may be this one.
         state.work.clear();

@@ -94,7 +94,10 @@ pub enum WaveFileError {
 
 impl WaveFileError {
     fn io(path: &Path, error: &io::Error) -> Self {
-        if error.kind() == io::ErrorKind::UnexpectedEof {
+        // hound reports a short read as an `Other` error of its own making, without an OS
+        // error code; the standard library says `UnexpectedEof`.
+        let short_read = error.kind() == io::ErrorKind::Other && error.raw_os_error().is_none();
+        if error.kind() == io::ErrorKind::UnexpectedEof || short_read {
             return Self::Truncated {
                 path: path.to_owned(),
             };
