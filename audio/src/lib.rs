@@ -19,8 +19,8 @@
 //!   [`engine::SlotIo`]; the [`engine::AudioPort`] trait and the [`engine::AudioEvent`]s.
 //! - [`bridge`]: [`bridge::AudioBridge`], connecting ports in a full mesh; bridges nest.
 //! - [`device`]: the [`device::AudioDevice`] port and the devices driving the clock:
-//!   [`device::NullDevice`], [`device::WavFileDevice`] (and the sound card with the `cpal`
-//!   feature).
+//!   [`device::NullDevice`], [`device::WavFileDevice`], and with the `cpal` feature the sound
+//!   card (`cpal_device`).
 //! - [`wave`]: [`wave::WavePlayer`] and [`wave::WaveRecorder`].
 //! - [`tone_port`]: [`tone_port::ToneGenerator`], tones and DTMF keys as a port.
 //!
@@ -55,6 +55,8 @@
 
 pub mod bridge;
 pub mod codec;
+#[cfg(feature = "cpal")]
+pub mod cpal_device;
 pub mod device;
 pub mod engine;
 pub mod goertzel;
