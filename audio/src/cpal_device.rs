@@ -13,7 +13,7 @@
 //! [`AudioClock`] drives the mixer instead, so exactly one clock ticks.
 //!
 //! The card runs at a rate the mixer's resampler takes: the clock rate when the card offers
-//! it, else 48, 16, 32 or 8 kHz; a card offering none of those is refused. Samples are
+//! it, else 48, 44.1, 16, 32 or 8 kHz; a card offering none of those is refused. Samples are
 //! 16-bit integers or 32-bit floats, whichever the card prefers.
 //!
 //! Errors the card reports while running become [`AudioEvent::DeviceDidFail`]; none panics.
@@ -133,7 +133,7 @@ fn pick_config(
             .map_err(device_error)?
             .collect()
     };
-    let preferred = [clock_rate, 48000, 16000, 32000, 8000];
+    let preferred = [clock_rate, 48000, 44100, 16000, 32000, 8000];
     for rate in preferred.into_iter().filter(|r| RATES.contains(r)) {
         for format in [SampleFormat::I16, SampleFormat::F32] {
             if let Some(range) = ranges.iter().find(|r| {
@@ -147,7 +147,7 @@ fn pick_config(
         }
     }
     Err(EngineError::Device(format!(
-        "{device} offers no 16-bit or float format at 8, 16, 32 or 48 kHz"
+        "{device} offers no 16-bit or float format at 8, 16, 32, 44.1 or 48 kHz"
     )))
 }
 

@@ -264,7 +264,7 @@ impl fmt::Debug for Mixer {
 }
 
 impl Mixer {
-    /// A mixer clocked at `clock_rate` Hz (8, 16, 32 or 48 kHz), holding only its device slot
+    /// A mixer clocked at `clock_rate` Hz (8, 16, 32, 44.1 or 48 kHz), holding only its device slot
     /// (at the clock rate, silent until a device attaches).
     ///
     /// # Errors

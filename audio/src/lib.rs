@@ -4,7 +4,7 @@
 //!   [`codec::Decoder`] traits, with the [`codec::CodecInfo`] that SDP needs.
 //! - [`tone`]: sine, DTMF and call-progress tone generators.
 //! - [`goertzel`]: single-frequency power measurement and a DTMF detector.
-//! - [`resample`]: streaming polyphase resampling between 8, 16, 32 and 48 kHz.
+//! - [`resample`]: streaming polyphase resampling between 8, 16, 32, 44.1 and 48 kHz.
 //! - [`jitter`]: fixed-delay and adaptive jitter buffers with loss concealment.
 //! - [`mixer`]: the conference bridge, mixing 20 ms frames between slots of any of those rates.
 //!

@@ -5,7 +5,7 @@
 //! # Formats
 //!
 //! A player reads 16-bit integer PCM, mono or stereo (stereo is down-mixed by averaging), at
-//! 8, 16, 32 or 48 kHz: its slot runs at the file's rate and the mixer converts. Anything else
+//! 8, 16, 32, 44.1 or 48 kHz: its slot runs at the file's rate and the mixer converts. Anything else
 //! is a [`WaveFileError`], reported as [`AudioEvent::WavePlayerDidFail`]. A recorder writes
 //! mono 16-bit PCM at the mixer's clock rate.
 //!
@@ -69,7 +69,7 @@ pub enum WaveFileError {
     /// The file is WAV, in a format the player does not take.
     #[error(
         "{}: unsupported WAV format ({channels} channels, {bits_per_sample}-bit{}, {sample_rate} Hz); \
-         16-bit integer PCM, 1 or 2 channels, 8/16/32/48 kHz are",
+         16-bit integer PCM, 1 or 2 channels, 8/16/32/44.1/48 kHz are",
         path.display(), if *float { " float" } else { "" }
     )]
     UnsupportedFormat {

@@ -435,8 +435,8 @@ fn removing_a_slot_drops_its_connections() {
 #[test]
 fn bounds_and_errors() {
     assert_eq!(
-        AudioMixer::new(44100).map(|_| ()),
-        Err(MixerError::UnsupportedRate(44100))
+        AudioMixer::new(22050).map(|_| ()),
+        Err(MixerError::UnsupportedRate(22050))
     );
     let mut mixer = AudioMixer::new(48000).expect("mixer");
     assert_eq!((mixer.clock_rate(), mixer.frame_len()), (48000, 960));

@@ -41,13 +41,14 @@ fn player_events(
         .collect()
 }
 
-/// Plays a 1 kHz sine at -10 dBFS from a 16 kHz file into a recorder on a 32 kHz mixer and
-/// returns the recording's level at 1 kHz.
-fn recorded_level(dir: &Path, volume: u8) -> f64 {
-    let mixer = Mixer::new(32000).expect("mixer");
-    let source = dir.join(format!("sine{volume}.wav"));
-    write_sine_wav(&source, 16000, 1, 1000.0, -10.0, 16000);
-    let target = dir.join(format!("rec{volume}.wav"));
+/// Plays a 1 kHz sine at -10 dBFS from a file at `file_rate` into a recorder on a mixer at
+/// `clock_rate` and returns the recording's level at 1 kHz.
+fn recorded_level(dir: &Path, volume: u8, file_rate: u32, clock_rate: u32) -> f64 {
+    let mixer = Mixer::new(clock_rate).expect("mixer");
+    let name = format!("{volume}-{file_rate}-{clock_rate}");
+    let source = dir.join(format!("sine{name}.wav"));
+    write_sine_wav(&source, file_rate, 1, 1000.0, -10.0, file_rate as usize);
+    let target = dir.join(format!("rec{name}.wav"));
     let options = WavePlayerOptions {
         volume,
         ..WavePlayerOptions::default()
@@ -64,20 +65,33 @@ fn recorded_level(dir: &Path, volume: u8) -> f64 {
     }
     recorder.stop().expect("stop");
     let (rate, samples) = read_wav(&target);
-    assert_eq!((rate, samples.len()), (32000, 40 * 640));
-    tone_level(&samples[SETTLE * 640..], rate, 1000.0)
+    let frame = mixer.frame_len();
+    assert_eq!((rate, samples.len()), (clock_rate, 40 * frame));
+    tone_level(&samples[SETTLE * frame..], rate, 1000.0)
 }
 
 #[test]
 fn a_player_reaches_a_recorder_through_a_bridge_at_its_level() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let full = recorded_level(dir.path(), 100);
+    let full = recorded_level(dir.path(), 100, 16000, 32000);
     assert!((full + 10.0).abs() < 1.0, "level {full} dBFS");
-    let half = recorded_level(dir.path(), 50);
+    let half = recorded_level(dir.path(), 50, 16000, 32000);
     assert!(
         (half - full + 6.02).abs() < 0.2,
         "volume 50: {half} vs {full} dBFS"
     );
+}
+
+#[test]
+fn files_and_mixers_at_44_1_khz_work() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (file_rate, clock_rate) in [(44100, 16000), (8000, 44100), (44100, 44100)] {
+        let level = recorded_level(dir.path(), 100, file_rate, clock_rate);
+        assert!(
+            (level + 10.0).abs() < 1.0,
+            "{file_rate} Hz file on a {clock_rate} Hz mixer: {level} dBFS"
+        );
+    }
 }
 
 #[test]
