@@ -389,11 +389,7 @@ impl WavFileDevice {
         let output = match &config.output {
             Some(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(parent).map_err(|e| WaveFileError::Io {
-                        path: parent.to_owned(),
-                        kind: e.kind(),
-                        message: e.to_string(),
-                    })?;
+                    std::fs::create_dir_all(parent).map_err(|e| WaveFileError::io(parent, &e))?;
                 }
                 let spec = hound::WavSpec {
                     channels: 1,
@@ -402,10 +398,8 @@ impl WavFileDevice {
                     sample_format: hound::SampleFormat::Int,
                 };
                 Some(
-                    hound::WavWriter::create(path, spec).map_err(|e| WaveFileError::NotWav {
-                        path: path.clone(),
-                        reason: e.to_string(),
-                    })?,
+                    hound::WavWriter::create(path, spec)
+                        .map_err(|e| WaveFileError::hound(path, e))?,
                 )
             }
             None => None,
@@ -441,12 +435,9 @@ impl WavFileDevice {
         let mut state = self.io.lock();
         let path = state.output_path.clone();
         match state.output.take() {
-            Some(writer) => writer.finalize().map_err(|e| {
-                EngineError::File(WaveFileError::NotWav {
-                    path,
-                    reason: e.to_string(),
-                })
-            }),
+            Some(writer) => writer
+                .finalize()
+                .map_err(|e| WaveFileError::hound(&path, e).into()),
             None => Ok(()),
         }
     }
@@ -525,12 +516,9 @@ impl SlotIo for FileIo {
                     return true;
                 }
                 Err(e) => {
-                    let path = input.path.clone();
+                    let error = WaveFileError::hound(&input.path, e);
                     state.input = None;
-                    WaveFileError::NotWav {
-                        path,
-                        reason: e.to_string(),
-                    }
+                    error
                 }
             }
         };

@@ -347,7 +347,7 @@ impl Mixer {
         drop(io);
     }
 
-    /// Replaces the io of the device slot, returning the previous one. Used by devices.
+    /// Replaces the io of the device slot; the old one is dropped outside the lock.
     fn swap_device_io(&self, io: Box<dyn SlotIo>) {
         let id = self.inner.device_slot;
         let old = {

@@ -93,7 +93,7 @@ pub enum WaveFileError {
 }
 
 impl WaveFileError {
-    fn io(path: &Path, error: &io::Error) -> Self {
+    pub(crate) fn io(path: &Path, error: &io::Error) -> Self {
         // hound reports a short read as an `Other` error of its own making, without an OS
         // error code; the standard library says `UnexpectedEof`.
         let short_read = error.kind() == io::ErrorKind::Other && error.raw_os_error().is_none();
@@ -109,7 +109,7 @@ impl WaveFileError {
         }
     }
 
-    fn hound(path: &Path, error: hound::Error) -> Self {
+    pub(crate) fn hound(path: &Path, error: hound::Error) -> Self {
         match error {
             hound::Error::IoError(e) => Self::io(path, &e),
             hound::Error::UnfinishedSample => Self::Truncated {
