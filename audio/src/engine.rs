@@ -22,6 +22,43 @@
 //!
 //! Connections made through [`Mixer::connect`] are counted: two bridges that both want `a` to
 //! hear `b` each connect once, and `a` stops hearing `b` only when both have disconnected.
+//!
+//! # Example
+//!
+//! A tone generator's DTMF key, recorded through a bridge, with the clock driven by hand (a
+//! device does that in an application):
+//!
+//! ```
+//! use sipsimple_audio::bridge::AudioBridge;
+//! use sipsimple_audio::engine::Mixer;
+//! use sipsimple_audio::goertzel::DtmfDetector;
+//! use sipsimple_audio::tone_port::ToneGenerator;
+//! use sipsimple_audio::wave::WaveRecorder;
+//!
+//! let mixer = Mixer::new(16000)?;
+//! let bridge = AudioBridge::new(&mixer)?;
+//! let tones = ToneGenerator::new(&mixer);
+//! let dir = tempfile::tempdir()?;
+//! let recorder = WaveRecorder::new(&mixer, dir.path().join("call.wav"));
+//! bridge.add(&tones)?;
+//! bridge.add(&recorder)?;
+//! tones.start()?;
+//! recorder.start()?;
+//! tones.play_dtmf('7')?;
+//! for _ in 0..15 {
+//!     mixer.tick();
+//! }
+//! recorder.stop()?;
+//!
+//! let samples = hound::WavReader::open(recorder.filename())?
+//!     .into_samples::<i16>()
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! assert_eq!(samples.len(), 15 * 320);
+//! let mut detector = DtmfDetector::new(16000);
+//! detector.process(&samples);
+//! assert_eq!(detector.poll_digit().map(|key| key.as_char()), Some('7'));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::HashMap;
 use std::fmt;
