@@ -26,7 +26,11 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 
 use crate::engine::{AudioPort, EngineError, Mixer, PortId, Slot, SlotChange, SlotIo};
-use crate::mixer::SlotId;
+use crate::mixer::{SlotId, MAX_SLOTS};
+
+/// The most ports one bridge holds; [`AudioBridge::add`] refuses more. A port needs a slot to
+/// be heard, so a mixer could not connect more anyway.
+pub const MAX_BRIDGE_PORTS: usize = MAX_SLOTS;
 
 /// One member as the bridge last connected it.
 struct Member {
@@ -140,7 +144,8 @@ impl AudioBridge {
     ///
     /// # Errors
     /// [`EngineError::AlreadyAdded`] when it is a member already; [`EngineError::OtherMixer`]
-    /// for a port of another mixer; [`EngineError::BridgeIntoItself`] for the bridge itself.
+    /// for a port of another mixer; [`EngineError::BridgeIntoItself`] for the bridge itself;
+    /// [`EngineError::BridgeFull`] when it holds [`MAX_BRIDGE_PORTS`] ports.
     pub fn add(&self, port: &impl PortRef) -> Result<(), EngineError> {
         let p = port.as_port();
         if p.port_id() == self.id {
@@ -153,6 +158,11 @@ impl AudioBridge {
         self.prune(&mut members);
         if members.iter().any(|m| m.id == p.port_id()) {
             return Err(EngineError::AlreadyAdded);
+        }
+        if members.len() >= MAX_BRIDGE_PORTS {
+            return Err(EngineError::BridgeFull {
+                max: MAX_BRIDGE_PORTS,
+            });
         }
         let new = Member {
             id: p.port_id(),
@@ -230,41 +240,56 @@ impl AudioBridge {
         members.iter().any(|m| m.id == id)
     }
 
-    /// Follows a member's slot change: undoes the connections of its old slot and makes those
-    /// of the new one. Ignored when the port is not a member.
+    /// Follows a member's slot change: undoes the connections of its old slots and makes those
+    /// of its current ones. Ignored when the port is not a member.
+    ///
+    /// The port's own answer wins over the report when the port is alive: the reports of two
+    /// quick changes made on different threads may arrive in either order, and whichever comes
+    /// last must leave the connections of the slots the port has now.
     pub(crate) fn follow_slot_change(
         &self,
         port: PortId,
         consumer: Option<SlotChange>,
         producer: Option<SlotChange>,
     ) {
+        // Declared before the guard, so it is dropped after the lock is released: if this
+        // turns out to be the port's last reference, its destructor reports to the bridges.
+        let live;
         let mut members = self.members.lock();
         let Some(at) = members.iter().position(|m| m.id == port) else {
             return;
         };
-        if let Some(change) = producer {
-            let old = members[at].producer;
+        live = members[at].port.upgrade();
+        let (new_consumer, new_producer) = match &live {
+            Some(p) => (p.consumer_slot(), p.producer_slot()),
+            None => (
+                consumer.map_or(members[at].consumer, |c| c.new),
+                producer.map_or(members[at].producer, |c| c.new),
+            ),
+        };
+        let old = members[at].producer;
+        if new_producer != old {
             for (k, other) in members.iter().enumerate() {
                 if k != at {
                     self.unlink(old, other.consumer);
-                    self.link(change.new, other.consumer);
+                    self.link(new_producer, other.consumer);
                 }
             }
             self.unlink(old, Some(self.outlet.id()));
-            self.link(change.new, Some(self.outlet.id()));
-            members[at].producer = change.new;
+            self.link(new_producer, Some(self.outlet.id()));
+            members[at].producer = new_producer;
         }
-        if let Some(change) = consumer {
-            let old = members[at].consumer;
+        let old = members[at].consumer;
+        if new_consumer != old {
             for (k, other) in members.iter().enumerate() {
                 if k != at {
                     self.unlink(other.producer, old);
-                    self.link(other.producer, change.new);
+                    self.link(other.producer, new_consumer);
                 }
             }
             self.unlink(Some(self.inlet.id()), old);
-            self.link(Some(self.inlet.id()), change.new);
-            members[at].consumer = change.new;
+            self.link(Some(self.inlet.id()), new_consumer);
+            members[at].consumer = new_consumer;
         }
         // A member that died meanwhile left with its slots; forget it now.
         self.prune(&mut members);

@@ -161,6 +161,20 @@ struct Rings {
     playback_limit: usize,
 }
 
+impl Rings {
+    /// Appends a captured sample, dropping the oldest when the ring is full: late audio is
+    /// worth less than current audio.
+    fn capture(&mut self, sample: i16) {
+        if self.capture.len() >= self.capture_limit {
+            if self.capture_limit == 0 {
+                return;
+            }
+            self.capture.pop_front();
+        }
+        self.capture.push_back(sample);
+    }
+}
+
 /// The device slot's io: a frame from the capture ring, a frame into the playback ring.
 struct CardIo {
     rings: Arc<Mutex<Rings>>,
@@ -437,10 +451,7 @@ where
                     let sum: i32 = frame.iter().map(|&s| i32::from(s.to_sample::<i16>())).sum();
                     // The mean of i16 values fits an i16.
                     let mono = (sum / frame.len() as i32) as i16;
-                    if rings.capture.len() >= rings.capture_limit {
-                        rings.capture.pop_front();
-                    }
-                    rings.capture.push_back(mono);
+                    rings.capture(mono);
                 }
             },
             move |error| {
@@ -503,4 +514,54 @@ where
             None,
         )
         .map_err(device_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rings(frame: usize) -> Arc<Mutex<Rings>> {
+        Arc::new(Mutex::new(Rings {
+            capture: VecDeque::new(),
+            capture_limit: RING_FRAMES * frame,
+            playback: VecDeque::new(),
+            playback_limit: RING_FRAMES * frame,
+        }))
+    }
+
+    #[test]
+    fn the_capture_ring_keeps_the_newest_samples_within_its_bound() {
+        let rings = rings(160);
+        let limit = RING_FRAMES * 160;
+        for k in 0..limit + 50 {
+            rings.lock().capture(k as i16);
+        }
+        let rings = rings.lock();
+        assert_eq!(rings.capture.len(), limit);
+        assert_eq!(rings.capture.front(), Some(&50));
+    }
+
+    #[test]
+    fn the_playback_ring_stops_at_its_bound_and_frames_convert_rates() {
+        let rings = rings(960);
+        let mut io = CardIo {
+            rings: Arc::clone(&rings),
+            input: Some((960, Some(Resampler::new(48000, 16000).expect("rates")))),
+            output: Some(Some(Resampler::new(16000, 48000).expect("rates"))),
+            frame: vec![0; 960],
+            converted: vec![0; 960],
+        };
+        for _ in 0..RING_FRAMES + 3 {
+            io.consume(&[1000; 320]);
+        }
+        assert_eq!(rings.lock().playback.len(), RING_FRAMES * 960);
+        // Capture: nothing until a whole frame at the card's rate is there.
+        let mut out = [0i16; 320];
+        assert!(!io.produce(&mut out));
+        for _ in 0..960 {
+            rings.lock().capture(500);
+        }
+        assert!(io.produce(&mut out));
+        assert!(rings.lock().capture.is_empty());
+    }
 }

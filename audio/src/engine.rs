@@ -217,6 +217,12 @@ pub enum EngineError {
     /// The port belongs to another mixer than the bridge.
     #[error("the port belongs to another mixer")]
     OtherMixer,
+    /// The bridge already holds its maximum of ports.
+    #[error("the bridge already holds its maximum of {max} ports")]
+    BridgeFull {
+        /// The bound that was reached.
+        max: usize,
+    },
     /// A bridge cannot contain itself.
     #[error("a bridge cannot contain itself")]
     BridgeIntoItself,

@@ -338,3 +338,55 @@ fn slot_callbacks_and_the_event_sink_may_call_back_into_the_mixer() {
     );
     assert_eq!(mixer.ticks(), 3);
 }
+
+#[test]
+fn a_bridge_holds_a_bounded_number_of_ports() {
+    use sipsimple_audio::bridge::MAX_BRIDGE_PORTS;
+    use sipsimple_audio::wave::{WavePlayer, WavePlayerOptions};
+
+    let mixer = mixer();
+    let bridge = AudioBridge::new(&mixer).expect("bridge");
+    // Stopped players have no slots, so the mixer's own bound does not come first.
+    let players: Vec<_> = (0..=MAX_BRIDGE_PORTS)
+        .map(|_| {
+            WavePlayer::new(&mixer, "unused.wav", WavePlayerOptions::default()).expect("player")
+        })
+        .collect();
+    for player in &players[..MAX_BRIDGE_PORTS] {
+        bridge.add(player).expect("add");
+    }
+    assert_eq!(
+        bridge.add(&players[MAX_BRIDGE_PORTS]),
+        Err(EngineError::BridgeFull {
+            max: MAX_BRIDGE_PORTS
+        })
+    );
+    bridge.remove(&players[0]).expect("remove");
+    bridge.add(&players[MAX_BRIDGE_PORTS]).expect("room again");
+}
+
+#[test]
+fn a_stale_report_does_not_undo_a_later_change() {
+    use sipsimple_audio::engine::SlotChange;
+
+    let mixer = mixer();
+    let bridge = AudioBridge::new(&mixer).expect("bridge");
+    let device = AudioDevice::new(&mixer, false, false);
+    let p = Probe::new(&mixer, RATE);
+    bridge.add(&device).expect("add");
+    bridge.add(&p).expect("add");
+    let dev = mixer.device_slot();
+    device.set_input_muted(true);
+    // The report of an earlier unmute, delivered late (two threads raced): the bridge goes by
+    // what the device says now.
+    mixer.port_slots_changed(
+        device.port_id(),
+        None,
+        Some(SlotChange {
+            old: None,
+            new: Some(dev),
+        }),
+    );
+    assert!(!mixer.connected(dev, p.slot()));
+    assert!(mixer.connected(p.slot(), dev));
+}

@@ -484,3 +484,37 @@ fn a_full_disk_stops_the_recorder_with_an_event() {
     assert!(mixer.slot_rate(slot).is_err(), "its slot is gone");
     assert_eq!(recorder.stop(), Ok(()));
 }
+
+mod damaged_files {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// Damaged headers and data never panic: the player plays or fails with an error.
+        #[test]
+        fn damaged_files_play_or_fail_without_panicking(
+            edits in prop::collection::vec((0usize..80, any::<u8>()), 1..8),
+            cut in 0usize..400,
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("damaged.wav");
+            write_sine_wav(&path, 8000, 1, 1000.0, -10.0, 160);
+            let mut bytes = std::fs::read(&path).expect("read");
+            for (at, value) in edits {
+                if at < bytes.len() {
+                    bytes[at] = value;
+                }
+            }
+            bytes.truncate(bytes.len().saturating_sub(cut));
+            std::fs::write(&path, &bytes).expect("write");
+            let events = play_file(&path);
+            let ended = events.iter().filter(|e| matches!(
+                e,
+                AudioEvent::WavePlayerDidEnd { .. } | AudioEvent::WavePlayerDidFail { .. }
+            )).count();
+            prop_assert_eq!(ended, 1, "{:?}", events);
+        }
+    }
+}
