@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use common::{read_wav, record_events, write_sine_wav, Probe};
 use sipsimple_audio::bridge::AudioBridge;
-use sipsimple_audio::device::{AudioDevice, NullDevice, WavFileDevice, WavFileDeviceConfig};
+use sipsimple_audio::device::{
+    AudioDevice, NullDevice, WavFileDevice, WavFileDeviceConfig, MAX_CATCH_UP_FRAMES,
+};
 use sipsimple_audio::engine::{AudioEvent, AudioPort, EngineError, Mixer};
 use sipsimple_audio::goertzel::{tone_level, DtmfDetector};
 use sipsimple_audio::tone::ToneError;
@@ -41,6 +43,41 @@ fn the_clock_ticks_about_fifty_times_a_second() {
     // The clock is free again.
     let again = NullDevice::start(&mixer).expect("a second device after the first stopped");
     drop(again);
+}
+
+/// A slot that stalls the tick once, as a stuck disk would.
+struct Stall {
+    calls: u32,
+}
+
+impl sipsimple_audio::engine::SlotIo for Stall {
+    fn produce(&mut self, _out: &mut [i16]) -> bool {
+        self.calls += 1;
+        if self.calls == 5 {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        false
+    }
+}
+
+#[test]
+fn a_stalled_clock_skips_ahead_instead_of_bursting() {
+    let mixer = Mixer::new(8000).expect("mixer");
+    let _stall = mixer
+        .add_slot(8000, Box::new(Stall { calls: 0 }))
+        .expect("slot");
+    let mut device = NullDevice::start(&mixer).expect("device");
+    std::thread::sleep(Duration::from_millis(600));
+    let stats = device.stats();
+    device.stop();
+    // 300 ms is 15 frames: more than the clock catches up, so most of them are skipped.
+    assert!(stats.late_ticks >= 1, "{stats:?}");
+    assert!(
+        stats.skipped_frames >= 15 - MAX_CATCH_UP_FRAMES - 1,
+        "{stats:?}"
+    );
+    // Without a burst: the ticks run stay below what 600 ms would hold.
+    assert!(stats.ticks < 30, "{stats:?}");
 }
 
 #[test]
