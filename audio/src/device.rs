@@ -335,6 +335,10 @@ struct FileIoState {
     output: Option<hound::WavWriter<std::io::BufWriter<std::fs::File>>>,
     output_path: PathBuf,
     loop_input: bool,
+    /// Whether the tick under way has not delivered its output frame yet.
+    awaiting_output: bool,
+    /// A frame of silence at the clock rate, for ticks the device slot heard nobody.
+    silence: Vec<i16>,
 }
 
 impl fmt::Debug for FileIoState {
@@ -409,6 +413,8 @@ impl WavFileDevice {
             output,
             output_path: config.output.clone().unwrap_or_default(),
             loop_input: config.loop_input,
+            awaiting_output: false,
+            silence: vec![0; mixer.frame_len()],
         }));
         let clock = AudioClock::start(
             mixer,
@@ -433,6 +439,9 @@ impl WavFileDevice {
     pub fn stop(&mut self) -> Result<(), EngineError> {
         self.clock.stop();
         let mut state = self.io.lock();
+        // The last tick's silence, if it heard nobody; a failure here ends like the others.
+        let frame_len = state.silence.len();
+        let _ = state.fill_unheard_tick(frame_len);
         let path = state.output_path.clone();
         match state.output.take() {
             Some(writer) => writer
@@ -494,62 +503,84 @@ impl FileInput {
     }
 }
 
+impl FileIoState {
+    /// Appends a frame to the output file; on failure closes it, keeping what was written
+    /// readable, and returns the failure. The device goes on without output.
+    fn write_output(&mut self, frame: &[i16]) -> Option<String> {
+        let writer = self.output.as_mut()?;
+        let mut samples = writer.get_i16_writer(u32::try_from(frame.len()).unwrap_or(0));
+        for &s in frame {
+            samples.write_sample(s);
+        }
+        let error = samples.flush().err()?;
+        if let Some(writer) = self.output.take() {
+            let _ = writer.finalize();
+        }
+        Some(format!("{}: {error}", self.output_path.display()))
+    }
+
+    /// Writes the silence a speaker plays in a tick where the device slot heard nobody (its
+    /// io then gets no frame), so the output keeps the call's timing.
+    fn fill_unheard_tick(&mut self, frame_len: usize) -> Option<String> {
+        if !std::mem::take(&mut self.awaiting_output) {
+            return None;
+        }
+        self.silence.resize(frame_len, 0);
+        let silence = std::mem::take(&mut self.silence);
+        let failure = self.write_output(&silence);
+        self.silence = silence;
+        failure
+    }
+}
+
 impl SlotIo for FileIo {
     fn produce(&mut self, out: &mut [i16]) -> bool {
-        let failure = {
+        let (produced, failure) = {
             let mut state = self.state.lock();
+            let mut failure = state.fill_unheard_tick(out.len());
+            state.awaiting_output = true;
             let loop_input = state.loop_input;
-            let Some(input) = &mut state.input else {
-                return false;
-            };
-            match input.read(loop_input) {
-                Ok(false) => return false,
-                Ok(true) => {
-                    match &mut input.to_clock {
+            let produced = match &mut state.input {
+                None => false,
+                Some(input) => match input.read(loop_input) {
+                    Ok(false) => false,
+                    Ok(true) => match &mut input.to_clock {
                         Some(resampler) => match resampler.process(&input.mono, out) {
-                            Ok(written) => out[written..].fill(0),
-                            Err(_) => return false,
+                            Ok(written) => {
+                                out[written..].fill(0);
+                                true
+                            }
+                            Err(_) => false,
                         },
-                        None if input.mono.len() == out.len() => out.copy_from_slice(&input.mono),
-                        None => return false,
+                        None if input.mono.len() == out.len() => {
+                            out.copy_from_slice(&input.mono);
+                            true
+                        }
+                        None => false,
+                    },
+                    Err(e) => {
+                        failure = Some(WaveFileError::hound(&input.path, e).to_string());
+                        state.input = None;
+                        false
                     }
-                    return true;
-                }
-                Err(e) => {
-                    let error = WaveFileError::hound(&input.path, e);
-                    state.input = None;
-                    error
-                }
-            }
+                },
+            };
+            (produced, failure)
         };
-        self.mixer.emit(AudioEvent::DeviceDidFail {
-            error: failure.to_string(),
-        });
-        false
+        if let Some(error) = failure {
+            self.mixer.emit(AudioEvent::DeviceDidFail { error });
+        }
+        produced
     }
 
     fn consume(&mut self, frame: &[i16]) {
         let failure = {
             let mut state = self.state.lock();
-            let Some(writer) = &mut state.output else {
-                return;
-            };
-            let mut samples = writer.get_i16_writer(u32::try_from(frame.len()).unwrap_or(0));
-            for &s in frame {
-                samples.write_sample(s);
-            }
-            match samples.flush() {
-                Ok(()) => return,
-                Err(e) => {
-                    // Keep what was written readable; the device goes on without output.
-                    if let Some(writer) = state.output.take() {
-                        let _ = writer.finalize();
-                    }
-                    format!("{}: {e}", state.output_path.display())
-                }
-            }
+            state.awaiting_output = false;
+            state.write_output(frame)
         };
-        self.mixer
-            .emit(AudioEvent::DeviceDidFail { error: failure });
+        if let Some(error) = failure {
+            self.mixer.emit(AudioEvent::DeviceDidFail { error });
+        }
     }
 }

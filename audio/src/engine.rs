@@ -23,6 +23,13 @@
 //! Connections made through [`Mixer::connect`] are counted: two bridges that both want `a` to
 //! hear `b` each connect once, and `a` stops hearing `b` only when both have disconnected.
 //!
+//! # Cost
+//!
+//! A tick adds the callbacks, three lock round trips and, per bridge, two delay slots to the
+//! [`AudioMixer`]'s frame: 10 ports in one bridge at 16 kHz took 12.0 µs a tick against 7.8 µs
+//! for the bare 10-slot mesh, in the same run of `benches/mixer.rs` on a loaded machine. Once
+//! the slots are set up, a tick allocates nothing.
+//!
 //! # Example
 //!
 //! A tone generator's DTMF key, recorded through a bridge, with the clock driven by hand (a
