@@ -25,10 +25,10 @@
 //!
 //! # Cost
 //!
-//! A tick adds the callbacks, three lock round trips and, per bridge, two delay slots to the
-//! [`AudioMixer`]'s frame: 10 ports in one bridge at 16 kHz took 12.0 µs a tick against 7.8 µs
-//! for the bare 10-slot mesh, in the same run of `benches/mixer.rs` on a loaded machine. Once
-//! the slots are set up, a tick allocates nothing.
+//! A tick adds the callbacks, two rounds of the mixer lock, one lock per slot io and, per
+//! bridge, two delay slots to the [`AudioMixer`]'s frame: 10 ports in one bridge at 16 kHz took
+//! 12.0 µs a tick against 7.8 µs for the bare 10-slot mesh, in the same run of
+//! `benches/mixer.rs` on a loaded machine. Once the slots are set up, a tick allocates nothing.
 //!
 //! # Example
 //!
