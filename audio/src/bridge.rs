@@ -296,16 +296,26 @@ impl AudioBridge {
     }
 
     fn link(&self, producer: Option<SlotId>, consumer: Option<SlotId>) {
-        if let (Some(p), Some(c)) = (producer, consumer) {
+        // Two members on one slot (two `AudioDevice` ports of a mixer) must not make that
+        // slot hear itself; `unlink` skips the same pairs, so the counts stay balanced.
+        if let Some((p, c)) = distinct(producer, consumer) {
             // A slot that went away with its port has no connections left to make.
             let _ = self.mixer.connect(p, c);
         }
     }
 
     fn unlink(&self, producer: Option<SlotId>, consumer: Option<SlotId>) {
-        if let (Some(p), Some(c)) = (producer, consumer) {
+        if let Some((p, c)) = distinct(producer, consumer) {
             let _ = self.mixer.disconnect(p, c);
         }
+    }
+}
+
+/// Both slots, when both are there and differ.
+fn distinct(producer: Option<SlotId>, consumer: Option<SlotId>) -> Option<(SlotId, SlotId)> {
+    match (producer, consumer) {
+        (Some(p), Some(c)) if p != c => Some((p, c)),
+        _ => None,
     }
 }
 

@@ -390,3 +390,24 @@ fn a_stale_report_does_not_undo_a_later_change() {
     assert!(!mixer.connected(dev, p.slot()));
     assert!(mixer.connected(p.slot(), dev));
 }
+
+#[test]
+fn two_device_ports_do_not_make_the_device_hear_itself() {
+    let mixer = mixer();
+    let bridge = AudioBridge::new(&mixer).expect("bridge");
+    let (one, two) = (
+        AudioDevice::new(&mixer, false, false),
+        AudioDevice::new(&mixer, false, false),
+    );
+    let p = Probe::new(&mixer, RATE);
+    bridge.add(&one).expect("add");
+    bridge.add(&two).expect("add");
+    bridge.add(&p).expect("add");
+    let dev = mixer.device_slot();
+    assert!(!mixer.connected(dev, dev));
+    // Each device port connected the probe once; both must go before it stops hearing.
+    bridge.remove(&one).expect("remove");
+    assert!(mixer.connected(dev, p.slot()));
+    bridge.remove(&two).expect("remove");
+    assert!(!mixer.connected(dev, p.slot()));
+}
