@@ -3,7 +3,8 @@
 //!
 //! Every member's producer slot is connected to every other member's consumer slot; a member
 //! is never connected to itself, even when it produces and consumes on one slot (the audio
-//! device does). Members are held weakly: when the last `Arc` of a port goes, its slots leave
+//! device does), and no slot is connected to itself (two device ports share one slot).
+//! Members are held weakly: when the last `Arc` of a port goes, its slots leave
 //! the mixer (and with them its connections), and the bridge forgets it.
 //!
 //! A bridge is itself an [`AudioPort`], so bridges nest. It has two slots of its own at the
