@@ -6,10 +6,17 @@
 //!   for comparison with the full mesh.
 //! - `conference/100`: 100 slots each hearing every other, as in a real conference where only
 //!   3 talk and the others send nothing (silence suppression or muted microphones).
+//! - `ports_in_bridge/10`: the port layer's [`Mixer::tick`] with 10 ports in one
+//!   [`AudioBridge`], each a [`SlotIo`] producing a tone frame and taking its mixed frame: the
+//!   full-mesh frame plus the callbacks, locks and the bridge's two delay slots.
 
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use std::sync::Arc;
+
+use sipsimple_audio::bridge::AudioBridge;
+use sipsimple_audio::engine::{AudioPort, Mixer, PortId, Slot, SlotIo};
 use sipsimple_audio::mixer::{AudioMixer, SlotId};
 use sipsimple_audio::tone::SineGenerator;
 
@@ -83,5 +90,73 @@ fn mixer(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, mixer);
+/// A port playing a fixed frame and discarding what it hears, as an RTP stream would with
+/// its codec work left out.
+struct TonePort {
+    mixer: Mixer,
+    id: PortId,
+    slot: Slot,
+}
+
+struct ToneIo {
+    frame: Vec<i16>,
+}
+
+impl SlotIo for ToneIo {
+    fn produce(&mut self, out: &mut [i16]) -> bool {
+        out.copy_from_slice(&self.frame);
+        true
+    }
+
+    fn consume(&mut self, frame: &[i16]) {
+        black_box(frame);
+    }
+}
+
+impl AudioPort for TonePort {
+    fn mixer(&self) -> &Mixer {
+        &self.mixer
+    }
+
+    fn consumer_slot(&self) -> Option<SlotId> {
+        Some(self.slot.id())
+    }
+
+    fn producer_slot(&self) -> Option<SlotId> {
+        Some(self.slot.id())
+    }
+
+    fn port_id(&self) -> PortId {
+        self.id
+    }
+}
+
+fn ports(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mixer_20ms_16k");
+    let mixer = Mixer::new(RATE).expect("mixer");
+    let bridge = AudioBridge::new(&mixer).expect("bridge");
+    let (_, _, frames) = setup(10, |_, _| false);
+    let ports: Vec<_> = frames
+        .into_iter()
+        .map(|frame| {
+            let slot = mixer
+                .add_slot(RATE, Box::new(ToneIo { frame }))
+                .expect("slot");
+            Arc::new(TonePort {
+                mixer: mixer.clone(),
+                id: PortId::new(),
+                slot,
+            })
+        })
+        .collect();
+    for port in &ports {
+        bridge.add(port).expect("add");
+    }
+    group.bench_function(BenchmarkId::new("ports_in_bridge", 10), |b| {
+        b.iter(|| mixer.tick());
+    });
+    group.finish();
+}
+
+criterion_group!(benches, mixer, ports);
 criterion_main!(benches);

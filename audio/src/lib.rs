@@ -4,13 +4,25 @@
 //!   [`codec::Decoder`] traits, with the [`codec::CodecInfo`] that SDP needs.
 //! - [`tone`]: sine, DTMF and call-progress tone generators.
 //! - [`goertzel`]: single-frequency power measurement and a DTMF detector.
-//! - [`resample`]: streaming polyphase resampling between 8, 16, 32 and 48 kHz.
+//! - [`resample`]: streaming polyphase resampling between 8, 16, 32, 44.1 and 48 kHz.
 //! - [`jitter`]: fixed-delay and adaptive jitter buffers with loss concealment.
 //! - [`mixer`]: the conference bridge, mixing 20 ms frames between slots of any of those rates.
 //!
-//! Everything here is pure computation on caller-owned buffers: no threads, clocks or files,
+//! Those modules are pure computation on caller-owned buffers: no threads, clocks or files,
 //! and no allocation once a stream is set up. Time, where it matters (the jitter buffers), is
-//! passed in. The mixer, audio ports, devices and WAV files build on these parts.
+//! passed in.
+//!
+//! On top of them sits the port layer applications use (the seed's `sipsimple.audio`), which
+//! does use threads, clocks and files:
+//!
+//! - [`engine`]: [`engine::Mixer`], the shared mixer whose clock calls each slot's
+//!   [`engine::SlotIo`]; the [`engine::AudioPort`] trait and the [`engine::AudioEvent`]s.
+//! - [`bridge`]: [`bridge::AudioBridge`], connecting ports in a full mesh; bridges nest.
+//! - [`device`]: the [`device::AudioDevice`] port and the devices driving the clock:
+//!   [`device::NullDevice`], [`device::WavFileDevice`], and with the `cpal` feature the sound
+//!   card (`cpal_device`).
+//! - [`wave`]: [`wave::WavePlayer`] and [`wave::WaveRecorder`].
+//! - [`tone_port`]: [`tone_port::ToneGenerator`], tones and DTMF keys as a port.
 //!
 //! # Example
 //!
@@ -41,9 +53,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod bridge;
 pub mod codec;
+#[cfg(feature = "cpal")]
+pub mod cpal_device;
+pub mod device;
+pub mod engine;
 pub mod goertzel;
 pub mod jitter;
 pub mod mixer;
 pub mod resample;
 pub mod tone;
+pub mod tone_port;
+pub mod wave;

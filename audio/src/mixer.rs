@@ -6,7 +6,7 @@
 //! [`AudioMixer::put`] for each producer that has a frame, then [`AudioMixer::mix`], then
 //! [`AudioMixer::get`] for each consumer. A producer that gave no frame counts as silence.
 //!
-//! Each slot has its own sample rate (8, 16, 32 or 48 kHz); frames are converted to the
+//! Each slot has its own sample rate (8, 16, 32, 44.1 or 48 kHz); frames are converted to the
 //! mixer's clock rate on the way in and back to the slot's rate on the way out, each direction
 //! with its own [`Resampler`] so its filter history runs across frames.
 //!
@@ -71,7 +71,7 @@ pub const MAX_GAIN: f32 = 10.0;
 pub const FRAME_MS: u32 = 20;
 
 /// The sample rates a mixer or a slot may run at.
-pub const RATES: [u32; 4] = [8000, 16000, 32000, 48000];
+pub const RATES: [u32; 5] = [8000, 16000, 32000, 44100, 48000];
 
 /// 64-bit words of a connection bit set over [`MAX_SLOTS`] slots.
 const WORDS: usize = MAX_SLOTS / 64;
@@ -86,8 +86,8 @@ const FULL_SCALE: f64 = 32767.0;
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum MixerError {
-    /// The rate is not 8000, 16000, 32000 or 48000 Hz.
-    #[error("unsupported sample rate {0} Hz (8000, 16000, 32000 or 48000)")]
+    /// The rate is not 8000, 16000, 32000, 44100 or 48000 Hz.
+    #[error("unsupported sample rate {0} Hz (8000, 16000, 32000, 44100 or 48000)")]
     UnsupportedRate(u32),
     /// The mixer already holds [`MAX_SLOTS`] slots.
     #[error("the mixer already holds its maximum of {max} slots")]
@@ -242,7 +242,7 @@ pub struct AudioMixer {
 }
 
 impl AudioMixer {
-    /// A mixer clocked at `clock_rate` Hz (8000, 16000, 32000 or 48000), 20 ms per frame.
+    /// A mixer clocked at `clock_rate` Hz (8000, 16000, 32000, 44100 or 48000), 20 ms per frame.
     ///
     /// # Errors
     /// [`MixerError::UnsupportedRate`] for any other rate.
@@ -284,7 +284,7 @@ impl AudioMixer {
     /// unity gains.
     ///
     /// # Errors
-    /// [`MixerError::UnsupportedRate`] for a rate other than 8, 16, 32 or 48 kHz;
+    /// [`MixerError::UnsupportedRate`] for a rate other than 8, 16, 32, 44.1 or 48 kHz;
     /// [`MixerError::TooManySlots`] when [`MAX_SLOTS`] are in use.
     pub fn add_slot(&mut self, rate: u32) -> Result<SlotId, MixerError> {
         let slot_frame = frame_len(rate)?;
@@ -383,6 +383,14 @@ impl AudioMixer {
             && self
                 .slot(consumer)
                 .is_ok_and(|c| has_bit(&c.hears, producer.index()))
+    }
+
+    /// Whether `consumer` hears at least one producer: a consumer hearing nobody receives only
+    /// silence, so whoever delivers its frames may skip it. False for an unknown slot.
+    #[must_use]
+    pub fn hears_any(&self, consumer: SlotId) -> bool {
+        self.slot(consumer)
+            .is_ok_and(|c| c.hears.iter().any(|&word| word != 0))
     }
 
     /// Sets the linear gain applied to what a slot produces, before anyone hears it: 1 keeps
@@ -603,7 +611,8 @@ mod tests {
     fn frame_lengths_follow_the_rate() {
         assert_eq!(frame_len(8000), Ok(160));
         assert_eq!(frame_len(48000), Ok(960));
-        assert_eq!(frame_len(44100), Err(MixerError::UnsupportedRate(44100)));
+        assert_eq!(frame_len(44100), Ok(882));
+        assert_eq!(frame_len(22050), Err(MixerError::UnsupportedRate(22050)));
     }
 
     #[test]

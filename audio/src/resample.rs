@@ -1,7 +1,7 @@
-//! Streaming sample-rate conversion between 8, 16, 32 and 48 kHz for the mixer.
+//! Streaming sample-rate conversion between 8, 16, 32, 44.1 and 48 kHz for the mixer.
 //!
-//! Every pair of these rates is a small rational ratio `L/M` (3/1 for 16→48, 2/3 for 48→32…),
-//! so a polyphase FIR does the job exactly, with no drift and no interpolation of filter
+//! Every pair of these rates is a rational ratio `L/M` (3/1 for 16→48, 2/3 for 48→32, 160/147
+//! for 44.1→48…), so a polyphase FIR does the job exactly, with no drift and no interpolation of filter
 //! coefficients: the input is (virtually) upsampled by `L`, low-pass filtered once and
 //! decimated by `M`, computing only the outputs that are kept. The prototype filter is a
 //! Kaiser-windowed sinc, designed at construction for 90 dB stop-band attenuation with the stop
@@ -9,10 +9,12 @@
 //! of it (3.5 kHz for telephone audio at 8 kHz, 7 kHz at 16 kHz).
 //!
 //! The resampler keeps the filter history across calls, so 20 ms frames join seamlessly, and
-//! converts a whole number of 20 ms frames (or any multiple of 1 ms) into exactly the matching
-//! number of output samples. It allocates only at construction. The delay is half the filter
-//! length ([`Resampler::delay`]): about 1.4 ms between 32 and 48 kHz, 2.8 ms between 16 kHz
-//! and a higher rate, 5.7 ms when 8 kHz is involved.
+//! converts a whole number of 20 ms frames (or any multiple of 1 ms; of 10 ms at 44.1 kHz) into
+//! exactly the matching number of output samples. It allocates only at construction. The delay
+//! is half the filter length ([`Resampler::delay`]): about 1.4 ms between 32 and 48 kHz, 2.8 ms
+//! between 16 kHz and a higher rate, 5.7 ms when 8 kHz is involved. The 44.1 kHz ratios are
+//! large (160/147 with 48 kHz, 441/80 with 8 kHz), so their filters have many phases; the taps
+//! per output stay those of the same transition band at the other rates.
 //!
 //! Compared with rubato's synchronous FFT resampler on 20 ms frames (see `benches/codecs.rs`),
 //! this one costs about six times as much per frame (some 18 µs against 3 µs for a 20 ms frame
@@ -27,8 +29,8 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum ResampleError {
-    /// One of the rates is not 8000, 16000, 32000 or 48000 Hz.
-    #[error("unsupported sample rate {0} Hz (8000, 16000, 32000 or 48000)")]
+    /// One of the rates is not 8000, 16000, 32000, 44100 or 48000 Hz.
+    #[error("unsupported sample rate {0} Hz (8000, 16000, 32000, 44100 or 48000)")]
     UnsupportedRate(u32),
     /// The output buffer cannot hold the converted samples.
     #[error("output buffer too small: {needed} needed, {available} available")]
@@ -47,7 +49,7 @@ const PASS_EDGE: f64 = 0.875;
 /// Input samples buffered per step; longer frames are converted in several steps.
 const CHUNK: usize = 1024;
 
-const SUPPORTED: [u32; 4] = [8000, 16000, 32000, 48000];
+const SUPPORTED: [u32; 5] = [8000, 16000, 32000, 44100, 48000];
 
 /// A streaming converter from one sample rate to another (mono, 16-bit).
 #[derive(Debug, Clone)]
@@ -95,8 +97,8 @@ fn bessel_i0(x: f64) -> f64 {
 }
 
 impl Resampler {
-    /// A converter from `input_rate` to `output_rate` Hz; both must be 8000, 16000, 32000 or
-    /// 48000. Equal rates give a pass-through.
+    /// A converter from `input_rate` to `output_rate` Hz; both must be 8000, 16000, 32000,
+    /// 44100 or 48000. Equal rates give a pass-through.
     ///
     /// # Errors
     /// [`ResampleError::UnsupportedRate`] for any other rate.
@@ -207,7 +209,7 @@ impl Resampler {
 
     /// Converts `input` into the start of `out`, returning the number of samples written: exactly
     /// `input.len() · output_rate / input_rate` when that is whole, as it is for every whole
-    /// millisecond of input.
+    /// millisecond of input (every whole 10 ms when 44.1 kHz is involved).
     ///
     /// # Errors
     /// [`ResampleError::OutputTooSmall`] when `out` is shorter than the samples produced (before

@@ -1,4 +1,4 @@
-//! Resampling quality between every pair of 8, 16, 32 and 48 kHz: a 1 kHz tone keeps its level
+//! Resampling quality between every pair of 8, 16, 32, 44.1 and 48 kHz: a 1 kHz tone keeps its level
 //! with low distortion, tones above the target's Nyquist frequency do not alias, images of
 //! upsampling are suppressed, frames join seamlessly and lengths are exact.
 
@@ -7,7 +7,7 @@ use sipsimple_audio::goertzel::{level_dbfs, tone_level};
 use sipsimple_audio::resample::{ResampleError, Resampler};
 use sipsimple_audio::tone::SineGenerator;
 
-const RATES: [u32; 4] = [8000, 16000, 32000, 48000];
+const RATES: [u32; 5] = [8000, 16000, 32000, 44100, 48000];
 
 /// Runs `seconds` of a tone through a resampler in 20 ms frames.
 fn convert_tone(from: u32, to: u32, freq: f64, dbfs: f64, seconds: usize) -> Vec<i16> {
@@ -27,7 +27,8 @@ fn convert_tone(from: u32, to: u32, freq: f64, dbfs: f64, seconds: usize) -> Vec
 /// Signal-to-noise-and-distortion of a 1 kHz tone: fit the best sine over whole periods and
 /// compare with the rest.
 fn sinad_1khz(x: &[i16], rate: u32) -> f64 {
-    let period = rate as usize / 1000;
+    // The shortest run of whole periods that is also whole samples (10 periods at 44.1 kHz).
+    let period = rate as usize / gcd(rate as usize, 1000);
     let x = &x[..x.len() / period * period];
     let w = std::f64::consts::TAU * 1000.0 / f64::from(rate);
     let (mut s, mut c) = (0.0, 0.0);
@@ -43,6 +44,14 @@ fn sinad_1khz(x: &[i16], rate: u32) -> f64 {
         residual += (f64::from(v) - fit).powi(2);
     }
     10.0 * (signal / residual).log10()
+}
+
+const fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 #[test]
@@ -154,8 +163,8 @@ fn delay_is_reported() {
 #[test]
 fn misuse_is_an_error() {
     assert_eq!(
-        Resampler::new(44100, 48000).err(),
-        Some(ResampleError::UnsupportedRate(44100))
+        Resampler::new(22050, 48000).err(),
+        Some(ResampleError::UnsupportedRate(22050))
     );
     let mut resampler = Resampler::new(16000, 48000).unwrap();
     let mut out = [0i16; 100];
