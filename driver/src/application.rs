@@ -15,6 +15,7 @@ use sipsimple_proto::request::{Credentials, RequestClient, Route};
 use sipsimple_proto::sip::Address;
 
 use crate::account::{AccountManager, AccountStatus};
+use crate::audio::{AudioBackend, AudioBridge, AudioDevice, AudioEngine, Mixer};
 use crate::configuration::{
     AccountId, ConfigurationError, ConfigurationManager, SettingsChange, SettingsObject,
     SipSimpleSettings, Transport,
@@ -49,6 +50,8 @@ pub struct StartOptions {
     /// The runtime to run on; `None` gives the application its own [`SmolRuntime`] (real
     /// time, real sockets). Tests pass a [`VirtualRuntime`](crate::runtime::VirtualRuntime).
     pub runtime: Option<Arc<dyn Runtime>>,
+    /// The devices the voice and alert mixers run on.
+    pub audio: AudioBackend,
 }
 
 impl StartOptions {
@@ -60,6 +63,7 @@ impl StartOptions {
             nameservers: None,
             keepalive: KeepAlive::default(),
             runtime: None,
+            audio: AudioBackend::Null,
         }
     }
 }
@@ -146,10 +150,19 @@ pub(crate) struct Shared {
     pub(crate) sessions: Mutex<BTreeMap<u64, SessionInfo>>,
     /// The stream kinds incoming offers are matched with.
     pub(crate) streams: MediaStreamRegistry,
+    /// The voice and alert mixers, while running.
+    pub(crate) audio: Mutex<Option<Arc<AudioEngine>>>,
     next_session: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
+    pub(crate) fn audio(&self) -> Option<Arc<AudioEngine>> {
+        self.audio
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn config(&self) -> MutexGuard<'_, Option<ConfigurationManager>> {
         self.config.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -257,6 +270,7 @@ impl SipApplication {
                     resolver: Mutex::new(None),
                     sessions: Mutex::new(BTreeMap::new()),
                     streams: MediaStreamRegistry::default(),
+                    audio: Mutex::new(None),
                     next_session: std::sync::atomic::AtomicU64::new(0),
                 }),
                 state: Mutex::new(State::default()),
@@ -288,6 +302,52 @@ impl SipApplication {
     /// from it (the seed's `MediaStreamRegistry`, with explicit registration).
     pub fn media_stream_registry(&self) -> &MediaStreamRegistry {
         &self.inner.shared.streams
+    }
+
+    /// The mixer of calls and recordings (the seed's `voice_audio_mixer`), at
+    /// `audio.sample_rate`, on the input and output devices; `None` while stopped.
+    pub fn voice_audio_mixer(&self) -> Option<Mixer> {
+        self.inner.shared.audio().map(|a| a.voice.mixer.clone())
+    }
+
+    /// The bridge of the voice mixer holding its device (the seed's `voice_audio_bridge`):
+    /// a port added here is heard and hears the microphone.
+    pub fn voice_audio_bridge(&self) -> Option<Arc<AudioBridge>> {
+        self.inner
+            .shared
+            .audio()
+            .map(|a| Arc::clone(&a.voice.bridge))
+    }
+
+    /// The port of the input and output devices in the voice bridge (the seed's
+    /// `voice_audio_device`), whose muting silences the microphone or the speaker.
+    pub fn voice_audio_device(&self) -> Option<Arc<AudioDevice>> {
+        self.inner
+            .shared
+            .audio()
+            .map(|a| Arc::clone(&a.voice.device))
+    }
+
+    /// The mixer of alerts such as ringing (the seed's `alert_audio_mixer`), on the alert
+    /// device; `None` while stopped.
+    pub fn alert_audio_mixer(&self) -> Option<Mixer> {
+        self.inner.shared.audio().map(|a| a.alert.mixer.clone())
+    }
+
+    /// The bridge of the alert mixer holding its device (the seed's `alert_audio_bridge`).
+    pub fn alert_audio_bridge(&self) -> Option<Arc<AudioBridge>> {
+        self.inner
+            .shared
+            .audio()
+            .map(|a| Arc::clone(&a.alert.bridge))
+    }
+
+    /// The port of the alert device in the alert bridge (the seed's `alert_audio_device`).
+    pub fn alert_audio_device(&self) -> Option<Arc<AudioDevice>> {
+        self.inner
+            .shared
+            .audio()
+            .map(|a| Arc::clone(&a.alert.device))
     }
 
     /// The sessions of this application.
@@ -421,6 +481,23 @@ impl SipApplication {
         );
         let accounts: Vec<_> = config.accounts().cloned().collect();
         *self.inner.shared.config() = Some(config);
+        let center = &self.inner.shared.center;
+        let audio = AudioEngine::start(&settings, &options.audio, center).or_else(|e| {
+            // Calls still work without a sound card: what the device failed is reported, and
+            // the mixers run on the null device.
+            center.post(
+                "AudioDeviceDidFail",
+                SenderId::new("AudioDevice"),
+                json!({"error": e.to_string()}),
+            );
+            AudioEngine::start(&settings, &AudioBackend::Null, center)
+        });
+        *self
+            .inner
+            .shared
+            .audio
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = audio.ok().map(Arc::new);
         let manager = match &options.nameservers {
             Some(servers) => {
                 *self.inner.shared.resolver() = Some(Resolver::Fixed(servers.clone()));
@@ -486,6 +563,7 @@ impl SipApplication {
                 }
                 *shared.config() = None;
                 *shared.resolver() = None;
+                *shared.audio.lock().unwrap_or_else(PoisonError::into_inner) = None;
                 shared.accounts().clear();
                 center.post("SIPApplicationDidEnd", sender, json!({}));
             })

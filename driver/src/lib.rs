@@ -25,6 +25,7 @@
 
 pub mod account;
 mod application;
+pub mod audio;
 pub mod configuration;
 pub mod dns;
 mod engine;
