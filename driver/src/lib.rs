@@ -28,6 +28,7 @@ mod application;
 pub mod configuration;
 pub mod dns;
 mod engine;
+pub mod media;
 pub mod notification;
 mod routing;
 pub mod runtime;
