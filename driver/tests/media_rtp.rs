@@ -12,7 +12,9 @@ use futures_lite::future::block_on;
 use sipsimple::configuration::{PortRange, SrtpEncryption};
 use sipsimple::media::{MediaEngine, MediaError, RtpAudio, RtpAudioConfig, RtpAudioEvent};
 use sipsimple::proto::rtp::RtpBuilder;
-use sipsimple::proto::sdp::negotiation::{answer, build_offer, process_answer};
+use sipsimple::proto::sdp::negotiation::{
+    answer, build_offer, process_answer, NegotiatedStreams, Reoffer,
+};
 use sipsimple::proto::sdp::{CandidateType, Origin, Session};
 use sipsimple::proto::srtp::{MasterKey, Profile, SrtpContext};
 use sipsimple_audio::goertzel::tone_level;
@@ -65,8 +67,18 @@ fn reparse(session: &Session) -> Session {
     Session::parse(session.to_string().as_bytes()).unwrap()
 }
 
+/// The descriptions of an exchange, for the renegotiations that follow it.
+struct Exchange {
+    offer: Session,
+    at_a: NegotiatedStreams,
+}
+
 /// Offer from `a`, answer from `b`, both started.
 fn negotiate(a: &Side, b: &Side) -> Result<(), MediaError> {
+    exchange(a, b).map(|_| ())
+}
+
+fn exchange(a: &Side, b: &Side) -> Result<Exchange, MediaError> {
     if let Some(gathering) = a.audio.initialize(None)? {
         block_on(gathering)?;
     }
@@ -89,7 +101,21 @@ fn negotiate(a: &Side, b: &Side) -> Result<(), MediaError> {
     let at_a = process_answer(&offer, &answer_sdp).unwrap();
     a.audio.start(at_a.accepted(0).unwrap())?;
     b.audio.start(at_b.accepted(0).unwrap())?;
-    Ok(())
+    Ok(Exchange { offer, at_a })
+}
+
+/// A re-offer from `a` answered by `b` with its usual description; both updated.
+fn renegotiate(a: &Side, b: &Side, reoffer: &Session) {
+    let reoffer = reparse(reoffer);
+    let (answer_sdp, at_b) = answer(
+        &reoffer,
+        &Origin::new("b", 2, 3, localhost()),
+        &[b.audio.local_media(localhost())],
+    )
+    .unwrap();
+    let at_a = process_answer(&reoffer, &reparse(&answer_sdp)).unwrap();
+    a.audio.update(at_a.accepted(0).unwrap()).unwrap();
+    b.audio.update(at_b.accepted(0).unwrap()).unwrap();
 }
 
 /// What each side heard, 20 ms frame by frame.
@@ -447,4 +473,98 @@ fn garbage_on_plain_rtp_is_counted() {
         a.audio.local_rtp_port(),
         "a wrong payload type does not move symmetric RTP"
     );
+}
+
+#[test]
+fn reinvite_switches_codec_and_reports_it() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "G722", SrtpEncryption::Optional, false);
+    let b = side(&engine, "G722", SrtpEncryption::Optional, false);
+    exchange(&a, &b).unwrap();
+    run_clock(&a.audio, &b.audio, 10, |_| true);
+    assert_eq!(a.audio.sample_rate(), Some(16000));
+    let _ = (events(&a), events(&b));
+
+    // a re-offers without G.722: both move to PCMA (the second codec of both lists).
+    let mut local = a.audio.local_media(localhost());
+    local.codecs.retain(|c| c.encoding_name != "G722");
+    let reoffer = build_offer(&Origin::new("a", 1, 2, localhost()), &[local]).unwrap();
+    renegotiate(&a, &b, &reoffer);
+    for s in [&a, &b] {
+        assert_eq!(s.audio.codec(), Some("PCMA"));
+        assert_eq!(s.audio.sample_rate(), Some(8000));
+        assert!(s.audio.srtp_active(), "the keys stay");
+        assert_eq!(events(s), [RtpAudioEvent::ParametersChanged]);
+    }
+    let heard = run_clock(&a.audio, &b.audio, 40, |_| true);
+    assert_hears(tail(&heard.a, 8000, 300), 8000, TONE_B, TONE_A);
+    assert_hears(tail(&heard.b, 8000, 300), 8000, TONE_A, TONE_B);
+    assert_eq!(b.audio.statistics().dropped.srtp, 0);
+
+    // The same description again changes nothing and reports nothing.
+    let mut local = a.audio.local_media(localhost());
+    local.codecs.retain(|c| c.encoding_name != "G722");
+    let same = build_offer(&Origin::new("a", 1, 3, localhost()), &[local]).unwrap();
+    renegotiate(&a, &b, &same);
+    assert!(events(&a).is_empty() && events(&b).is_empty());
+    assert_eq!(a.audio.codec(), Some("PCMA"));
+}
+
+#[test]
+fn peer_hold_stops_our_sending_but_not_theirs() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side_with(
+        &engine,
+        "PCMU",
+        SrtpEncryption::Disabled,
+        false,
+        Duration::from_millis(200),
+    );
+    let b = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
+    let first = exchange(&a, &b).unwrap();
+    run_clock(&a.audio, &b.audio, 10, |_| true);
+
+    // a holds b with a=sendonly: b answers recvonly and stops sending; a goes on.
+    let hold = Reoffer::new(&first.offer, &first.at_a).unwrap().hold().build();
+    renegotiate(&a, &b, &hold);
+    assert!(b.audio.on_hold_by_remote());
+    assert!(a.audio.on_hold_by_remote(), "b's recvonly answer does not send to a");
+    run_clock(&a.audio, &b.audio, 3, |_| true);
+    let b_sent = b.audio.statistics().packets_sent;
+    let a_sent = a.audio.statistics().packets_sent;
+    let heard = run_clock(&a.audio, &b.audio, 25, |_| true);
+    assert_eq!(b.audio.statistics().packets_sent, b_sent);
+    assert!(a.audio.statistics().packets_sent >= a_sent + 20);
+    assert_hears(tail(&heard.b, 8000, 300), 8000, TONE_A, TONE_B);
+    // a expects nothing while b is held: no timeout despite 0.5 s of silence.
+    assert!(
+        !events(&a).contains(&RtpAudioEvent::Timeout),
+        "no timeout while the peer is not to send"
+    );
+}
+
+#[test]
+fn rtcp_reports_flow_and_bye_ends_the_stream() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "PCMU", SrtpEncryption::Mandatory, false);
+    let b = side(&engine, "PCMU", SrtpEncryption::Mandatory, false);
+    negotiate(&a, &b).unwrap();
+    // The first report comes 1.25 to 3.8 s in (RFC 3550 §6.2: half of 5 s, randomized).
+    run_clock(&a.audio, &b.audio, 200, |_| true);
+    let (sa, sb) = (a.audio.statistics(), b.audio.statistics());
+    assert!(sa.rtcp_sent >= 1 && sb.rtcp_sent >= 1, "{sa:?} {sb:?}");
+    assert!(sa.rtcp_received >= 1 && sb.rtcp_received >= 1, "{sa:?} {sb:?}");
+    assert!(sb.jitter < 8000, "jitter in timestamp units: {sb:?}");
+    assert_eq!(sb.packets_lost, 0);
+    let before = b.audio.statistics().rtcp_received;
+    a.audio.stop();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while b.audio.statistics().rtcp_received == before && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(b.audio.statistics().rtcp_received, before + 1, "the BYE");
+    assert!(matches!(
+        a.audio.send_dtmf('1'),
+        Err(MediaError::State(_))
+    ));
 }

@@ -1310,9 +1310,10 @@ impl Shared {
                 }
             }
             Received::NewSource(from) if component == 1 => {
-                // Symmetric RTP: without ICE, answer where the peer's media comes from.
+                // Symmetric RTP: unless ICE chooses (or may still choose) the pair, answer
+                // where the peer's media comes from.
                 let c = self.control();
-                if c.ice_completed.is_none() {
+                if c.ice.is_none() || c.ice_state == IceState::Failed {
                     let mut tx = lock(&self.tx);
                     tx.rtp_dest = Some(from);
                     if c.mux {
