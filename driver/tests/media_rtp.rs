@@ -525,10 +525,16 @@ fn peer_hold_stops_our_sending_but_not_theirs() {
     run_clock(&a.audio, &b.audio, 10, |_| true);
 
     // a holds b with a=sendonly: b answers recvonly and stops sending; a goes on.
-    let hold = Reoffer::new(&first.offer, &first.at_a).unwrap().hold().build();
+    let hold = Reoffer::new(&first.offer, &first.at_a)
+        .unwrap()
+        .hold()
+        .build();
     renegotiate(&a, &b, &hold);
     assert!(b.audio.on_hold_by_remote());
-    assert!(a.audio.on_hold_by_remote(), "b's recvonly answer does not send to a");
+    assert!(
+        a.audio.on_hold_by_remote(),
+        "b's recvonly answer does not send to a"
+    );
     run_clock(&a.audio, &b.audio, 3, |_| true);
     let b_sent = b.audio.statistics().packets_sent;
     let a_sent = a.audio.statistics().packets_sent;
@@ -553,7 +559,10 @@ fn rtcp_reports_flow_and_bye_ends_the_stream() {
     run_clock(&a.audio, &b.audio, 200, |_| true);
     let (sa, sb) = (a.audio.statistics(), b.audio.statistics());
     assert!(sa.rtcp_sent >= 1 && sb.rtcp_sent >= 1, "{sa:?} {sb:?}");
-    assert!(sa.rtcp_received >= 1 && sb.rtcp_received >= 1, "{sa:?} {sb:?}");
+    assert!(
+        sa.rtcp_received >= 1 && sb.rtcp_received >= 1,
+        "{sa:?} {sb:?}"
+    );
     assert!(sb.jitter < 8000, "jitter in timestamp units: {sb:?}");
     assert_eq!(sb.packets_lost, 0);
     let before = b.audio.statistics().rtcp_received;
@@ -563,8 +572,5 @@ fn rtcp_reports_flow_and_bye_ends_the_stream() {
         thread::sleep(Duration::from_millis(5));
     }
     assert_eq!(b.audio.statistics().rtcp_received, before + 1, "the BYE");
-    assert!(matches!(
-        a.audio.send_dtmf('1'),
-        Err(MediaError::State(_))
-    ));
+    assert!(matches!(a.audio.send_dtmf('1'), Err(MediaError::State(_))));
 }
