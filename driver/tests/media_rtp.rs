@@ -314,6 +314,20 @@ fn optional_srtp_meets_disabled_as_plain_rtp() {
 }
 
 #[test]
+fn ice_offer_to_a_peer_without_ice_uses_the_sdp_addresses() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "PCMU", SrtpEncryption::Optional, true);
+    let b = side(&engine, "PCMU", SrtpEncryption::Optional, false);
+    negotiate(&a, &b).unwrap();
+    let heard = run_clock(&a.audio, &b.audio, 40, |_| true);
+    assert_hears(tail(&heard.a, 8000, 300), 8000, TONE_B, TONE_A);
+    assert_hears(tail(&heard.b, 8000, 300), 8000, TONE_A, TONE_B);
+    assert!(!a.audio.ice_active() && !b.audio.ice_active());
+    assert_eq!(a.audio.local_rtp_candidate_type(), None);
+    assert_eq!(b.audio.statistics().dropped.stray_stun, 0);
+}
+
+#[test]
 fn mandatory_srtp_refuses_a_plain_offer() {
     let engine = MediaEngine::new().unwrap();
     let a = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
@@ -532,9 +546,10 @@ fn peer_hold_stops_our_sending_but_not_theirs() {
     renegotiate(&a, &b, &hold);
     assert!(b.audio.on_hold_by_remote());
     assert!(
-        a.audio.on_hold_by_remote(),
-        "b's recvonly answer does not send to a"
+        !a.audio.on_hold_by_remote(),
+        "b's recvonly is its answer to a's hold"
     );
+    assert!(!b.audio.on_hold_by_local());
     run_clock(&a.audio, &b.audio, 3, |_| true);
     let b_sent = b.audio.statistics().packets_sent;
     let a_sent = a.audio.statistics().packets_sent;

@@ -396,6 +396,9 @@ struct Control {
     local_hold: bool,
     /// Whether the peer is to send to us (its direction and ours allow it).
     expect_media: bool,
+    /// Whether the peer's direction lets it receive: `sendonly` or `inactive` from it is
+    /// its hold (RFC 3264 §8.4), `recvonly` is its answer to ours.
+    remote_receives: bool,
     timeout_base: Instant,
     timed_out: bool,
     cname: String,
@@ -566,6 +569,7 @@ impl RtpAudio {
                 negotiated: None,
                 local_hold: false,
                 expect_media: false,
+                remote_receives: true,
                 timeout_base: Instant::now(),
                 timed_out: false,
                 cname: format!("{}@sipsimple", rng.token(16)),
@@ -846,12 +850,11 @@ impl RtpAudio {
         self.shared().control().local_hold
     }
 
-    /// Whether the peer holds the stream: its direction does not let it send to us or does
-    /// not let us send to it.
+    /// Whether the peer holds the stream: its description says `sendonly` or `inactive`
+    /// (RFC 3264 §8.4), so we send nothing.
     pub fn on_hold_by_remote(&self) -> bool {
-        let shared = self.shared();
-        let c = shared.control();
-        c.phase == Phase::Started && (!c.expect_media || !lock(&shared.tx).allowed)
+        let c = self.shared().control();
+        c.phase == Phase::Started && !c.remote_receives
     }
 
     /// Encodes one 20 ms `frame` at [`sample_rate`](Self::sample_rate) and sends it (the
@@ -1565,6 +1568,7 @@ impl Shared {
             c.timed_out = false;
         }
         c.expect_media = expect_media;
+        c.remote_receives = accepted.remote_direction.receives();
         c.mux = mux;
         let mut events = Vec::new();
         if starting {
