@@ -76,7 +76,8 @@ pub struct RtpAudioConfig {
     /// The ports RTP may use (`rtp.port_range`): RTP on an even port, RTCP on the next.
     pub port_range: PortRange,
     /// Codec names in preference order, as the settings write them (`G722`, `PCMU`, `PCMA`,
-    /// `L16`, `L16/16000`…); names this stream cannot encode are skipped.
+    /// `L16` for 16 kHz, `L16/8000`, `L16/32000`); names this stream cannot carry are
+    /// skipped.
     pub codecs: Vec<String>,
     /// When to use SRTP (SDES keys, RFC 4568).
     pub srtp: SrtpEncryption,
@@ -458,7 +459,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The codec a settings name stands for: `PCMU`, `PCMA`, `G722`, `L16` (16 kHz) or
-/// `L16/<rate>`.
+/// `L16/<rate>` for 8, 16 and 32 kHz.
 fn codec_from_name(name: &str) -> Option<CodecKind> {
     let (base, rate) = match name.split_once('/') {
         Some((base, rate)) => (base, Some(rate.parse::<u32>().ok()?)),
@@ -468,7 +469,10 @@ fn codec_from_name(name: &str) -> Option<CodecKind> {
         "PCMU" => Some(CodecKind::Pcmu),
         "PCMA" => Some(CodecKind::Pcma),
         "G722" => Some(CodecKind::G722),
-        "L16" => L16Rate::from_hz(rate.unwrap_or(16000)).map(CodecKind::L16),
+        // 20 ms of L16 at 48 kHz (1920 bytes) does not fit one Ethernet frame.
+        "L16" => L16Rate::from_hz(rate.unwrap_or(16000))
+            .filter(|r| *r != L16Rate::Hz48000)
+            .map(CodecKind::L16),
         _ => None,
     }
 }
@@ -1324,6 +1328,7 @@ impl Shared {
                     }
                 }
             }
+            Received::Dtmf => self.wake(),
             _ => {}
         }
         self.emit(events);
@@ -1687,6 +1692,8 @@ enum Received {
     Rtcp(u32),
     /// Valid RTP of the codec came from a new address.
     NewSource(SocketAddr),
+    /// A telephone event: the receiver's end timer may have moved.
+    Dtmf,
 }
 
 fn collect_dtmf(receiver: &mut DtmfReceiver, events: &mut Vec<RtpAudioEvent>) {
@@ -1761,7 +1768,8 @@ impl Rx {
             return Received::Nothing;
         };
         let pt = p.payload_type();
-        if Some(pt) == self.dtmf_payload_type {
+        let is_dtmf = Some(pt) == self.dtmf_payload_type;
+        if is_dtmf {
             dtmf.handle_rtp(now, &p);
             collect_dtmf(dtmf, events);
         } else if pt == self.payload_type {
@@ -1802,7 +1810,9 @@ impl Rx {
         self.last_received = Some(now);
         let new_source = self.received_from != Some(source);
         self.received_from = Some(source);
-        if new_source && pt == self.payload_type {
+        if is_dtmf {
+            Received::Dtmf
+        } else if new_source {
             Received::NewSource(source)
         } else {
             Received::Nothing
@@ -1860,6 +1870,7 @@ mod tests {
             Some(CodecKind::L16(L16Rate::Hz8000))
         );
         assert_eq!(codec_from_name("L16/11025"), None);
+        assert_eq!(codec_from_name("L16/48000"), None);
         assert_eq!(codec_from_name("opus"), None);
         assert_eq!(codec_from_name("G729a"), None);
     }
