@@ -111,7 +111,7 @@ impl fmt::Debug for RtpAudioConfig {
 impl RtpAudioConfig {
     /// A configuration with the settings' defaults: ports 50000–50500, `G722`, `PCMU`,
     /// `PCMA`, optional SRTP, no ICE, a 30 s timeout and an adaptive jitter buffer of
-    /// 20–200 ms.
+    /// 30–200 ms.
     pub fn new(local_ip: IpAddr, events: EventSink) -> Self {
         let rtp = crate::configuration::RtpSettings::default();
         Self {
@@ -122,8 +122,12 @@ impl RtpAudioConfig {
             ice: false,
             stun_servers: Vec::new(),
             timeout: Duration::from_secs(u64::from(rtp.timeout)),
+            // Not 20 ms: when the peer's packets arrive just before our frame clock ticks (a
+            // peer on the same clock, as on loopback), a 20 ms minimum puts the delay right
+            // on an edge of the buffer's one-frame adjustment band, and it drops and repeats
+            // a frame in turn every 200 ms. 30 ms keeps that case mid-band.
             playout: Playout::Adaptive {
-                min: Duration::from_millis(20),
+                min: Duration::from_millis(30),
                 max: Duration::from_millis(200),
             },
             events,
