@@ -29,6 +29,7 @@ pub mod audio;
 pub mod configuration;
 pub mod dns;
 mod engine;
+pub mod media;
 pub mod notification;
 mod routing;
 pub mod runtime;
