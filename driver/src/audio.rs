@@ -23,6 +23,7 @@ pub use sipsimple_audio::wave::{
 };
 
 use crate::configuration::SipSimpleSettings;
+use crate::media::MediaEngine;
 use crate::notification::{NotificationCenter, SenderId};
 
 /// Which devices an application's mixers run on.
@@ -91,12 +92,27 @@ impl Drop for MixerSet {
 pub(crate) struct AudioEngine {
     pub(crate) voice: MixerSet,
     pub(crate) alert: MixerSet,
+    /// The thread the audio streams' sockets and timers run on.
+    pub(crate) media: MediaEngine,
+}
+
+impl Drop for AudioEngine {
+    fn drop(&mut self) {
+        self.media.shutdown();
+    }
 }
 
 /// Why the audio engine could not start.
 #[derive(Debug, thiserror::Error)]
-#[error("audio: {0}")]
-pub struct AudioStartError(#[from] EngineError);
+#[non_exhaustive]
+pub enum AudioStartError {
+    /// A mixer or a device could not start.
+    #[error("audio: {0}")]
+    Engine(#[from] EngineError),
+    /// The media thread could not start.
+    #[error("media thread: {0}")]
+    Media(#[from] std::io::Error),
+}
 
 impl AudioEngine {
     /// Starts both mixers at `audio.sample_rate` on the devices `backend` chooses; their
@@ -138,6 +154,7 @@ impl AudioEngine {
         Ok(Self {
             voice: MixerSet::new(voice, voice_clock)?,
             alert: MixerSet::new(alert, alert_clock)?,
+            media: MediaEngine::new()?,
         })
     }
 }

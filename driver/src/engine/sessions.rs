@@ -83,7 +83,7 @@ pub(super) struct Connect {
     to: Address<'static>,
     pub(super) settings: AccountSettings,
     /// The next hop found from the account and the callee.
-    target: sipsimple_proto::sip::Uri<'static>,
+    pub(super) target: sipsimple_proto::sip::Uri<'static>,
     routes: Option<Vec<Route>>,
     focus: bool,
 }

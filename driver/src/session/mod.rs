@@ -15,6 +15,7 @@
 //! has a [`ConferenceHandler`] to add and remove participants, and is subscribed to the
 //! conference's state (`SIPSessionGotConferenceInfo`, [`Session::conference_info`]).
 
+mod audio_stream;
 mod conference;
 mod stream;
 mod transfer;
@@ -24,6 +25,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+pub use self::audio_stream::{AudioStream, AudioStreamError, AudioStreamFactory};
 pub use self::conference::ConferenceHandler;
 pub(crate) use self::stream::{stream_key, stream_type_of, InitializeReports};
 pub use self::stream::{

@@ -12,6 +12,7 @@ use sipsimple_proto::sdp::{MediaDescription, MediaType};
 
 use super::Direction;
 use crate::configuration::AccountSettings;
+use sipsimple_proto::endpoint::TransportKind;
 
 /// A stream of a session (the seed's `IMediaStream`): it says what it can do for the SDP
 /// offer or answer, and is told when it is offered, accepted, renegotiated, held, and ended.
@@ -130,6 +131,9 @@ pub struct StreamContext {
     pub local_ip: IpAddr,
     /// The peer's identity (its From or To address), for file names such as recordings'.
     pub remote_identity: Option<String>,
+    /// The transport the session signals over, when known (an outgoing call's is chosen
+    /// after its streams are initialized): SDES keys travel in clear unless it is TLS.
+    pub transport: Option<TransportKind>,
 }
 
 impl StreamContext {
@@ -147,6 +151,7 @@ impl StreamContext {
             account,
             local_ip,
             remote_identity: None,
+            transport: None,
         }
     }
 }

@@ -93,18 +93,30 @@ impl Engine {
             .sessions()
             .get(&id)
             .and_then(|s| s.remote_identity.clone());
-        let (account, local_ip) = match (then, self.calls.get(&id)) {
+        let (account, local_ip, transport) = match (then, self.calls.get(&id)) {
             (Then::Connect(connect), _) => {
                 let local = [TransportKind::Udp, TransportKind::Tcp, TransportKind::Tls]
                     .into_iter()
                     .find_map(|kind| self.local_address(kind))?;
-                (connect.settings.clone(), local.ip())
+                // A sips: callee or a TLS next hop means the INVITE goes over TLS.
+                let tls = connect.target.scheme_str().eq_ignore_ascii_case("sips")
+                    || connect
+                        .target
+                        .param("transport")
+                        .flatten()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("tls"));
+                (connect.settings.clone(), local.ip(), tls.then_some(TransportKind::Tls))
             }
-            (_, Some(call)) => (call.account.clone(), call.local_ip?),
+            (_, Some(call)) => (
+                call.account.clone(),
+                call.local_ip?,
+                call.signalling.as_ref().map(|(_, route)| route.transport),
+            ),
             (_, None) => return None,
         };
         let mut context = StreamContext::new(id, direction, account, local_ip);
         context.remote_identity = remote;
+        context.transport = transport;
         Some(context)
     }
 
