@@ -606,3 +606,51 @@ fn rtcp_reports_flow_and_bye_ends_the_stream() {
     assert_eq!(b.audio.statistics().rtcp_received, before + 1, "the BYE");
     assert!(matches!(a.audio.send_dtmf('1'), Err(MediaError::State(_))));
 }
+
+#[test]
+fn gathering_ends_without_an_answer_from_the_stun_server() {
+    let engine = MediaEngine::new().unwrap();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let (tx, events) = mpsc::sync_channel(64);
+    let mut config = RtpAudioConfig::new(
+        localhost(),
+        Arc::new(move |event| {
+            let _ = tx.try_send(event);
+        }),
+    );
+    config.port_range = PortRange::new(42000, 43999);
+    config.ice = true;
+    config.stun_servers = vec![silent.local_addr().unwrap()];
+    let audio = RtpAudio::new(&engine, config).unwrap();
+    let started = Instant::now();
+    let gathering = audio.initialize(None).unwrap().expect("ICE gathers");
+
+    // The binding request reaches the server, from the RTP socket.
+    let mut buf = [0u8; 1500];
+    let (n, from) = silent.recv_from(&mut buf).unwrap();
+    assert!(sipsimple::proto::stun::is_stun(&buf[..n]));
+    assert_eq!(Some(from.port()), audio.local_rtp_port());
+
+    block_on(gathering).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    let states: Vec<_> = events
+        .try_iter()
+        .filter_map(|e| match e {
+            RtpAudioEvent::IceStateChanged { state, .. } => Some(state),
+            _ => None,
+        })
+        .collect();
+    use sipsimple::proto::ice::IceState;
+    assert_eq!(states, [IceState::Gathering, IceState::Gathered]);
+    // Only host candidates: the default stays the given address.
+    let local = audio.local_media(localhost());
+    assert_eq!(Some(local.port), audio.local_rtp_port());
+    assert_eq!(local.connection.ip(), Some(localhost()));
+}
