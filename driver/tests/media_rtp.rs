@@ -654,3 +654,61 @@ fn gathering_ends_without_an_answer_from_the_stun_server() {
     assert_eq!(Some(local.port), audio.local_rtp_port());
     assert_eq!(local.connection.ip(), Some(localhost()));
 }
+
+#[test]
+fn server_reflexive_candidate_is_the_default() {
+    use sipsimple::proto::stun::{success_response, Message};
+
+    let engine = MediaEngine::new().unwrap();
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let stun = server.local_addr().unwrap();
+    // Answers every binding request with a documentation address as the mapped address,
+    // port for port, as a NAT that keeps ports would.
+    let responder = thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        let mut answered = 0;
+        while let Ok((n, from)) = server.recv_from(&mut buf) {
+            let request = Message::parse(&buf[..n]).unwrap();
+            let mapped = SocketAddr::new("198.51.100.7".parse().unwrap(), from.port());
+            let mut out = Vec::new();
+            success_response(&mut out, &request, mapped, None).unwrap();
+            server.send_to(&out, from).unwrap();
+            answered += 1;
+        }
+        answered
+    });
+    let mut config = RtpAudioConfig::new(localhost(), Arc::new(|_| {}));
+    config.port_range = PortRange::new(42000, 43999);
+    config.ice = true;
+    config.stun_servers = vec![stun];
+    let audio = RtpAudio::new(&engine, config).unwrap();
+    let started = Instant::now();
+    block_on(audio.initialize(None).unwrap().expect("ICE gathers")).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    let local = audio.local_media(localhost());
+    let port = audio.local_rtp_port().unwrap();
+    assert_eq!(local.connection.ip(), Some("198.51.100.7".parse().unwrap()));
+    assert_eq!(local.port, port);
+    let srflx: Vec<_> = local
+        .attributes
+        .iter()
+        .filter_map(|a| match a {
+            sipsimple::proto::sdp::Attribute::Candidate(c)
+                if c.kind == CandidateType::ServerReflexive =>
+            {
+                Some((c.component, c.port, c.related_port))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        srflx,
+        [(1, port, Some(port)), (2, port + 1, Some(port + 1))],
+        "one per component, related to its host"
+    );
+    assert_eq!(responder.join().unwrap(), 2);
+}
