@@ -387,6 +387,20 @@ fn dtmf_digits_arrive_once_each() {
 }
 
 #[test]
+fn dtmf_queue_is_bounded() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
+    let b = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
+    assert!(matches!(a.audio.send_dtmf('1'), Err(MediaError::State(_))));
+    negotiate(&a, &b).unwrap();
+    // One key plays, 32 wait; the next is refused until the queue moves.
+    for _ in 0..33 {
+        a.audio.send_dtmf('5').unwrap();
+    }
+    assert!(matches!(a.audio.send_dtmf('5'), Err(MediaError::Dtmf(_))));
+}
+
+#[test]
 fn hold_stops_media_and_unhold_resumes_it() {
     let engine = MediaEngine::new().unwrap();
     let a = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
