@@ -4,10 +4,12 @@
 //! one frame, the media thread receiving, unprotecting and queueing it in the jitter buffer,
 //! and each pulling and decoding one frame.
 //!
-//! - `call_frame_cpu`: CPU time of every thread of the process (the frame clock, which is
-//!   the bench's own thread, and the media thread) per call frame, both directions. Frames go
-//!   in batches of 16 so that the media thread's wake-ups are those of a loaded engine;
-//!   waiting for the batch sleeps and costs next to nothing. Calls per core = 20 ms / this.
+//! - `call_frame_cpu/N`: CPU time of every thread of the process (the frame clock, which is
+//!   the bench's own thread, and the media thread) per call frame, both directions, with N
+//!   calls running: every call sends a batch of 16 frames each way, then every frame is
+//!   pulled. With one call everything stays in the caches; with 200 the streams' state and
+//!   jitter buffers (2 MB per 20 streams) do not. Waiting for a batch sleeps and costs next
+//!   to nothing. Calls per core = 20 ms / this.
 //! - `consume`: wall time of one `consume` (encode, protect, send) on the frame clock.
 //!
 //! CPU time is read from `/proc/self/task/*/schedstat` (Linux); elsewhere the wall time of
@@ -34,7 +36,7 @@ const FRAME: usize = 160;
 fn stream(engine: &MediaEngine) -> RtpAudio {
     let ip: IpAddr = "127.0.0.1".parse().expect("address");
     let mut config = RtpAudioConfig::new(ip, Arc::new(|_| {}));
-    config.port_range = PortRange::new(44000, 44999);
+    config.port_range = PortRange::new(44000, 45999);
     config.codecs = vec!["PCMU".into()];
     config.srtp = SrtpEncryption::Mandatory;
     // Frames are pulled as soon as their batch arrived: no playout delay.
@@ -70,52 +72,77 @@ fn process_cpu() -> Option<Duration> {
     Some(Duration::from_nanos(total))
 }
 
-fn wait_received(stream: &RtpAudio, count: u64) {
+fn received(streams: &[(RtpAudio, RtpAudio)]) -> u64 {
+    streams
+        .iter()
+        .map(|(a, b)| a.statistics().packets_received + b.statistics().packets_received)
+        .sum()
+}
+
+fn wait_received(streams: &[(RtpAudio, RtpAudio)], count: u64) {
     let deadline = Instant::now() + Duration::from_secs(5);
-    while stream.statistics().packets_received < count {
+    while received(streams) < count {
         assert!(Instant::now() < deadline, "packets lost on loopback");
-        thread::sleep(Duration::from_micros(200));
+        thread::sleep(Duration::from_micros(200) * streams.len() as u32);
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let engine = MediaEngine::new().expect("engine");
-    let (a, b) = call(&engine);
+fn bench_calls(c: &mut Criterion, engine: &MediaEngine, calls: usize) {
+    let pairs: Vec<_> = (0..calls).map(|_| call(engine)).collect();
     let mut tone = SineGenerator::new(440.0, -10.0, 8000).expect("tone");
     let mut frame = [0i16; FRAME];
     tone.fill(&mut frame);
     let mut out = [0i16; FRAME];
-
-    c.bench_function("call_frame_cpu", |bencher| {
+    let per_round = BATCH * calls as u64;
+    let mut group = c.benchmark_group("call_frame_cpu");
+    // A round of 200 calls takes tens of milliseconds: ten samples fit the usual time.
+    group.sample_size(if calls > 1 { 10 } else { 100 });
+    group.bench_function(calls.to_string(), |bencher| {
         bencher.iter_custom(|iters| {
-            let batches = iters.div_ceil(BATCH);
+            let rounds = iters.div_ceil(per_round);
             let wall = Instant::now();
             let cpu = process_cpu();
-            for _ in 0..batches {
-                let (ra, rb) = (
-                    a.statistics().packets_received,
-                    b.statistics().packets_received,
-                );
+            for _ in 0..rounds {
+                let before = received(&pairs);
                 for _ in 0..BATCH {
-                    a.consume(&frame);
-                    b.consume(&frame);
+                    for (a, b) in &pairs {
+                        a.consume(&frame);
+                        b.consume(&frame);
+                    }
                 }
-                wait_received(&b, rb + BATCH);
-                wait_received(&a, ra + BATCH);
+                wait_received(&pairs, before + 2 * per_round);
                 for _ in 0..BATCH {
-                    black_box(a.produce(&mut out));
-                    black_box(b.produce(&mut out));
+                    for (a, b) in &pairs {
+                        black_box(a.produce(&mut out));
+                        black_box(b.produce(&mut out));
+                    }
                 }
             }
             let spent = match (cpu, process_cpu()) {
                 (Some(before), Some(after)) => after.saturating_sub(before),
                 _ => wall.elapsed(),
             };
-            // Scale to the iterations asked for (the last batch may run over).
-            spent.mul_f64(iters as f64 / (batches * BATCH) as f64)
+            // Scale to the call frames asked for (the last round may run over).
+            spent.mul_f64(iters as f64 / (rounds * per_round) as f64)
         });
     });
+    group.finish();
+    for (a, b) in pairs {
+        a.stop();
+        b.stop();
+    }
+}
 
+fn bench(c: &mut Criterion) {
+    let engine = MediaEngine::new().expect("engine");
+    bench_calls(c, &engine, 1);
+    bench_calls(c, &engine, 200);
+
+    let (a, b) = call(&engine);
+    let mut frame = [0i16; FRAME];
+    SineGenerator::new(440.0, -10.0, 8000)
+        .expect("tone")
+        .fill(&mut frame);
     c.bench_function("consume", |bencher| {
         bencher.iter(|| a.consume(black_box(&frame)));
     });

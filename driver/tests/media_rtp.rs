@@ -302,6 +302,23 @@ fn g722_srtp_mandatory_ice() {
 }
 
 #[test]
+fn steady_stream_plays_every_packet() {
+    // A peer on the same clock delivers each packet just before our frame: the jitter
+    // buffer must settle, not drop and repeat frames in turn (2 % of the audio with a 20 ms
+    // minimum delay). A stall of the loaded test machine may cost a frame or two.
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "PCMU", SrtpEncryption::Optional, false);
+    let b = side(&engine, "PCMU", SrtpEncryption::Optional, false);
+    negotiate(&a, &b).unwrap();
+    run_clock(&a.audio, &b.audio, 150, |_| true);
+    for s in [&a, &b] {
+        let j = s.audio.statistics().jitter_buffer;
+        assert!(j.late <= 2 && j.frames_dropped <= 2, "{j:?}");
+        assert!(j.concealed_samples <= 2 * 160, "{j:?}");
+    }
+}
+
+#[test]
 fn optional_srtp_meets_disabled_as_plain_rtp() {
     let engine = MediaEngine::new().unwrap();
     let a = side(&engine, "PCMU", SrtpEncryption::Optional, false);
@@ -367,6 +384,20 @@ fn dtmf_digits_arrive_once_each() {
     assert!(events(&a).is_empty());
     // Audio resumes after the key presses.
     assert_hears(tail(&heard.b, 8000, 300), 8000, TONE_A, TONE_B);
+}
+
+#[test]
+fn dtmf_queue_is_bounded() {
+    let engine = MediaEngine::new().unwrap();
+    let a = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
+    let b = side(&engine, "PCMU", SrtpEncryption::Disabled, false);
+    assert!(matches!(a.audio.send_dtmf('1'), Err(MediaError::State(_))));
+    negotiate(&a, &b).unwrap();
+    // One key plays, 32 wait; the next is refused until the queue moves.
+    for _ in 0..33 {
+        a.audio.send_dtmf('5').unwrap();
+    }
+    assert!(matches!(a.audio.send_dtmf('5'), Err(MediaError::Dtmf(_))));
 }
 
 #[test]
@@ -588,4 +619,110 @@ fn rtcp_reports_flow_and_bye_ends_the_stream() {
     }
     assert_eq!(b.audio.statistics().rtcp_received, before + 1, "the BYE");
     assert!(matches!(a.audio.send_dtmf('1'), Err(MediaError::State(_))));
+}
+
+#[test]
+fn gathering_ends_without_an_answer_from_the_stun_server() {
+    let engine = MediaEngine::new().unwrap();
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let (tx, events) = mpsc::sync_channel(64);
+    let mut config = RtpAudioConfig::new(
+        localhost(),
+        Arc::new(move |event| {
+            let _ = tx.try_send(event);
+        }),
+    );
+    config.port_range = PortRange::new(42000, 43999);
+    config.ice = true;
+    config.stun_servers = vec![silent.local_addr().unwrap()];
+    let audio = RtpAudio::new(&engine, config).unwrap();
+    let started = Instant::now();
+    let gathering = audio.initialize(None).unwrap().expect("ICE gathers");
+
+    // The binding request reaches the server, from the RTP socket.
+    let mut buf = [0u8; 1500];
+    let (n, from) = silent.recv_from(&mut buf).unwrap();
+    assert!(sipsimple::proto::stun::is_stun(&buf[..n]));
+    assert_eq!(Some(from.port()), audio.local_rtp_port());
+
+    block_on(gathering).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(4) && took < Duration::from_secs(8),
+        "{took:?}"
+    );
+    let states: Vec<_> = events
+        .try_iter()
+        .filter_map(|e| match e {
+            RtpAudioEvent::IceStateChanged { state, .. } => Some(state),
+            _ => None,
+        })
+        .collect();
+    use sipsimple::proto::ice::IceState;
+    assert_eq!(states, [IceState::Gathering, IceState::Gathered]);
+    // Only host candidates: the default stays the given address.
+    let local = audio.local_media(localhost());
+    assert_eq!(Some(local.port), audio.local_rtp_port());
+    assert_eq!(local.connection.ip(), Some(localhost()));
+}
+
+#[test]
+fn server_reflexive_candidate_is_the_default() {
+    use sipsimple::proto::stun::{success_response, Message};
+
+    let engine = MediaEngine::new().unwrap();
+    let server = UdpSocket::bind("127.0.0.1:0").unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_millis(1500)))
+        .unwrap();
+    let stun = server.local_addr().unwrap();
+    // Answers every binding request with a documentation address as the mapped address,
+    // port for port, as a NAT that keeps ports would.
+    let responder = thread::spawn(move || {
+        let mut buf = [0u8; 1500];
+        let mut answered = 0;
+        while let Ok((n, from)) = server.recv_from(&mut buf) {
+            let request = Message::parse(&buf[..n]).unwrap();
+            let mapped = SocketAddr::new("198.51.100.7".parse().unwrap(), from.port());
+            let mut out = Vec::new();
+            success_response(&mut out, &request, mapped, None).unwrap();
+            server.send_to(&out, from).unwrap();
+            answered += 1;
+        }
+        answered
+    });
+    let mut config = RtpAudioConfig::new(localhost(), Arc::new(|_| {}));
+    config.port_range = PortRange::new(42000, 43999);
+    config.ice = true;
+    config.stun_servers = vec![stun];
+    let audio = RtpAudio::new(&engine, config).unwrap();
+    let started = Instant::now();
+    block_on(audio.initialize(None).unwrap().expect("ICE gathers")).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    let local = audio.local_media(localhost());
+    let port = audio.local_rtp_port().unwrap();
+    assert_eq!(local.connection.ip(), Some("198.51.100.7".parse().unwrap()));
+    assert_eq!(local.port, port);
+    let srflx: Vec<_> = local
+        .attributes
+        .iter()
+        .filter_map(|a| match a {
+            sipsimple::proto::sdp::Attribute::Candidate(c)
+                if c.kind == CandidateType::ServerReflexive =>
+            {
+                Some((c.component, c.port, c.related_port))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        srflx,
+        [(1, port, Some(port)), (2, port + 1, Some(port + 1))],
+        "one per component, related to its host"
+    );
+    assert_eq!(responder.join().unwrap(), 2);
 }

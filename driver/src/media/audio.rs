@@ -1077,9 +1077,24 @@ impl Shared {
         lock(&self.control)
     }
 
+    /// Gives the events to the sink; after `Gathered`, completes the [`Gathering`], so that
+    /// its waiter finds the event already reported.
     fn emit(&self, events: Vec<RtpAudioEvent>) {
+        let mut gathered = false;
         for event in events {
+            gathered |= matches!(
+                event,
+                RtpAudioEvent::IceStateChanged {
+                    state: IceState::Gathered,
+                    ..
+                }
+            );
             (self.config.events)(event);
+        }
+        if gathered {
+            if let Some(done) = self.control().gathering.take() {
+                let _ = done.try_send(Ok(()));
+            }
         }
     }
 
@@ -1162,7 +1177,6 @@ impl Shared {
             sockets,
             ice_state,
             ice_completed,
-            gathering,
             ..
         } = c;
         let Some(agent) = ice.as_mut() else {
@@ -1182,12 +1196,8 @@ impl Shared {
             match event {
                 IceEvent::StateChanged(state) => {
                     let prev_state = std::mem::replace(ice_state, state);
+                    // `emit` completes the gathering once this event is out.
                     events.push(RtpAudioEvent::IceStateChanged { state, prev_state });
-                    if state == IceState::Gathered {
-                        if let Some(done) = gathering.take() {
-                            let _ = done.try_send(Ok(()));
-                        }
-                    }
                 }
                 IceEvent::Selected {
                     component, remote, ..
