@@ -869,3 +869,87 @@ impl SlotIo for RecorderIo {
         });
     }
 }
+
+/// Writes `duration` of a sine of `frequency` Hz at `level_dbfs` as a mono 16-bit WAV file at
+/// `sample_rate`: the test signals of demos and tests, and a tone to play with a
+/// [`WavePlayer`].
+///
+/// # Errors
+/// [`WaveFileError::Io`] when the file cannot be written; [`WaveFileError::UnsupportedFormat`]
+/// for a rate or tone the generator refuses.
+pub fn write_tone(
+    path: &Path,
+    frequency: f64,
+    level_dbfs: f64,
+    sample_rate: u32,
+    duration: Duration,
+) -> Result<(), WaveFileError> {
+    let unsupported = || WaveFileError::UnsupportedFormat {
+        path: path.to_owned(),
+        channels: 1,
+        bits_per_sample: 16,
+        sample_rate,
+        float: false,
+    };
+    let mut tone = crate::tone::SineGenerator::new(frequency, level_dbfs, sample_rate)
+        .map_err(|_| unsupported())?;
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer =
+        hound::WavWriter::create(path, spec).map_err(|e| WaveFileError::hound(path, e))?;
+    let total = (duration.as_secs_f64() * f64::from(sample_rate)).round() as usize;
+    let mut block = vec![0i16; (sample_rate / 50) as usize];
+    let mut written = 0;
+    while written < total {
+        let n = block.len().min(total - written);
+        tone.fill(&mut block[..n]);
+        for &s in &block[..n] {
+            writer
+                .write_sample(s)
+                .map_err(|e| WaveFileError::hound(path, e))?;
+        }
+        written += n;
+    }
+    writer.finalize().map_err(|e| WaveFileError::hound(path, e))
+}
+
+/// Reads a 16-bit WAV file as mono samples (channels averaged) with its sample rate: for
+/// checking recordings, as the demo and tests do with [`crate::goertzel::tone_level`].
+///
+/// # Errors
+/// As for playing: [`WaveFileError::Io`], [`WaveFileError::NotWav`],
+/// [`WaveFileError::UnsupportedFormat`] (not 16-bit integer PCM, or more than 2 channels),
+/// [`WaveFileError::Truncated`].
+pub fn read_mono(path: &Path) -> Result<(Vec<i16>, u32), WaveFileError> {
+    let mut reader = hound::WavReader::open(path).map_err(|e| WaveFileError::hound(path, e))?;
+    let spec = reader.spec();
+    if spec.bits_per_sample != 16
+        || spec.sample_format != hound::SampleFormat::Int
+        || !(1..=2).contains(&spec.channels)
+    {
+        return Err(WaveFileError::UnsupportedFormat {
+            path: path.to_owned(),
+            channels: spec.channels,
+            bits_per_sample: spec.bits_per_sample,
+            sample_rate: spec.sample_rate,
+            float: spec.sample_format == hound::SampleFormat::Float,
+        });
+    }
+    let samples: Vec<i16> = reader
+        .samples::<i16>()
+        .collect::<Result<_, _>>()
+        .map_err(|e| WaveFileError::hound(path, e))?;
+    let mono = if spec.channels == 2 {
+        samples
+            .chunks_exact(2)
+            .map(|p| ((i32::from(p[0]) + i32::from(p[1])) / 2) as i16)
+            .collect()
+    } else {
+        samples
+    };
+    Ok((mono, spec.sample_rate))
+}

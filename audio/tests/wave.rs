@@ -518,3 +518,21 @@ mod damaged_files {
         }
     }
 }
+
+#[test]
+fn written_tones_read_back_at_their_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tone.wav");
+    sipsimple_audio::wave::write_tone(&path, 1000.0, -12.0, 16_000, Duration::from_millis(500))
+        .unwrap();
+    let (samples, rate) = sipsimple_audio::wave::read_mono(&path).unwrap();
+    assert_eq!((samples.len(), rate), (8000, 16_000));
+    let level = sipsimple_audio::goertzel::tone_level(&samples, rate, 1000.0);
+    assert!((level + 12.0).abs() < 0.5, "{level}");
+    let text = dir.path().join("text.wav");
+    std::fs::write(&text, b"not a wav").unwrap();
+    assert!(matches!(
+        sipsimple_audio::wave::read_mono(&text),
+        Err(sipsimple_audio::wave::WaveFileError::NotWav { .. })
+    ));
+}

@@ -274,3 +274,117 @@ fn post(center: &NotificationCenter, event: &AudioEvent) {
     };
     center.post(name, sender, data);
 }
+
+/// The seed's `AudioConference`: audio streams connected in a full mesh, so that every
+/// participant hears every other one, with the local user's devices in the mix unless the
+/// conference is on hold.
+///
+/// A stream added here leaves its own bridge's device: its audio now goes through the
+/// conference's [`bridge`](Self::bridge), where an application can also add a
+/// [`WavePlayer`] for every participant to hear or a [`WaveRecorder`] of the whole
+/// conference. Removing the stream gives it its device back.
+#[derive(Debug)]
+pub struct AudioConference {
+    bridge: Arc<AudioBridge>,
+    device: Arc<AudioDevice>,
+    state: std::sync::Mutex<ConferenceState>,
+}
+
+#[derive(Debug, Default)]
+struct ConferenceState {
+    on_hold: bool,
+    streams: Vec<Arc<crate::session::AudioStream>>,
+}
+
+impl AudioConference {
+    /// A conference on `app`'s voice mixer, with the devices in it.
+    ///
+    /// # Errors
+    /// [`AudioStreamError::NotRunning`](crate::session::AudioStreamError::NotRunning) when
+    /// the application is stopped.
+    pub fn new(app: &crate::SipApplication) -> Result<Self, crate::session::AudioStreamError> {
+        let mixer = app
+            .voice_audio_mixer()
+            .ok_or(crate::session::AudioStreamError::NotRunning)?;
+        let bridge = AudioBridge::new(&mixer)?;
+        let device = AudioDevice::new(&mixer, false, false);
+        bridge.add(&device)?;
+        Ok(Self {
+            bridge,
+            device,
+            state: std::sync::Mutex::new(ConferenceState::default()),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, ConferenceState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds `stream` to the conference.
+    ///
+    /// # Errors
+    /// [`EngineError::AlreadyAdded`] when it is part of it already;
+    /// [`EngineError::OtherMixer`] for a stream of another application.
+    pub fn add(&self, stream: &Arc<crate::session::AudioStream>) -> Result<(), EngineError> {
+        let mut state = self.state();
+        if state.streams.iter().any(|s| Arc::ptr_eq(s, stream)) {
+            return Err(EngineError::AlreadyAdded);
+        }
+        self.bridge.add(stream)?;
+        // The device may already be gone from the stream's bridge (an application's doing).
+        let _ = stream.bridge().remove(stream.device());
+        state.streams.push(Arc::clone(stream));
+        Ok(())
+    }
+
+    /// Removes `stream` from the conference and gives it its device back.
+    ///
+    /// # Errors
+    /// [`EngineError::NotInBridge`] when it is not part of the conference.
+    pub fn remove(&self, stream: &Arc<crate::session::AudioStream>) -> Result<(), EngineError> {
+        let mut state = self.state();
+        let index = state
+            .streams
+            .iter()
+            .position(|s| Arc::ptr_eq(s, stream))
+            .ok_or(EngineError::NotInBridge)?;
+        state.streams.remove(index);
+        let _ = self.bridge.remove(stream);
+        stream.bridge().add(stream.device())
+    }
+
+    /// Takes the local user out of the conference: the participants go on hearing each
+    /// other, but no longer the microphone, and the speaker no longer plays them. The
+    /// streams' own hold states do not change.
+    pub fn hold(&self) {
+        let mut state = self.state();
+        if !std::mem::replace(&mut state.on_hold, true) {
+            let _ = self.bridge.remove(&self.device);
+        }
+    }
+
+    /// Brings the local user back into the conference.
+    pub fn unhold(&self) {
+        let mut state = self.state();
+        if std::mem::replace(&mut state.on_hold, false) {
+            let _ = self.bridge.add(&self.device);
+        }
+    }
+
+    /// Whether the local user is out of the conference ([`hold`](Self::hold)).
+    pub fn on_hold(&self) -> bool {
+        self.state().on_hold
+    }
+
+    /// The bridge connecting the streams and the devices.
+    pub fn bridge(&self) -> &Arc<AudioBridge> {
+        &self.bridge
+    }
+
+    /// The streams in the conference, in the order they were added.
+    pub fn streams(&self) -> Vec<Arc<crate::session::AudioStream>> {
+        self.state().streams.clone()
+    }
+}

@@ -129,7 +129,10 @@ fn level(samples: &[i16], hz: f64) -> f64 {
 fn assert_hears(samples: &[i16], theirs: f64, ours: f64, what: &str) {
     let (t, o) = (level(samples, theirs), level(samples, ours));
     assert!(t > -16.0, "{what}: the peer's {theirs} Hz at {t:.1} dBFS");
-    assert!(o < t - 25.0, "{what}: our own {ours} Hz at {o:.1} dBFS beside {t:.1}");
+    assert!(
+        o < t - 25.0,
+        "{what}: our own {ours} Hz at {o:.1} dBFS beside {t:.1}"
+    );
 }
 
 fn assert_silent(samples: &[i16], tones: [f64; 2], what: &str) {
@@ -160,7 +163,10 @@ fn tone_call(media: Media) {
     let stream = AudioStream::new(&alice.app).unwrap();
     let outgoing = Session::new(&account);
     outgoing
-        .connect("sip:bob@example.com", vec![stream.clone() as Arc<dyn MediaStream>])
+        .connect(
+            "sip:bob@example.com",
+            vec![stream.clone() as Arc<dyn MediaStream>],
+        )
         .unwrap();
     let id = bob
         .events
@@ -179,14 +185,19 @@ fn tone_call(media: Media) {
             .events
             .wait_for("AudioStreamICENegotiationDidSucceed", WAIT)
             .unwrap();
-        assert_eq!(ok.get("chosen_local_candidates").and_then(|v| v.as_array()).map(Vec::len), Some(2));
+        assert_eq!(
+            ok.get("chosen_local_candidates")
+                .and_then(|v| v.as_array())
+                .map(Vec::len),
+            Some(2)
+        );
     }
     let talk = alice.started.elapsed();
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(stream.codec(), Some(media.codec));
     assert_eq!(stream.srtp_active(), media.srtp != SrtpEncryption::Disabled);
     assert_eq!(stream.ice_active(), media.ice);
-    assert_eq!(stream.remote_rtp_port_received().is_some(), true);
+    assert!(stream.remote_rtp_port_received().is_some());
 
     for digit in ['1', '#', '9'] {
         stream.send_dtmf(digit).unwrap();
@@ -237,17 +248,38 @@ fn tone_call(media: Media) {
     {
         let shift = if i == 0 { Duration::ZERO } else { offset };
         let window = |from: Duration, to: Duration| {
-            party.heard_between(&heard[i], from.saturating_sub(shift), to.saturating_sub(shift))
+            party.heard_between(
+                &heard[i],
+                from.saturating_sub(shift),
+                to.saturating_sub(shift),
+            )
         };
         let who = if i == 0 { "Alice" } else { "Bob" };
-        assert_hears(&window(talk + ms(400), talk + ms(1100)), theirs, ours, &format!("{who} talking, {what}"));
-        assert_silent(&window(held + ms(400), held + ms(900)), [theirs, ours], &format!("{who} on hold, {what}"));
-        assert_hears(&window(resumed + ms(500), resumed + ms(1100)), theirs, ours, &format!("{who} after unhold, {what}"));
+        assert_hears(
+            &window(talk + ms(400), talk + ms(1100)),
+            theirs,
+            ours,
+            &format!("{who} talking, {what}"),
+        );
+        assert_silent(
+            &window(held + ms(400), held + ms(900)),
+            [theirs, ours],
+            &format!("{who} on hold, {what}"),
+        );
+        assert_hears(
+            &window(resumed + ms(500), resumed + ms(1100)),
+            theirs,
+            ours,
+            &format!("{who} after unhold, {what}"),
+        );
     }
     let call = read_wav(&recording);
     assert!(call.len() > RATE as usize / 4, "the recording has audio");
     let tail = &call[call.len() / 4..];
-    assert!(level(tail, ALICE_HZ) > -22.0 && level(tail, BOB_HZ) > -22.0, "the recording holds both sides");
+    assert!(
+        level(tail, ALICE_HZ) > -22.0 && level(tail, BOB_HZ) > -22.0,
+        "the recording holds both sides"
+    );
 }
 
 #[test]
@@ -284,4 +316,118 @@ fn g722_ice() {
         srtp: SrtpEncryption::Disabled,
         ice: true,
     });
+}
+
+/// Alice calls Bob and Carol and joins both calls in an `AudioConference`: each of the three
+/// hears the two others, and not itself; on hold, Alice leaves the mix while Bob and Carol
+/// go on hearing each other.
+#[test]
+fn three_party_conference_mixes_both_remote_tones_into_each_leg() {
+    const CAROL_HZ: f64 = 1_500.0;
+    let media = Media {
+        codec: "PCMU",
+        srtp: SrtpEncryption::Optional,
+        ice: false,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let alice = party(dir.path(), "alice", ALICE_HZ, media);
+    let bob = party(dir.path(), "bob", BOB_HZ, media);
+    let carol = party(dir.path(), "carol", CAROL_HZ, media);
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let conference = sipsimple::audio::AudioConference::new(&alice.app).unwrap();
+    let mut calls = Vec::new();
+    for (callee, user) in [(&bob, "bob"), (&carol, "carol")] {
+        let stream = AudioStream::new(&alice.app).unwrap();
+        let session = Session::new(&account);
+        let address = callee.app.local_address(TransportKind::Udp).unwrap();
+        session
+            .connect(
+                &format!("sip:{user}@{address}"),
+                vec![stream.clone() as Arc<dyn MediaStream>],
+            )
+            .unwrap();
+        let id = callee
+            .events
+            .wait_for("SIPSessionNewIncoming", WAIT)
+            .unwrap()
+            .get_u64("session")
+            .unwrap();
+        let incoming = callee.app.session_manager().get(id).unwrap();
+        incoming.accept(incoming.proposed_streams()).unwrap();
+        alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+        conference.add(&stream).unwrap();
+        calls.push((session, stream));
+    }
+    assert!(matches!(
+        conference.add(&calls[0].1),
+        Err(sipsimple::audio::EngineError::AlreadyAdded)
+    ));
+    assert_eq!(conference.streams().len(), 2);
+    let mixed = alice.started.elapsed();
+    std::thread::sleep(Duration::from_millis(1200));
+    conference.hold();
+    assert!(conference.on_hold());
+    let held = alice.started.elapsed();
+    std::thread::sleep(Duration::from_millis(1000));
+    for (session, _) in &calls {
+        session.end().unwrap();
+        alice.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    }
+    for p in [&alice, &bob, &carol] {
+        p.app.stop_and_wait();
+    }
+
+    let ms = Duration::from_millis;
+    let check = |p: &Party, hears: &[f64], not: f64, from: Duration, to: Duration, what: &str| {
+        let shift = p.started.duration_since(alice.started);
+        let all = read_wav(&p.heard);
+        let w = p.heard_between(&all, from.saturating_sub(shift), to.saturating_sub(shift));
+        let own = level(&w, not);
+        for &hz in hears {
+            let l = level(&w, hz);
+            assert!(l > -18.0, "{what}: {hz} Hz at {l:.1} dBFS");
+            assert!(
+                own < l - 25.0,
+                "{what}: own {not} Hz at {own:.1} beside {l:.1}"
+            );
+        }
+    };
+    check(
+        &alice,
+        &[BOB_HZ, CAROL_HZ],
+        ALICE_HZ,
+        mixed + ms(500),
+        mixed + ms(1100),
+        "Alice",
+    );
+    check(
+        &bob,
+        &[ALICE_HZ, CAROL_HZ],
+        BOB_HZ,
+        mixed + ms(500),
+        mixed + ms(1100),
+        "Bob",
+    );
+    check(
+        &carol,
+        &[ALICE_HZ, BOB_HZ],
+        CAROL_HZ,
+        mixed + ms(500),
+        mixed + ms(1100),
+        "Carol",
+    );
+    // On hold, Bob hears Carol but no longer Alice.
+    let shift = bob.started.duration_since(alice.started);
+    let all = read_wav(&bob.heard);
+    let w = bob.heard_between(
+        &all,
+        (held + ms(400)).saturating_sub(shift),
+        (held + ms(900)).saturating_sub(shift),
+    );
+    assert!(level(&w, CAROL_HZ) > -18.0, "Bob still hears Carol");
+    assert!(level(&w, ALICE_HZ) < -45.0, "Bob no longer hears Alice");
 }
