@@ -98,6 +98,8 @@ fn party(dir: &Path, user: &str, hz: f64, media: Media) -> Party {
     settings.rtp.srtp_encryption = media.srtp;
     settings.rtp.use_srtp_without_tls = true;
     settings.nat_traversal.use_ice = media.ice;
+    // No STUN server, and no `_stun._udp` lookup: host candidates on loopback.
+    settings.nat_traversal.stun_server_list = Some(Vec::new());
     app.account_manager().add_account(settings).unwrap();
     Party {
         app,

@@ -186,6 +186,8 @@ fn party(name: &'static str, tone: f64, dir: &Path) -> Result<Party, String> {
     // The demo signals over UDP on loopback; a real deployment would use TLS for the keys.
     settings.rtp.use_srtp_without_tls = true;
     settings.nat_traversal.use_ice = true;
+    // Loopback needs no STUN server, and the demo must not look one up in DNS.
+    settings.nat_traversal.stun_server_list = Some(Vec::new());
     let manager = app.account_manager();
     manager.add_account(settings).map_err(|e| e.to_string())?;
     let account = manager

@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{json, Value};
 use sipsimple_audio::engine::{Slot, SlotChange};
 use sipsimple_audio::mixer::SlotId;
+use sipsimple_proto::dns::Service;
 use sipsimple_proto::endpoint::TransportKind;
 use sipsimple_proto::sdp::negotiation::{AcceptedStream, LocalStream};
 use sipsimple_proto::sdp::MediaDescription;
@@ -66,8 +67,11 @@ struct State {
 }
 
 /// An audio stream (the seed's `AudioStream`): RTP with G.722, G.711 or L16 as the account's
-/// codec list orders them, SRTP by SDES as the account's `rtp.srtp_encryption` says, ICE when
-/// `nat_traversal.use_ice` is on, RFC 4733 DTMF both ways, and an RTP timeout.
+/// codec list orders them, SRTP by SDES as the account's `rtp.srtp_encryption` says (when
+/// the signalling is TLS or `rtp.use_srtp_without_tls` allows keys in clear), ICE when
+/// `nat_traversal.use_ice` is on, RFC 4733 DTMF both ways, and an RTP timeout. ICE asks the
+/// STUN servers of `nat_traversal.stun_server_list` (its `address:port` entries) or, when that
+/// is unset, those the `_stun._udp` SRV records of the account's domain name.
 ///
 /// As an [`AudioPort`] of the application's voice mixer it can be put in any
 /// [`AudioBridge`] of that mixer. Its own [`bridge`](Self::bridge) always holds an
@@ -316,6 +320,22 @@ impl AudioStream {
         config
     }
 
+    /// Makes the stream's RTP transport and binds it: for an incoming stream, as the peer's
+    /// offer asks. `Some` while ICE gathers candidates.
+    fn open(
+        &self,
+        config: RtpAudioConfig,
+        incoming: bool,
+    ) -> Result<Option<crate::media::Gathering>, MediaError> {
+        let rtp = RtpAudio::new(&self.media, config)?;
+        let offer = {
+            let mut state = self.state();
+            state.rtp = Some(rtp.clone());
+            state.offer.clone().filter(|_| incoming)
+        };
+        rtp.initialize(offer.as_ref())
+    }
+
     /// A report of the RTP layer, as the seed's notification.
     fn handle_event(&self, event: RtpAudioEvent) {
         match event {
@@ -475,11 +495,7 @@ impl MediaStream for AudioStream {
     }
 
     fn initialize(&self, context: &StreamContext, done: InitializeDone) -> Initialization {
-        let rtp = match RtpAudio::new(&self.media, self.config(context)) {
-            Ok(rtp) => rtp,
-            Err(e) => return Initialization::Failed(e.to_string()),
-        };
-        let offer = {
+        {
             let mut state = self.state();
             state.session = Some(context.session);
             state.remote_identity = context.remote_identity.clone();
@@ -487,23 +503,46 @@ impl MediaStream for AudioStream {
                 .app
                 .settings()
                 .and_then(|s| s.audio.recordings_directory);
-            state.rtp = Some(rtp.clone());
-            state.offer.clone()
-        };
-        let offer = offer.filter(|_| context.direction == super::Direction::Incoming);
-        match rtp.initialize(offer.as_ref()) {
-            Ok(None) => Initialization::Ready,
-            Ok(Some(gathering)) => {
-                self.media.spawn(async move {
-                    match gathering.await {
-                        Ok(()) => done.succeeded(),
-                        Err(e) => done.failed(e.to_string()),
-                    }
-                });
-                Initialization::Pending
-            }
-            Err(e) => Initialization::Failed(e.to_string()),
         }
+        let incoming = context.direction == super::Direction::Incoming;
+        let config = self.config(context);
+        // No STUN server configured: the seed looks up `_stun._udp` of the account's domain
+        // first, which takes a DNS round trip, so the stream reports later.
+        let lookup = (config.ice && context.account.nat_traversal.stun_server_list.is_none())
+            .then(|| self.app.dns_lookup())
+            .flatten();
+        let Some(dns) = lookup else {
+            return match self.open(config, incoming) {
+                Ok(None) => Initialization::Ready,
+                Ok(Some(gathering)) => {
+                    self.media.spawn(report(gathering, done));
+                    Initialization::Pending
+                }
+                Err(e) => Initialization::Failed(e.to_string()),
+            };
+        };
+        let domain = format!("sip:{}", context.account.id().domain());
+        let this = self.this.clone();
+        self.media.spawn(async move {
+            let mut config = config;
+            if let Ok(uri) = sipsimple_proto::sip::Uri::parse(&domain) {
+                let found = dns.lookup_service(&uri, Service::Stun, STUN_LOOKUP, STUN_LOOKUP);
+                // Without STUN servers ICE still offers the host candidates.
+                config.stun_servers = found.await.unwrap_or_default();
+            }
+            let Some(stream) = this.upgrade() else {
+                return;
+            };
+            if stream.state().ended {
+                return done.failed("the stream ended");
+            }
+            match stream.open(config, incoming) {
+                Ok(None) => done.succeeded(),
+                Ok(Some(gathering)) => report(gathering, done).await,
+                Err(e) => done.failed(e.to_string()),
+            }
+        });
+        Initialization::Pending
     }
 
     fn start(&self, negotiated: &AcceptedStream) {
@@ -618,6 +657,17 @@ impl MediaStream for AudioStream {
         }
     }
 }
+
+/// Reports the end of ICE gathering as the end of the stream's initialization.
+async fn report(gathering: crate::media::Gathering, done: InitializeDone) {
+    match gathering.await {
+        Ok(()) => done.succeeded(),
+        Err(e) => done.failed(e.to_string()),
+    }
+}
+
+/// How long the `_stun._udp` lookup may take before ICE goes on with host candidates only.
+const STUN_LOOKUP: Duration = Duration::from_secs(3);
 
 /// The SRTP the account allows: its `rtp.srtp_encryption`, unless the keys would travel
 /// in clear (signalling not over TLS) and `rtp.use_srtp_without_tls` is off.
