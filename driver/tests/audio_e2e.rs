@@ -13,7 +13,7 @@ use sipsimple::audio::AudioBackend;
 use sipsimple::configuration::{AccountId, AccountSettings, SrtpEncryption};
 use sipsimple::notification::Observer;
 use sipsimple::proto::endpoint::TransportKind;
-use sipsimple::session::{AudioStream, AudioStreamFactory, MediaStream};
+use sipsimple::session::{downcast_stream, AudioStream, AudioStreamFactory, MediaStream};
 use sipsimple::{Session, SipApplication, StartOptions};
 use sipsimple_audio::goertzel::tone_level;
 
@@ -432,4 +432,113 @@ fn three_party_conference_mixes_both_remote_tones_into_each_leg() {
     );
     assert!(level(&w, CAROL_HZ) > -18.0, "Bob still hears Carol");
     assert!(level(&w, ALICE_HZ) < -45.0, "Bob no longer hears Alice");
+}
+
+/// The seed's way of playing into a call and recording it: a `WavePlayer` and a
+/// `WaveRecorder` in bridges of their own with the stream, beside the devices. Each
+/// recording holds the peer's tone and not the local player's, and the player's
+/// notifications arrive with its sender.
+#[test]
+fn wave_players_and_recorders_bridged_with_the_streams() {
+    use sipsimple::audio::{AudioBridge, AudioPort, WavePlayer, WavePlayerOptions, WaveRecorder};
+
+    let media = Media {
+        codec: "PCMA",
+        srtp: SrtpEncryption::Mandatory,
+        ice: true,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let alice = party(dir.path(), "alice", ALICE_HZ, media);
+    let bob = party(dir.path(), "bob", BOB_HZ, media);
+    route(&alice, &bob, "alice");
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let stream = AudioStream::new(&alice.app).unwrap();
+    let session = Session::new(&account);
+    session
+        .connect(
+            "sip:bob@example.com",
+            vec![stream.clone() as Arc<dyn MediaStream>],
+        )
+        .unwrap();
+    let id = bob
+        .events
+        .wait_for("SIPSessionNewIncoming", WAIT)
+        .unwrap()
+        .get_u64("session")
+        .unwrap();
+    let incoming = bob.app.session_manager().get(id).unwrap();
+    incoming.accept(incoming.proposed_streams()).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let bob_stream: Arc<AudioStream> = downcast_stream(&incoming.streams()[0]).unwrap();
+
+    // Each side plays its own tone file into its stream and records the stream alone.
+    let mut recordings = Vec::new();
+    let mut keep = Vec::new();
+    for (p, hz, name) in [(&alice, 1_800.0, "alice"), (&bob, 2_400.0, "bob")] {
+        let mixer = p.app.voice_audio_mixer().unwrap();
+        let file = dir.path().join(format!("{name}-play.wav"));
+        sipsimple_audio::wave::write_tone(&file, hz, -12.0, 8000, Duration::from_secs(1)).unwrap();
+        let player = WavePlayer::new(
+            &mixer,
+            &file,
+            WavePlayerOptions {
+                loop_count: 0,
+                ..WavePlayerOptions::default()
+            },
+        )
+        .unwrap();
+        let record = dir.path().join("rec").join(format!("{name}.wav"));
+        let recorder = WaveRecorder::new(&mixer, &record);
+        recorder.start().unwrap();
+        let (to_peer, from_peer) = (
+            AudioBridge::new(&mixer).unwrap(),
+            AudioBridge::new(&mixer).unwrap(),
+        );
+        let port: Arc<dyn AudioPort> = if name == "alice" {
+            stream.clone()
+        } else {
+            bob_stream.clone()
+        };
+        to_peer.add(&player).unwrap();
+        to_peer.add(&port).unwrap();
+        from_peer.add(&recorder).unwrap();
+        from_peer.add(&port).unwrap();
+        player.start().unwrap();
+        recordings.push((record, hz));
+        keep.push((player, recorder, to_peer, from_peer));
+    }
+    let started = alice.events.wait_for("WavePlayerDidStart", WAIT).unwrap();
+    assert!(started.sender.as_str().starts_with("AudioPort:"));
+    std::thread::sleep(Duration::from_millis(1500));
+    for (player, recorder, ..) in &keep {
+        player.stop();
+        recorder.stop().unwrap();
+    }
+    alice.events.wait_for("WavePlayerDidEnd", WAIT).unwrap();
+    session.end().unwrap();
+    bob.events.wait_for("SIPSessionDidEnd", WAIT).unwrap();
+    drop(bob_stream);
+    let (alice_rec, alice_hz) = &recordings[0];
+    let (bob_rec, bob_hz) = &recordings[1];
+    for (file, theirs, ours, who) in [
+        (alice_rec, *bob_hz, *alice_hz, "Alice"),
+        (bob_rec, *alice_hz, *bob_hz, "Bob"),
+    ] {
+        let (samples, rate) = sipsimple_audio::wave::read_mono(file).unwrap();
+        let tail = &samples[samples.len() / 3..];
+        let (t, o) = (tone_level(tail, rate, theirs), tone_level(tail, rate, ours));
+        assert!(
+            t > -20.0,
+            "{who} recorded the peer's {theirs} Hz at {t:.1} dBFS"
+        );
+        assert!(
+            o < t - 25.0,
+            "{who} recorded own {ours} Hz at {o:.1} beside {t:.1}"
+        );
+    }
 }

@@ -27,12 +27,12 @@ use serde_json::json;
 
 pub use self::audio_stream::{AudioStream, AudioStreamError, AudioStreamFactory};
 pub use self::conference::ConferenceHandler;
-pub(crate) use self::stream::{stream_key, stream_type_of, InitializeReports};
 pub use self::stream::{
-    stream_sender, Initialization, InitializeDone, MediaStream, MediaStreamFactory,
-    MediaStreamRegistry, SignalingStream, SignalingStreamFactory, StreamContext,
-    INITIALIZE_TIMEOUT,
+    downcast_stream, stream_sender, Initialization, InitializeDone, MediaStream,
+    MediaStreamFactory, MediaStreamRegistry, SignalingStream, SignalingStreamFactory,
+    StreamContext, INITIALIZE_TIMEOUT,
 };
+pub(crate) use self::stream::{stream_key, stream_type_of, InitializeReports};
 pub use self::transfer::{TransferHandler, TransferInfo, TransferState};
 pub(crate) use self::transfer::{TransferOrigin, TransferRecord};
 

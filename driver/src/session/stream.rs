@@ -24,10 +24,13 @@ use sipsimple_proto::endpoint::TransportKind;
 /// ([`stream_sender`]) and its `session`, `index` (its m-line, once it has one) and `type`,
 /// so that an implementation need not.
 ///
+/// A session's streams are `Arc<dyn MediaStream>`; [`downcast_stream`] gives back the
+/// concrete type, as an application needs to use an `AudioStream` as an audio port.
+///
 /// The seed's `get_local_media(for_offer)` reflects the hold state; here the session writes
 /// the RFC 3264 hold directions into the description itself, and tells the stream with
 /// [`MediaStream::hold`] and [`MediaStream::unhold`].
-pub trait MediaStream: Send + Sync + Debug {
+pub trait MediaStream: std::any::Any + Send + Sync + Debug {
     /// The stream's type, as the seed names it: `"audio"`, `"chat"`, `"file-transfer"`…
     fn stream_type(&self) -> &'static str;
 
@@ -154,6 +157,13 @@ impl StreamContext {
             transport: None,
         }
     }
+}
+
+/// `stream` as the concrete stream type `T` it is, if it is one: the `AudioStream` of a
+/// session's `streams()`, say.
+pub fn downcast_stream<T: MediaStream>(stream: &Arc<dyn MediaStream>) -> Option<Arc<T>> {
+    let any: Arc<dyn std::any::Any + Send + Sync> = Arc::clone(stream) as _;
+    any.downcast::<T>().ok()
 }
 
 /// What [`MediaStream::initialize`] answers.
