@@ -212,9 +212,34 @@ fn tone_call(media: Media) {
     );
 
     let recording = dir.path().join("calls").join("alice.wav");
-    stream.start_recording(Some(recording.clone())).unwrap();
+    let recordings = alice
+        .app
+        .notification_center()
+        .observe(None, Some(stream.sender()));
+    assert_eq!(
+        stream.start_recording(Some(recording.clone())).unwrap(),
+        recording
+    );
+    assert_eq!(stream.recording_filename(), Some(recording.clone()));
     std::thread::sleep(Duration::from_millis(600));
     stream.stop_recording().unwrap();
+    assert!(stream.stop_recording().is_err(), "nothing to stop twice");
+    let names: Vec<String> = std::iter::from_fn(|| recordings.try_recv().ok())
+        .filter(|n| n.name.contains("Recording"))
+        .map(|n| {
+            assert_eq!(n.get_str("filename"), recording.to_str());
+            n.name.to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "AudioStreamWillStartRecordingAudio",
+            "AudioStreamDidStartRecordingAudio",
+            "AudioStreamWillStopRecordingAudio",
+            "AudioStreamDidStopRecordingAudio"
+        ]
+    );
 
     outgoing.hold().unwrap();
     alice
