@@ -197,7 +197,7 @@ fn tone_call(media: Media) {
     assert_eq!(stream.codec(), Some(media.codec));
     assert_eq!(stream.srtp_active(), media.srtp != SrtpEncryption::Disabled);
     assert_eq!(stream.ice_active(), media.ice);
-    assert_eq!(stream.remote_rtp_port_received().is_some(), true);
+    assert!(stream.remote_rtp_port_received().is_some());
 
     for digit in ['1', '#', '9'] {
         stream.send_dtmf(digit).unwrap();
