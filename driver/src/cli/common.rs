@@ -121,8 +121,25 @@ impl Running {
             events,
             verbose,
         };
-        running.wait_for("SIPApplicationDidStart", Duration::from_secs(10))?;
-        Ok(running)
+        // The application falls back to the null device when a sound card or file cannot
+        // be opened; the user asked for them, so that is a failure to start here.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match running.next(left) {
+                Some(n) if &*n.name == "SIPApplicationDidStart" => return Ok(running),
+                Some(n) if &*n.name == "AudioDeviceDidFail" => {
+                    let error = n.get_str("error").unwrap_or("?").to_owned();
+                    running.stop();
+                    return Err(format!("{error} (--null-audio runs without a sound card)"));
+                }
+                Some(_) => {}
+                None => {
+                    running.stop();
+                    return Err("the application did not start within 10 s".to_owned());
+                }
+            }
+        }
     }
 
     /// Starts on `place` without a sound card and picks the account `id` (else the default
@@ -181,19 +198,6 @@ impl Running {
             println!("{n}");
         }
         Some(n)
-    }
-
-    /// Waits for the notification `name`, printing the others when verbose.
-    pub(crate) fn wait_for(&self, name: &str, timeout: Duration) -> Result<Notification, String> {
-        let deadline = std::time::Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.next(left) {
-                Some(n) if &*n.name == name => return Ok(n),
-                Some(_) => {}
-                None => return Err(format!("no {name} within {timeout:?}")),
-            }
-        }
     }
 
     /// Stops the application, letting accounts unregister, and prints what follows.
@@ -261,5 +265,60 @@ impl Storage for DeviceOverride {
             }
         }
         self.inner.save(&document)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(dir: &std::path::Path, audio: Value) -> FileStorage {
+        let storage = FileStorage::open(dir).unwrap();
+        let document = serde_json::json!({"SIPSimpleSettings": {"audio": audio}});
+        let Value::Object(map) = document else {
+            unreachable!("a JSON object literal")
+        };
+        storage.save(&Document::from_map(map)).unwrap();
+        storage
+    }
+
+    fn audio_of(document: &mut Document) -> serde_json::Map<String, Value> {
+        audio_settings(document).unwrap().clone()
+    }
+
+    #[test]
+    fn the_device_replaces_both_settings_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = stored(
+            dir.path(),
+            serde_json::json!({"input_device": "mic", "sample_rate": 16000}),
+        );
+        let storage = DeviceOverride {
+            inner,
+            device: "card".to_owned(),
+        };
+        let audio = audio_of(&mut storage.load().unwrap());
+        assert_eq!(audio["input_device"], "card");
+        assert_eq!(audio["output_device"], "card");
+        assert_eq!(audio["sample_rate"], 16000);
+    }
+
+    #[test]
+    fn a_save_keeps_the_stored_devices() {
+        let dir = tempfile::tempdir().unwrap();
+        let inner = stored(dir.path(), serde_json::json!({"input_device": "mic"}));
+        let storage = DeviceOverride {
+            inner,
+            device: "card".to_owned(),
+        };
+        let mut document = storage.load().unwrap();
+        audio_settings(&mut document)
+            .unwrap()
+            .insert("sample_rate".to_owned(), serde_json::json!(32000));
+        storage.save(&document).unwrap();
+        let audio = audio_of(&mut FileStorage::open(dir.path()).unwrap().load().unwrap());
+        assert_eq!(audio["input_device"], "mic");
+        assert!(!audio.contains_key("output_device"), "{audio:?}");
+        assert_eq!(audio["sample_rate"], 32000);
     }
 }
