@@ -34,8 +34,9 @@ pub(crate) struct CallArgs {
     /// call ends; no sound card is used (what the other side sends is not played).
     #[arg(long, value_name = "FILE.wav", conflicts_with = "device")]
     play: Option<PathBuf>,
-    /// Record both sides of the call to this WAV file, from the answer to the hang-up (a
-    /// later call answered with --auto-answer records over it).
+    /// Record both sides of the call to this WAV file, from the answer to the hang-up. Only
+    /// calls the tool places: the SDK does not give access to the audio stream of an
+    /// answered call yet, so one is not recorded (and the tool says so).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
     /// Use no sound card: silence is sent and what the other side sends is discarded.
