@@ -68,12 +68,23 @@ enum Command {
     /// With a URI, calls it from the account and waits for the answer; the call lasts until
     /// --duration seconds have passed, `hangup` is typed, standard input closes, or the other
     /// side hangs up. During the call, `hold` and `unhold` put it on hold and back, `dtmf
-    /// DIGITS` sends DTMF in the call's audio (once calls carry audio), and `transfer URI`
-    /// transfers the other side to URI; a transfer the other side asks for is
-    /// accepted. Without a URI, --auto-answer waits for calls and answers them. Status 0
-    /// when the call took place, 1 when it failed. Until the audio engine exists, calls
-    /// negotiate audio but carry none.
+    /// DIGITS` sends DTMF in the call's audio (digits received are printed as
+    /// `AudioStreamGotDTMF D`), and `transfer URI` transfers the other side to URI; a
+    /// transfer the other side asks for is accepted. Without a URI, --auto-answer waits for
+    /// calls and answers them.
+    ///
+    /// The audio goes through the sound cards of the audio.input_device and
+    /// audio.output_device settings (or --device), or none with --null-audio; --play sends a
+    /// WAV file instead of the microphone and --record records the call. When a call starts
+    /// its codec, sample rate, SRTP and ICE state are printed, and its RTP counters when it
+    /// ends. Status 0 when the call took place, 1 when it failed, 2 for bad arguments or a
+    /// sound card or file that cannot be opened.
     Call(cli::call::CallArgs),
+    /// The sound cards: `sipsimple audio devices` lists their names for --device and the
+    /// audio.input_device and audio.output_device settings.
+    ///
+    /// Needs a build with the `cpal` feature; without it, says so and exits with status 2.
+    Audio(cli::audio::AudioArgs),
     /// Find the SIP servers of a URI (RFC 3263: NAPTR, SRV, A/AAAA), or its MSRP relays,
     /// STUN servers or XCAP roots.
     ///
@@ -97,5 +108,6 @@ fn main() -> ExitCode {
         Command::Message(a) => cli::message::run(a, &place),
         Command::Lookup(a) => cli::lookup::run(a, &place),
         Command::Call(a) => cli::call::run(a, &place),
+        Command::Audio(a) => cli::audio::run(a),
     }
 }

@@ -1,15 +1,19 @@
 //! `sipsimple call [URI]`: place a call, or answer them, and print what happens.
 
 use std::io::BufRead;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use sipsimple::session::{MediaStream, SignalingStream};
+use sipsimple::audio::AudioBackend;
+use sipsimple::media::RtpStatistics;
+use sipsimple::notification::Notification;
+use sipsimple::session::{stream_sender, AudioStream, MediaStream};
 use sipsimple::Session;
 
-use super::common::{fail, Place, Running, FAILED};
+use super::common::{fail, AudioSetup, Place, Running, FAILED};
 
 /// Options of `sipsimple call`.
 #[derive(Debug, Args)]
@@ -26,9 +30,55 @@ pub(crate) struct CallArgs {
     /// Hang up after this many seconds of conversation.
     #[arg(long, value_name = "SECONDS")]
     duration: Option<u64>,
+    /// Send this WAV file to the other side in place of the microphone, looped until the
+    /// call ends; no sound card is used (what the other side sends is not played).
+    #[arg(long, value_name = "FILE.wav", conflicts_with = "device")]
+    play: Option<PathBuf>,
+    /// Record both sides of the call to this WAV file, from the answer to the hang-up. Only
+    /// calls the tool places: the SDK does not give access to the audio stream of an
+    /// answered call yet, so one is not recorded (and the tool says so).
+    #[arg(long, value_name = "FILE.wav")]
+    record: Option<PathBuf>,
+    /// Use no sound card: silence is sent and what the other side sends is discarded.
+    #[arg(long, conflicts_with = "device")]
+    null_audio: bool,
+    /// The sound card to capture from and play to in this run, instead of the
+    /// audio.input_device and audio.output_device settings (which are left as they are);
+    /// `sipsimple audio devices` lists the names.
+    #[arg(long, value_name = "NAME")]
+    device: Option<String>,
     /// Print every notification, not only the session's.
     #[arg(long, short)]
     verbose: bool,
+}
+
+/// The devices of a call: the options say which.
+fn audio_setup(args: &CallArgs) -> AudioSetup {
+    let backend = match (&args.play, args.null_audio) {
+        // The file replaces the microphone rather than joining the stream's bridge as a
+        // player: it then reaches every call, answered ones included (whose audio stream the
+        // SDK does not hand out), and never the local speaker, since the device's capture
+        // only goes to the streams. A player in the stream's bridge would be mixed into the
+        // speaker too.
+        (Some(file), _) => AudioBackend::WavFiles {
+            input: Some(file.clone()),
+            output: None,
+        },
+        (None, true) => AudioBackend::Null,
+        (None, false) => AudioBackend::Settings,
+    };
+    AudioSetup {
+        backend,
+        device: args.device.clone(),
+    }
+}
+
+/// What every call of the run does besides talking.
+struct CallOptions<'a> {
+    /// Hang up after this many seconds.
+    duration: Option<u64>,
+    /// Record each call to this file.
+    record: Option<&'a Path>,
 }
 
 /// A line typed on standard input.
@@ -50,15 +100,23 @@ pub(crate) fn run(args: &CallArgs, place: &Place) -> ExitCode {
             "give a URI to call, or --auto-answer to wait for calls",
         );
     }
-    let (running, account) =
-        match Running::start_with_account(place, args.verbose, args.account.as_deref()) {
-            Ok(started) => started,
-            Err(status) => return status,
-        };
+    let (running, account) = match Running::start_with_account_and_audio(
+        place,
+        args.verbose,
+        args.account.as_deref(),
+        &audio_setup(args),
+    ) {
+        Ok(started) => started,
+        Err(status) => return status,
+    };
     let commands = stdin_commands();
+    let call = CallOptions {
+        duration: args.duration,
+        record: args.record.as_deref(),
+    };
     let outcome = match &args.to {
-        Some(to) => place_call(&running, &account, to, args.duration, &commands),
-        None => answer_calls(&running, args.duration, &commands),
+        Some(to) => place_call(&running, &account, to, &call, &commands),
+        None => answer_calls(&running, &call, &commands),
     };
     running.stop();
     match outcome {
@@ -124,22 +182,24 @@ fn sip_uri(to: &str) -> String {
     }
 }
 
-/// A stream for a call: until the audio engine exists, calls negotiate audio but carry
-/// none.
-fn streams() -> Vec<Arc<dyn MediaStream>> {
-    vec![Arc::new(SignalingStream::audio(50_000))]
+/// An audio stream for a call the tool offers.
+fn audio_stream(running: &Running) -> Result<Arc<AudioStream>, String> {
+    AudioStream::new(&running.app).map_err(|e| format!("no audio: {e}"))
 }
 
 fn place_call(
     running: &Running,
     account: &sipsimple::Account,
     to: &str,
-    duration: Option<u64>,
+    call: &CallOptions<'_>,
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
     let to = sip_uri(to);
     let session = Session::new(account);
-    session.connect(&to, streams()).map_err(|e| e.to_string())?;
+    let stream = audio_stream(running)?;
+    session
+        .connect(&to, vec![stream.clone() as Arc<dyn MediaStream>])
+        .map_err(|e| e.to_string())?;
     // Ringing may last: wait as long as it takes, unless the user hangs up. Other commands
     // typed meanwhile wait for the call.
     let mut early = Vec::new();
@@ -170,13 +230,13 @@ fn place_call(
             _ => {}
         }
     }
-    converse(running, &session, duration, commands, early);
+    converse(running, &session, Some(stream), call, commands, early);
     Ok(())
 }
 
 fn answer_calls(
     running: &Running,
-    duration: Option<u64>,
+    call: &CallOptions<'_>,
     commands: &async_channel::Receiver<Command>,
 ) -> Result<(), String> {
     println!(
@@ -199,11 +259,14 @@ fn answer_calls(
         else {
             continue;
         };
+        // The streams of an offer come from the registry's AudioStreamFactory; an INVITE
+        // without one is answered with an offer of our own stream.
         let proposed = session.proposed_streams();
-        let offered = if proposed.is_empty() {
-            streams()
+        let (offered, ours) = if proposed.is_empty() {
+            let stream = audio_stream(running)?;
+            (vec![stream.clone() as Arc<dyn MediaStream>], Some(stream))
         } else {
-            proposed
+            (proposed, None)
         };
         session.accept(offered).map_err(|e| e.to_string())?;
         let started = loop {
@@ -220,7 +283,7 @@ fn answer_calls(
                 _ => {}
             }
         };
-        if started && converse(running, &session, duration, commands, Vec::new()) {
+        if started && converse(running, &session, ours, call, commands, Vec::new()) {
             return Ok(());
         }
     }
@@ -229,17 +292,22 @@ fn answer_calls(
 /// The call is up: until it ends, the duration passes or the user hangs up. Returns `true`
 /// when standard input closed meanwhile, so that the caller stops too. A transfer the peer
 /// asks for is accepted, and the conversation goes on in the session it makes. `early` holds
-/// the commands typed before the call started; they run first.
+/// the commands typed before the call started; they run first. `stream` is the call's audio
+/// stream when the tool made it: its media is described, recorded and measured.
 fn converse(
     running: &Running,
     session: &Session,
-    duration: Option<u64>,
+    stream: Option<Arc<AudioStream>>,
+    call: &CallOptions<'_>,
     commands: &async_channel::Receiver<Command>,
     early: Vec<Command>,
 ) -> bool {
-    let until = duration.map(|s| Instant::now() + Duration::from_secs(s));
+    let until = call
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs(s));
     let mut early = early.into_iter();
     let mut session = session.clone();
+    let mut audio = CallAudio::started(stream, call.record);
     let mut hung_up = false;
     let mut closed = false;
     loop {
@@ -251,23 +319,7 @@ fn converse(
                     eprintln!("sipsimple: cannot transfer: {e}");
                 }
             }
-            Some(Command::Dtmf(digit)) => {
-                // The first stream that carries DTMF sends it (the audio stream).
-                let mut refusals = Vec::new();
-                let sent = session.streams().iter().any(|s| match s.send_dtmf(*digit) {
-                    Ok(()) => true,
-                    Err(why) => {
-                        refusals.push(why);
-                        false
-                    }
-                });
-                if !sent {
-                    eprintln!(
-                        "sipsimple: cannot send DTMF {digit}: {}",
-                        refusals.join("; ")
-                    );
-                }
-            }
+            Some(Command::Dtmf(digit)) => send_dtmf(&session, *digit),
             Some(Command::Hold) => {
                 if let Err(e) = session.hold() {
                     eprintln!("sipsimple: cannot hold: {e}");
@@ -280,20 +332,26 @@ fn converse(
             }
             _ => {}
         }
+        audio.sample();
         let hang_up = matches!(command, Some(Command::Hangup | Command::Closed))
             || until.is_some_and(|t| Instant::now() >= t);
         if hang_up && !hung_up {
             hung_up = true;
+            audio.stop_recording();
             let _ = session.end();
         }
         let Some(n) = running.next(Duration::from_millis(200)) else {
             // Its end was missed while following another session.
             if session.state() == sipsimple::session::SessionState::Terminated {
+                audio.ended();
                 return closed;
             }
             continue;
         };
         if n.sender != session.sender_id() {
+            if n.name.starts_with("AudioStream") && from_a_stream_of(&session, &n) {
+                print_session_event(running, &n);
+            }
             continue;
         }
         print_session_event(running, &n);
@@ -304,6 +362,7 @@ fn converse(
                 }
             }
             "SIPSessionDidEnd" | "SIPSessionDidFail" => {
+                audio.ended();
                 // Transferred: carry on with the call the transfer made.
                 let next = session
                     .transfer_handler()
@@ -315,6 +374,8 @@ fn converse(
                     Some(next) if !hung_up => {
                         println!("transferred: session {} goes on", next.id());
                         session = next;
+                        // The transfer's session made its own streams.
+                        audio = CallAudio::started(None, None);
                     }
                     _ => return closed,
                 }
@@ -324,7 +385,135 @@ fn converse(
     }
 }
 
-fn print_session_event(running: &Running, n: &sipsimple::notification::Notification) {
+/// Sends `digit` through the first stream of the call that carries DTMF (its audio
+/// stream), or says why none could.
+fn send_dtmf(session: &Session, digit: char) {
+    let mut refusals = Vec::new();
+    let sent = session.streams().iter().any(|s| match s.send_dtmf(digit) {
+        Ok(()) => true,
+        Err(why) => {
+            refusals.push(why);
+            false
+        }
+    });
+    if !sent {
+        eprintln!(
+            "sipsimple: cannot send DTMF {digit}: {}",
+            refusals.join("; ")
+        );
+    }
+}
+
+/// Whether `n` comes from one of the streams of `session` (a received DTMF digit, ICE).
+fn from_a_stream_of(session: &Session, n: &Notification) -> bool {
+    session
+        .streams()
+        .iter()
+        .any(|s| stream_sender(s) == n.sender)
+}
+
+/// The audio of a started call, as far as the tool holds its stream.
+struct CallAudio {
+    stream: Option<Arc<AudioStream>>,
+    /// The file being recorded to.
+    recording: Option<PathBuf>,
+    /// The last RTP counters read: the stream drops them when it ends.
+    statistics: Option<RtpStatistics>,
+    /// Whether the end was reported.
+    ended: bool,
+}
+
+impl CallAudio {
+    /// Describes the negotiated media of `stream` and starts recording to `record`.
+    fn started(stream: Option<Arc<AudioStream>>, record: Option<&Path>) -> Self {
+        if let Some(stream) = &stream {
+            println!("{}", describe(stream));
+        }
+        let recording = record.and_then(|file| match &stream {
+            Some(stream) => match stream.start_recording(Some(file.to_path_buf())) {
+                Ok(file) => {
+                    println!("recording to {}", file.display());
+                    Some(file)
+                }
+                Err(e) => {
+                    eprintln!("sipsimple: cannot record to {}: {e}", file.display());
+                    None
+                }
+            },
+            None => {
+                eprintln!(
+                    "sipsimple: cannot record this call: the SDK does not give access to the \
+                     audio stream of an answered call"
+                );
+                None
+            }
+        });
+        Self {
+            stream,
+            recording,
+            statistics: None,
+            ended: false,
+        }
+    }
+
+    /// Keeps the stream's latest counters.
+    fn sample(&mut self) {
+        if let Some(stats) = self.stream.as_ref().and_then(|s| s.statistics()) {
+            self.statistics = Some(stats);
+        }
+    }
+
+    /// Closes the recording's file, which the end of the stream would do too.
+    fn stop_recording(&mut self) {
+        let (Some(stream), Some(file)) = (&self.stream, self.recording.take()) else {
+            return;
+        };
+        match stream.stop_recording() {
+            // Already closed when the stream ended.
+            Ok(()) | Err(sipsimple::session::AudioStreamError::NotRecording) => {
+                println!("recorded {}", file.display());
+            }
+            Err(e) => eprintln!("sipsimple: the recording {} failed: {e}", file.display()),
+        }
+    }
+
+    /// The call ended: the recording's name and the RTP counters.
+    fn ended(&mut self) {
+        if std::mem::replace(&mut self.ended, true) {
+            return;
+        }
+        self.stop_recording();
+        if let Some(s) = &self.statistics {
+            println!(
+                "RTP statistics: {} packets sent, {} received, {} lost",
+                s.packets_sent, s.packets_received, s.packets_lost
+            );
+        }
+    }
+}
+
+/// One line on the negotiated media: codec, rate, SRTP, ICE and the RTP addresses.
+fn describe(stream: &AudioStream) -> String {
+    let on = |b: bool| if b { "on" } else { "off" };
+    let address = |ip: Option<std::net::IpAddr>, port: Option<u16>| match (ip, port) {
+        (Some(ip), Some(port)) => std::net::SocketAddr::new(ip, port).to_string(),
+        _ => "?".to_owned(),
+    };
+    format!(
+        "audio: {} at {} Hz, SRTP {}, ICE {}, RTP {} -> {}",
+        stream.codec().unwrap_or("no codec"),
+        stream.sample_rate().unwrap_or(0),
+        on(stream.srtp_active()),
+        on(stream.ice_active()),
+        address(stream.local_rtp_address(), stream.local_rtp_port()),
+        address(
+            stream.remote_rtp_address_sdp(),
+            stream.remote_rtp_port_sdp()
+        ),
+    )
+}
+
+fn print_session_event(running: &Running, n: &Notification) {
     if running.verbose() {
         // Already printed as it came.
         return;
@@ -370,6 +559,12 @@ fn print_session_event(running: &Running, n: &sipsimple::notification::Notificat
             n.get_str("originator").unwrap_or("?"),
             n.get_str("end_reason").unwrap_or_default()
         ),
+        "AudioStreamGotDTMF" => n.get_str("digit").unwrap_or("?").to_owned(),
+        "AudioStreamICENegotiationDidFail" | "AudioStreamICENegotiationStateDidChange" => n
+            .get_str("reason")
+            .or_else(|| n.get_str("state"))
+            .unwrap_or_default()
+            .to_owned(),
         _ => String::new(),
     };
     println!("{} {detail}", n.name);

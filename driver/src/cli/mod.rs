@@ -1,6 +1,7 @@
 //! The subcommands of the `sipsimple` tool.
 
 pub(crate) mod account;
+pub(crate) mod audio;
 pub(crate) mod call;
 pub(crate) mod check;
 pub(crate) mod common;
