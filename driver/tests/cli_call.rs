@@ -376,11 +376,20 @@ fn two_clis_carry_a_tone_and_dtmf() {
     let tone = dir.path().join("tone.wav");
     write_sine(&tone, 1_000.0);
     let recording = dir.path().join("A.wav");
+    let answered_recording = dir.path().join("B.wav");
 
     let tone_arg = tone.to_str().unwrap();
     let callee = cli(
         &callee_dir,
-        &["call", "--auto-answer", "--null-audio", "--play", tone_arg],
+        &[
+            "call",
+            "--auto-answer",
+            "--null-audio",
+            "--play",
+            tone_arg,
+            "--record",
+            answered_recording.to_str().unwrap(),
+        ],
     );
     wait_until_bound(port);
     let mut caller = cli(
@@ -427,6 +436,16 @@ fn two_clis_carry_a_tone_and_dtmf() {
         numbers.len() == 3 && numbers[0] > 100 && numbers[1] > 100,
         "{counters}"
     );
+    // The answered call's stream is described and recorded as well.
+    assert!(
+        callee_out.contains("audio: G722 at 16000 Hz"),
+        "{callee_out}"
+    );
+    assert!(
+        callee_out.contains(&format!("recorded {}", answered_recording.display())),
+        "{callee_out}"
+    );
+    assert!(answered_recording.exists());
     for digit in ["1", "2"] {
         let line = format!("AudioStreamGotDTMF {digit}");
         assert_eq!(

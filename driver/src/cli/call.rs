@@ -10,7 +10,7 @@ use clap::Args;
 use sipsimple::audio::AudioBackend;
 use sipsimple::media::RtpStatistics;
 use sipsimple::notification::Notification;
-use sipsimple::session::{stream_sender, AudioStream, MediaStream};
+use sipsimple::session::{downcast_stream, stream_sender, AudioStream, MediaStream};
 use sipsimple::Session;
 
 use super::common::{fail, AudioSetup, Place, Running, FAILED};
@@ -34,9 +34,8 @@ pub(crate) struct CallArgs {
     /// call ends; no sound card is used (what the other side sends is not played).
     #[arg(long, value_name = "FILE.wav", conflicts_with = "device")]
     play: Option<PathBuf>,
-    /// Record both sides of the call to this WAV file, from the answer to the hang-up. Only
-    /// calls the tool places: the SDK does not give access to the audio stream of an
-    /// answered call yet, so one is not recorded (and the tool says so).
+    /// Record both sides of the call to this WAV file, from the answer to the hang-up (each
+    /// answered call in turn writes it anew).
     #[arg(long, value_name = "FILE.wav")]
     record: Option<PathBuf>,
     /// Use no sound card: silence is sent and what the other side sends is discarded.
@@ -56,10 +55,9 @@ pub(crate) struct CallArgs {
 fn audio_setup(args: &CallArgs) -> AudioSetup {
     let backend = match (&args.play, args.null_audio) {
         // The file replaces the microphone rather than joining the stream's bridge as a
-        // player: it then reaches every call, answered ones included (whose audio stream the
-        // SDK does not hand out), and never the local speaker, since the device's capture
-        // only goes to the streams. A player in the stream's bridge would be mixed into the
-        // speaker too.
+        // player: it then reaches every call, whichever way it was set up, and never the
+        // local speaker, since the device's capture only goes to the streams. A player in
+        // the stream's bridge would be mixed into the speaker too.
         (Some(file), _) => AudioBackend::WavFiles {
             input: Some(file.clone()),
             output: None,
@@ -266,7 +264,8 @@ fn answer_calls(
             let stream = audio_stream(running)?;
             (vec![stream.clone() as Arc<dyn MediaStream>], Some(stream))
         } else {
-            (proposed, None)
+            let ours = proposed.iter().find_map(downcast_stream::<AudioStream>);
+            (proposed, ours)
         };
         session.accept(offered).map_err(|e| e.to_string())?;
         let started = loop {
@@ -441,10 +440,7 @@ impl CallAudio {
                 }
             },
             None => {
-                eprintln!(
-                    "sipsimple: cannot record this call: the SDK does not give access to the \
-                     audio stream of an answered call"
-                );
+                eprintln!("sipsimple: cannot record this call: it has no audio stream");
                 None
             }
         });
