@@ -145,7 +145,7 @@ pub(crate) fn scan_fields(
             }
             return done(entries, content_length, pos);
         }
-        let Some(nl) = super::text::find_byte(&buf[pos..], b'\n') else {
+        let Some(nl) = memchr::memchr(b'\n', &buf[pos..]) else {
             return if eof {
                 Err(ParseError::Truncated)
             } else {
