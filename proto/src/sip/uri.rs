@@ -103,29 +103,36 @@ impl<'a> Uri<'a> {
         if s.len() > u32::MAX as usize {
             return Err(UriError::TooLong);
         }
-        let colon = if s.len() > 4 && s.as_bytes()[3] == b':' {
-            3
+        // Nearly every URI a SIP stack meets is written `sip:`; the general scheme rules
+        // below give that spelling the same answer.
+        let (colon, scheme) = if s.as_bytes().starts_with(b"sip:") {
+            (3, Scheme::Sip)
         } else {
-            s.bytes().position(|c| c == b':').ok_or(UriError::Scheme)?
-        };
-        let scheme_str = &s[..colon];
-        let sb = scheme_str.as_bytes();
-        if sb.is_empty()
-            || !sb[0].is_ascii_alphabetic()
-            || !sb
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        {
-            return Err(UriError::Scheme);
-        }
-        let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
-            Scheme::Sip
-        } else if scheme_str.eq_ignore_ascii_case("sips") {
-            Scheme::Sips
-        } else if scheme_str.eq_ignore_ascii_case("tel") {
-            Scheme::Tel
-        } else {
-            Scheme::Other
+            let colon = if s.len() > 4 && s.as_bytes()[3] == b':' {
+                3
+            } else {
+                s.bytes().position(|c| c == b':').ok_or(UriError::Scheme)?
+            };
+            let scheme_str = &s[..colon];
+            let sb = scheme_str.as_bytes();
+            if sb.is_empty()
+                || !sb[0].is_ascii_alphabetic()
+                || !sb
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            {
+                return Err(UriError::Scheme);
+            }
+            let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
+                Scheme::Sip
+            } else if scheme_str.eq_ignore_ascii_case("sips") {
+                Scheme::Sips
+            } else if scheme_str.eq_ignore_ascii_case("tel") {
+                Scheme::Tel
+            } else {
+                Scheme::Other
+            };
+            (colon, scheme)
         };
         let mut uri = Self {
             text: Cow::Borrowed(""),
@@ -150,18 +157,17 @@ impl<'a> Uri<'a> {
         let b = s.as_bytes();
         let mut i = start;
         // One pass over what may be userinfo: it ends at `@`; any other stop means there is
-        // none and the host starts at `start` (`@` cannot appear unescaped elsewhere).
-        let j = scan_class(b, start, &USERINFO);
+        // none and the host starts at `start` (`@` cannot appear unescaped elsewhere). The
+        // user part runs to the first `:`, where a password starts.
+        let user_stop = scan_class(b, start, &USER);
+        let (j, colon) = if b.get(user_stop) == Some(&b':') {
+            (scan_class(b, user_stop, &USERINFO), Some(user_stop))
+        } else {
+            (user_stop, None)
+        };
         if b.get(j) == Some(&b'@') {
             let at = j;
-            let colon = b[start..at]
-                .iter()
-                .position(|&c| c == b':')
-                .map(|p| start + p);
             let user_end = colon.unwrap_or(at);
-            if let Some(k) = b[start..user_end].iter().position(|&c| c == b':') {
-                return Err(char_error(s, start + k));
-            }
             if colon.is_some() {
                 check_chars(s, user_end + 1, at, &PASSWORD)?;
                 self.password = Some(Span::new(user_end + 1, at));
@@ -774,6 +780,46 @@ mod tests {
         assert_eq!(y.user(), None);
         assert_eq!(y.port(), None);
         assert!(matches!(u("sip:192.0.2.1").host_kind(), Host::Ipv4(_)));
+    }
+
+    #[test]
+    fn sip_spelling_and_userinfo_shortcuts_match_the_general_rules() {
+        // `sip:` takes a shortcut past the scheme rules; other spellings of the same scheme
+        // take the general path and must give the same components.
+        for text in [
+            "sip:alice@atlanta.example.com:5070;lr",
+            "SIP:alice@atlanta.example.com:5070;lr",
+            "Sip:alice@atlanta.example.com:5070;lr",
+        ] {
+            let x = u(text);
+            assert_eq!(x.scheme(), Scheme::Sip, "{text}");
+            assert_eq!(x.scheme_str(), &text[..3]);
+            assert_eq!(x.user(), Some("alice"), "{text}");
+            assert_eq!(x.host(), "atlanta.example.com", "{text}");
+            assert_eq!(x.port(), Some(5070), "{text}");
+            assert!(x.is_loose_route(), "{text}");
+        }
+        assert_eq!(u("sips:a@b").scheme(), Scheme::Sips);
+        assert_eq!(u("sipx:a@b").scheme(), Scheme::Other);
+        // The user part ends at the first `:`; a colon without `@` is the port.
+        let x = u("sip:a%20b:p%41ss@[2001:db8::1]:5061");
+        assert_eq!(x.user(), Some("a%20b"));
+        assert_eq!(x.user_unescaped().as_deref(), Some("a b"));
+        assert_eq!(x.password(), Some("p%41ss"));
+        assert_eq!(x.host(), "[2001:db8::1]");
+        assert_eq!(x.port(), Some(5061));
+        let y = u("sip:host.example:5060;user=phone");
+        assert_eq!((y.user(), y.password()), (None, None));
+        assert_eq!((y.host(), y.port()), ("host.example", Some(5060)));
+        let z = u("sip::pw@host");
+        assert_eq!((z.user(), z.password()), (Some(""), Some("pw")));
+        assert_eq!(
+            Uri::parse("sip:a:p;w@host"),
+            Err(UriError::Char { ch: ';', at: 7 })
+        );
+        assert_eq!(Uri::parse("sip:a:%zz@host"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:%4@host"), Err(UriError::Escape));
+        assert!(Uri::parse("sip:a:b:c").is_err());
     }
 
     #[test]
