@@ -213,11 +213,9 @@ impl<'a> Uri<'a> {
     fn parse_params_and_headers(&mut self, s: &str, mut i: usize) -> Result<usize, UriError> {
         let b = s.as_bytes();
         let ps = i;
-        let mut escaped = false;
-        let mut run = |i: &mut usize, table: &[bool; 256]| {
+        let run = |i: &mut usize, table: &[bool; 256]| {
             let from = *i;
             *i = scan_class(b, from, table);
-            escaped |= has_byte(&b[from..*i], b'%');
             *i > from
         };
         while b.get(i) == Some(&b';') {
@@ -251,7 +249,9 @@ impl<'a> Uri<'a> {
             }
             self.headers = Some(Span::new(hs, i));
         }
-        if escaped && !escapes_valid(&s[ps..i]) {
+        // Only the runs of parameter and header characters can hold a `%`; the separators
+        // between them cannot, so one look over the whole span finds any escape.
+        if has_byte(&b[ps..i], b'%') && !escapes_valid(&s[ps..i]) {
             return Err(UriError::Escape);
         }
         self.params = Span::new(ps, params_end);
@@ -820,6 +820,15 @@ mod tests {
         assert_eq!(Uri::parse("sip:a:%zz@host"), Err(UriError::Escape));
         assert_eq!(Uri::parse("sip:%4@host"), Err(UriError::Escape));
         assert!(Uri::parse("sip:a:b:c").is_err());
+        // Escapes in parameters and headers are checked over the whole span at once.
+        assert_eq!(Uri::parse("sip:h;a=%zz"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a%4=1"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a=1?x=%4"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a;b?%="), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;;a=%zz"), Err(UriError::EmptyParam));
+        let e = u("sip:h;a=%41;%62?x=%20&y=");
+        assert_eq!(e.param("a"), Some(Some("%41")));
+        assert_eq!(e.headers_str(), Some("x=%20&y="));
     }
 
     #[test]
