@@ -644,15 +644,16 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
     if b.get(i) == Some(&b':') {
         let ps = i + 1;
         i = ps;
-        while i < b.len() && b[i].is_ascii_digit() {
+        // The value is gathered in the same pass; past five digits it may wrap, but such a
+        // port is refused whatever its value.
+        let mut p = 0u32;
+        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            p = p.wrapping_mul(10).wrapping_add(u32::from(d));
             i += 1;
         }
         if i == ps || i - ps > 5 {
             return Err(UriError::Port);
         }
-        let p = b[ps..i]
-            .iter()
-            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
         port = Some(u16::try_from(p).map_err(|_| UriError::Port)?);
     }
     Ok(HostPort {
@@ -820,6 +821,13 @@ mod tests {
         assert_eq!(Uri::parse("sip:a:%zz@host"), Err(UriError::Escape));
         assert_eq!(Uri::parse("sip:%4@host"), Err(UriError::Escape));
         assert!(Uri::parse("sip:a:b:c").is_err());
+        // Ports: up to five digits, at most 65535, whatever the length of a refused run.
+        assert_eq!(u("sip:h:0").port(), Some(0));
+        assert_eq!(u("sip:h:65535").port(), Some(65535));
+        assert_eq!(u("sip:h:00080;lr").port(), Some(80));
+        for bad in ["sip:h:65536", "sip:h:000080", "sip:h:4294967376", "sip:h:x"] {
+            assert_eq!(Uri::parse(bad), Err(UriError::Port), "{bad}");
+        }
         // Escapes in parameters and headers are checked over the whole span at once.
         assert_eq!(Uri::parse("sip:h;a=%zz"), Err(UriError::Escape));
         assert_eq!(Uri::parse("sip:h;a%4=1"), Err(UriError::Escape));
