@@ -631,10 +631,12 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
             return Err(UriError::Host);
         }
         // A name whose labels are all numeric must be a dotted-quad address; a domain's top
-        // label starts with a letter, so only a leading digit needs the full check.
+        // label starts with a letter, so only a leading digit needs the full check. An
+        // address settles it in one pass; anything else is refused only when it is made of
+        // digits and dots alone.
         if host.as_bytes()[0].is_ascii_digit()
-            && host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
             && !is_ipv4(host)
+            && host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
         {
             return Err(UriError::Host);
         }
@@ -733,16 +735,18 @@ fn is_param_char(c: u8) -> bool {
     PARAM[usize::from(c)]
 }
 
-/// `true` when a host made of digits and dots is a valid dotted-quad IPv4 address.
+/// `true` when `host` is a valid dotted-quad IPv4 address.
 fn is_ipv4(host: &str) -> bool {
     let (mut parts, mut digits, mut value) = (0u8, 0u8, 0u16);
     for &c in host.as_bytes() {
         if c == b'.' {
-            if digits == 0 {
+            if digits == 0 || parts == 3 {
                 return false;
             }
             parts += 1;
             (digits, value) = (0, 0);
+        } else if !c.is_ascii_digit() {
+            return false;
         } else {
             digits += 1;
             value = value * 10 + u16::from(c - b'0');
@@ -821,6 +825,25 @@ mod tests {
         assert_eq!(Uri::parse("sip:a:%zz@host"), Err(UriError::Escape));
         assert_eq!(Uri::parse("sip:%4@host"), Err(UriError::Escape));
         assert!(Uri::parse("sip:a:b:c").is_err());
+        // A host of digits and dots must be a dotted quad; a leading digit alone is a name.
+        assert!(matches!(
+            u("sip:192.0.2.10:5060").host_kind(),
+            Host::Ipv4(_)
+        ));
+        assert_eq!(u("sip:1a.example.com").host(), "1a.example.com");
+        assert_eq!(u("sip:1-2.example").host(), "1-2.example");
+        assert_eq!(u("sip:1.2.3.4a").host(), "1.2.3.4a");
+        let many = format!("sip:{}1", "1.".repeat(259));
+        for bad in [
+            "sip:1.2.3",
+            "sip:1.2.3.4.5",
+            "sip:1.2.3.256",
+            "sip:1..2.3",
+            "sip:1.2.3.4.",
+            &many,
+        ] {
+            assert_eq!(Uri::parse(bad), Err(UriError::Host), "{bad}");
+        }
         // Ports: up to five digits, at most 65535, whatever the length of a refused run.
         assert_eq!(u("sip:h:0").port(), Some(0));
         assert_eq!(u("sip:h:65535").port(), Some(65535));
