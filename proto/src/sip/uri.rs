@@ -182,6 +182,11 @@ impl<'a> Uri<'a> {
         self.host = Span::new(i, hp.host_end);
         self.port = hp.port;
         i = hp.end;
+        // Most URIs end at their hostport (the `>` of a name-addr, the end of the value).
+        if !matches!(b.get(i), Some(b';' | b'?')) {
+            self.params = Span::new(i, i);
+            return Ok(i);
+        }
         self.parse_params_and_headers(s, i)
     }
 
@@ -844,6 +849,19 @@ mod tests {
         ] {
             assert_eq!(Uri::parse(bad), Err(UriError::Host), "{bad}");
         }
+        // A URI that ends at its hostport has empty parameters placed there.
+        let bare = u("sip:a@h:5");
+        assert!(bare.params().is_empty() && bare.headers_str().is_none());
+        assert_eq!(
+            bare.with_param("lr", None).unwrap().as_str(),
+            "sip:a@h:5;lr"
+        );
+        assert_eq!(bare.without_params_and_headers().as_str(), "sip:a@h:5");
+        let (short, len) = Uri::parse_prefix("sip:a@h>;tag=1").unwrap();
+        assert_eq!(
+            (short.as_str(), len, short.params().as_str()),
+            ("sip:a@h", 7, "")
+        );
         // Ports: up to five digits, at most 65535, whatever the length of a refused run.
         assert_eq!(u("sip:h:0").port(), Some(0));
         assert_eq!(u("sip:h:65535").port(), Some(65535));
