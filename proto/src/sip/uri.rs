@@ -631,17 +631,17 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
         i = close + 1;
     } else {
         i = scan_class(b, i, &HOSTNAME);
-        let host = &s[host_start..i];
-        if host.is_empty() {
+        let host = &b[host_start..i];
+        let Some(first) = host.first() else {
             return Err(UriError::Host);
-        }
+        };
         // A name whose labels are all numeric must be a dotted-quad address; a domain's top
         // label starts with a letter, so only a leading digit needs the full check. An
         // address settles it in one pass; anything else is refused only when it is made of
         // digits and dots alone.
-        if host.as_bytes()[0].is_ascii_digit()
+        if first.is_ascii_digit()
             && !is_ipv4(host)
-            && host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+            && host.iter().all(|c| c.is_ascii_digit() || *c == b'.')
         {
             return Err(UriError::Host);
         }
@@ -741,9 +741,9 @@ fn is_param_char(c: u8) -> bool {
 }
 
 /// `true` when `host` is a valid dotted-quad IPv4 address.
-fn is_ipv4(host: &str) -> bool {
+fn is_ipv4(host: &[u8]) -> bool {
     let (mut parts, mut digits, mut value) = (0u8, 0u8, 0u16);
-    for &c in host.as_bytes() {
+    for &c in host {
         if c == b'.' {
             if digits == 0 || parts == 3 {
                 return false;
