@@ -104,16 +104,24 @@ impl<'a> Params<'a> {
         // A parameter's name runs from the first non-white byte after `;` to the next `=`,
         // `;` or `"`, trailing white space trimmed, so a `name` holding one of those bytes or
         // ending in white space names nothing. Inlined, this check folds away for the
-        // literal names callers pass.
+        // literal names callers pass, as does the test for upper case.
         let n = name.as_bytes();
         if !n.iter().all(|&c| NAME_PART[usize::from(c)]) || n.last().is_some_and(|&c| is_lws(c)) {
             return None;
         }
-        self.get_checked(n)
+        self.get_checked(n, !n.iter().any(u8::is_ascii_uppercase))
     }
 
-    /// [`Params::get`] for a `name` that can name a parameter.
-    fn get_checked(&self, n: &[u8]) -> Option<Option<&str>> {
+    /// [`Params::get`] for a `name` that can name a parameter; `lower` when `n` has no upper
+    /// case letter, so that only the candidate needs folding to compare.
+    fn get_checked(&self, n: &[u8], lower: bool) -> Option<Option<&str>> {
+        let same = |c: &[u8]| {
+            if lower {
+                c.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b)
+            } else {
+                c.eq_ignore_ascii_case(n)
+            }
+        };
         // One pass that stops at the match. `n` matches where it equals, in any case, the
         // bytes after `;` and white space, and only white space lies between them and the
         // name's end: comparing in place spares finding that end and trimming first.
@@ -132,10 +140,7 @@ impl<'a> Params<'a> {
             }
             let start = skip_lws(b, i + 1);
             i = start;
-            if !b
-                .get(start..start + n.len())
-                .is_some_and(|c| c.eq_ignore_ascii_case(n))
-            {
+            if !b.get(start..start + n.len()).is_some_and(same) {
                 continue;
             }
             let end = skip_lws(b, start + n.len());
