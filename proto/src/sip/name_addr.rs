@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::params::Params;
-use super::text::{is_lws, is_token_char, quote, quoted_len, trim_lws, unquote};
+use super::text::{is_lws, is_token_char, quote, quoted_len, skip_lws, trim_lws, unquote};
 use super::uri::Uri;
 
 /// An address: an optional display name and a URI, as in From, To, Contact and Route.
@@ -82,11 +82,8 @@ impl<'a> NameAddr<'a> {
     /// (header parameters, a comma, …). In the `addr-spec` form the URI ends at the first `;`,
     /// `,` or white space, which then belong to the header (RFC 3261 §20).
     pub fn parse_prefix(s: &'a str) -> Result<(Self, &'a str), HeaderError> {
-        let lead = s.len()
-            - s.trim_start_matches(|c: char| c.is_ascii() && is_lws(c as u8))
-                .len();
         let b = s.as_bytes();
-        let mut i = lead;
+        let mut i = skip_lws(b, 0);
         let display = match b.get(i) {
             None => return Err(HeaderError::Empty),
             Some(b'"') => {
@@ -200,6 +197,12 @@ mod tests {
         assert_eq!(c.display_name().as_deref(), Some("Bob  Smith"));
         let (d, _) = NameAddr::parse_prefix("caller<sip:caller@example.com>").unwrap();
         assert_eq!(d.display_name().as_deref(), Some("caller"));
+        // Leading white space, a fold included, is skipped before either form.
+        let (e, rest) = NameAddr::parse_prefix(" \r\n\t<sip:e@b>;x").unwrap();
+        assert_eq!((e.uri().as_str(), rest), ("sip:e@b", ";x"));
+        let (f, _) = NameAddr::parse_prefix("\t\"F\" <sip:f@b>").unwrap();
+        assert_eq!(f.display_name().as_deref(), Some("F"));
+        assert_eq!(NameAddr::parse_prefix(" \r\n "), Err(HeaderError::Empty));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::error::HeaderError;
 use super::text::{
-    all_but, byte_class, is_token, quote, quoted_len, scan_class, scan_token, skip_lws,
+    all_but, byte_class, is_lws, is_token, quote, quoted_len, scan_class, scan_token, skip_lws,
     token_or_quoted, trim_lws, unquote,
 };
 
@@ -99,8 +99,32 @@ impl<'a> Params<'a> {
     }
 
     /// The first parameter named `name`: `None` when absent, `Some(None)` for a flag.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<Option<&str>> {
-        // One pass that stops at the match; the same splitting as [`ParamIter`].
+        // A parameter's name runs from the first non-white byte after `;` to the next `=`,
+        // `;` or `"`, trailing white space trimmed, so a `name` holding one of those bytes or
+        // ending in white space names nothing. Inlined, this check folds away for the
+        // literal names callers pass, as does the test for upper case.
+        let n = name.as_bytes();
+        if !n.iter().all(|&c| NAME_PART[usize::from(c)]) || n.last().is_some_and(|&c| is_lws(c)) {
+            return None;
+        }
+        self.get_checked(n, !n.iter().any(u8::is_ascii_uppercase))
+    }
+
+    /// [`Params::get`] for a `name` that can name a parameter; `lower` when `n` has no upper
+    /// case letter, so that only the candidate needs folding to compare.
+    fn get_checked(&self, n: &[u8], lower: bool) -> Option<Option<&str>> {
+        let same = |c: &[u8]| {
+            if lower {
+                c.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b)
+            } else {
+                c.eq_ignore_ascii_case(n)
+            }
+        };
+        // One pass that stops at the match. `n` matches where it equals, in any case, the
+        // bytes after `;` and white space, and only white space lies between them and the
+        // name's end: comparing in place spares finding that end and trimming first.
         let raw: &str = &self.raw;
         let b = raw.as_bytes();
         let mut i = 0;
@@ -115,23 +139,26 @@ impl<'a> Params<'a> {
                 None => break,
             }
             let start = skip_lws(b, i + 1);
-            let end = scan_class(b, start, &NAME_PART);
-            if trim_lws(&raw[start..end]).eq_ignore_ascii_case(name) {
-                if b.get(end) != Some(&b'=') {
-                    return Some(None);
-                }
-                let vs = skip_lws(b, end + 1);
-                let mut ve = vs;
-                loop {
-                    ve = scan_class(b, ve, &NOT_SEMI_OR_QUOTE);
-                    match b.get(ve) {
-                        Some(b'"') => ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve),
-                        _ => break,
-                    }
-                }
-                return Some(Some(trim_lws(&raw[vs..ve.min(b.len())])));
+            i = start;
+            if !b.get(start..start + n.len()).is_some_and(same) {
+                continue;
             }
-            i = end;
+            let end = skip_lws(b, start + n.len());
+            match b.get(end) {
+                Some(b'=') => {}
+                Some(b';' | b'"') | None => return Some(None),
+                Some(_) => continue,
+            }
+            let vs = skip_lws(b, end + 1);
+            let mut ve = vs;
+            loop {
+                ve = scan_class(b, ve, &NOT_SEMI_OR_QUOTE);
+                match b.get(ve) {
+                    Some(b'"') => ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve),
+                    _ => break,
+                }
+            }
+            return Some(Some(trim_lws(&raw[vs..ve.min(b.len())])));
         }
         None
     }
@@ -352,6 +379,83 @@ mod tests {
         assert_eq!(q.get("tag"), Some(None));
         assert_eq!(q.get("T"), Some(Some("2")));
         assert_eq!(q.get("ta"), None);
+    }
+
+    /// The lookup as it was before names were compared in place: find where the name ends,
+    /// trim it, compare. Kept as the oracle for [`Params::get`].
+    fn get_by_splitting<'a>(raw: &'a str, name: &str) -> Option<Option<&'a str>> {
+        let b = raw.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            i = scan_class(b, i, &NOT_SEMI_OR_QUOTE);
+            match b.get(i) {
+                Some(b';') => {}
+                Some(_) => {
+                    i += quoted_len(&raw[i..]).unwrap_or(b.len() - i);
+                    continue;
+                }
+                None => break,
+            }
+            let start = skip_lws(b, i + 1);
+            let end = scan_class(b, start, &NAME_PART);
+            if trim_lws(&raw[start..end]).eq_ignore_ascii_case(name) {
+                if b.get(end) != Some(&b'=') {
+                    return Some(None);
+                }
+                let vs = skip_lws(b, end + 1);
+                let mut ve = vs;
+                loop {
+                    ve = scan_class(b, ve, &NOT_SEMI_OR_QUOTE);
+                    match b.get(ve) {
+                        Some(b'"') => ve += quoted_len(&raw[ve..]).unwrap_or(b.len() - ve),
+                        _ => break,
+                    }
+                }
+                return Some(Some(trim_lws(&raw[vs..ve.min(b.len())])));
+            }
+            i = end;
+        }
+        None
+    }
+
+    #[test]
+    fn lookup_agrees_with_splitting() {
+        // Case variants, names next to white space, a name cut by a quote, and names that
+        // can never match (stop bytes, surrounding white space, prefixes, the empty name).
+        let raws = [
+            ";tag=1;TAG=2",
+            "; Tag =x ;lr",
+            ";tag x=1;tag",
+            ";tagx=1;tag;t=2",
+            ";x=\"a;tag=evil\";tag=real",
+            ";tag\"q\";b=1",
+            ";tag \r\n =v",
+            ";a=b=c;lr ;maddr=[::1]",
+            "; =v;tag",
+            ";ta",
+            ";tag=\"open",
+        ];
+        let names = [
+            "tag", "TAG", "Tag", "t", "ta", "tagx", "tag x", "tag ", " tag", "a=b", "a", "b", "x",
+            "lr", "LR", "maddr", "", "tag\"q", "tag\r\n",
+        ];
+        for raw in raws {
+            let p = Params::from_uri_span(raw);
+            for name in names {
+                assert_eq!(p.get(name), get_by_splitting(raw, name), "{raw:?} {name:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lookup_agrees_with_splitting_on_any_text(
+            raw in "[;=\"a-cA-C \t\r\n\\\\]{0,24}",
+            name in "[a-cA-C =;\" ]{0,3}",
+        ) {
+            let p = Params::from_uri_span(&raw);
+            proptest::prop_assert_eq!(p.get(&name), get_by_splitting(&raw, &name));
+        }
     }
 
     #[test]

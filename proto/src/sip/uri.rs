@@ -103,29 +103,36 @@ impl<'a> Uri<'a> {
         if s.len() > u32::MAX as usize {
             return Err(UriError::TooLong);
         }
-        let colon = if s.len() > 4 && s.as_bytes()[3] == b':' {
-            3
+        // Nearly every URI a SIP stack meets is written `sip:`; the general scheme rules
+        // below give that spelling the same answer.
+        let (colon, scheme) = if s.as_bytes().starts_with(b"sip:") {
+            (3, Scheme::Sip)
         } else {
-            s.bytes().position(|c| c == b':').ok_or(UriError::Scheme)?
-        };
-        let scheme_str = &s[..colon];
-        let sb = scheme_str.as_bytes();
-        if sb.is_empty()
-            || !sb[0].is_ascii_alphabetic()
-            || !sb
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
-        {
-            return Err(UriError::Scheme);
-        }
-        let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
-            Scheme::Sip
-        } else if scheme_str.eq_ignore_ascii_case("sips") {
-            Scheme::Sips
-        } else if scheme_str.eq_ignore_ascii_case("tel") {
-            Scheme::Tel
-        } else {
-            Scheme::Other
+            let colon = if s.len() > 4 && s.as_bytes()[3] == b':' {
+                3
+            } else {
+                s.bytes().position(|c| c == b':').ok_or(UriError::Scheme)?
+            };
+            let scheme_str = &s[..colon];
+            let sb = scheme_str.as_bytes();
+            if sb.is_empty()
+                || !sb[0].is_ascii_alphabetic()
+                || !sb
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+            {
+                return Err(UriError::Scheme);
+            }
+            let scheme = if scheme_str.eq_ignore_ascii_case("sip") {
+                Scheme::Sip
+            } else if scheme_str.eq_ignore_ascii_case("sips") {
+                Scheme::Sips
+            } else if scheme_str.eq_ignore_ascii_case("tel") {
+                Scheme::Tel
+            } else {
+                Scheme::Other
+            };
+            (colon, scheme)
         };
         let mut uri = Self {
             text: Cow::Borrowed(""),
@@ -150,18 +157,17 @@ impl<'a> Uri<'a> {
         let b = s.as_bytes();
         let mut i = start;
         // One pass over what may be userinfo: it ends at `@`; any other stop means there is
-        // none and the host starts at `start` (`@` cannot appear unescaped elsewhere).
-        let j = scan_class(b, start, &USERINFO);
+        // none and the host starts at `start` (`@` cannot appear unescaped elsewhere). The
+        // user part runs to the first `:`, where a password starts.
+        let user_stop = scan_class(b, start, &USER);
+        let (j, colon) = if b.get(user_stop) == Some(&b':') {
+            (scan_class(b, user_stop, &USERINFO), Some(user_stop))
+        } else {
+            (user_stop, None)
+        };
         if b.get(j) == Some(&b'@') {
             let at = j;
-            let colon = b[start..at]
-                .iter()
-                .position(|&c| c == b':')
-                .map(|p| start + p);
             let user_end = colon.unwrap_or(at);
-            if let Some(k) = b[start..user_end].iter().position(|&c| c == b':') {
-                return Err(char_error(s, start + k));
-            }
             if colon.is_some() {
                 check_chars(s, user_end + 1, at, &PASSWORD)?;
                 self.password = Some(Span::new(user_end + 1, at));
@@ -176,6 +182,11 @@ impl<'a> Uri<'a> {
         self.host = Span::new(i, hp.host_end);
         self.port = hp.port;
         i = hp.end;
+        // Most URIs end at their hostport (the `>` of a name-addr, the end of the value).
+        if !matches!(b.get(i), Some(b';' | b'?')) {
+            self.params = Span::new(i, i);
+            return Ok(i);
+        }
         self.parse_params_and_headers(s, i)
     }
 
@@ -207,11 +218,9 @@ impl<'a> Uri<'a> {
     fn parse_params_and_headers(&mut self, s: &str, mut i: usize) -> Result<usize, UriError> {
         let b = s.as_bytes();
         let ps = i;
-        let mut escaped = false;
-        let mut run = |i: &mut usize, table: &[bool; 256]| {
+        let run = |i: &mut usize, table: &[bool; 256]| {
             let from = *i;
             *i = scan_class(b, from, table);
-            escaped |= has_byte(&b[from..*i], b'%');
             *i > from
         };
         while b.get(i) == Some(&b';') {
@@ -245,7 +254,9 @@ impl<'a> Uri<'a> {
             }
             self.headers = Some(Span::new(hs, i));
         }
-        if escaped && !escapes_valid(&s[ps..i]) {
+        // Only the runs of parameter and header characters can hold a `%`; the separators
+        // between them cannot, so one look over the whole span finds any escape.
+        if has_byte(&b[ps..i], b'%') && !escapes_valid(&s[ps..i]) {
             return Err(UriError::Escape);
         }
         self.params = Span::new(ps, params_end);
@@ -620,15 +631,17 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
         i = close + 1;
     } else {
         i = scan_class(b, i, &HOSTNAME);
-        let host = &s[host_start..i];
-        if host.is_empty() {
+        let host = &b[host_start..i];
+        let Some(first) = host.first() else {
             return Err(UriError::Host);
-        }
+        };
         // A name whose labels are all numeric must be a dotted-quad address; a domain's top
-        // label starts with a letter, so only a leading digit needs the full check.
-        if host.as_bytes()[0].is_ascii_digit()
-            && host.bytes().all(|c| c.is_ascii_digit() || c == b'.')
+        // label starts with a letter, so only a leading digit needs the full check. An
+        // address settles it in one pass; anything else is refused only when it is made of
+        // digits and dots alone.
+        if first.is_ascii_digit()
             && !is_ipv4(host)
+            && host.iter().all(|c| c.is_ascii_digit() || *c == b'.')
         {
             return Err(UriError::Host);
         }
@@ -638,15 +651,16 @@ pub(crate) fn scan_hostport(s: &str, mut i: usize) -> Result<HostPort, UriError>
     if b.get(i) == Some(&b':') {
         let ps = i + 1;
         i = ps;
-        while i < b.len() && b[i].is_ascii_digit() {
+        // The value is gathered in the same pass; past five digits it may wrap, but such a
+        // port is refused whatever its value.
+        let mut p = 0u32;
+        while let Some(d) = b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|d| *d <= 9) {
+            p = p.wrapping_mul(10).wrapping_add(u32::from(d));
             i += 1;
         }
         if i == ps || i - ps > 5 {
             return Err(UriError::Port);
         }
-        let p = b[ps..i]
-            .iter()
-            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
         port = Some(u16::try_from(p).map_err(|_| UriError::Port)?);
     }
     Ok(HostPort {
@@ -726,16 +740,18 @@ fn is_param_char(c: u8) -> bool {
     PARAM[usize::from(c)]
 }
 
-/// `true` when a host made of digits and dots is a valid dotted-quad IPv4 address.
-fn is_ipv4(host: &str) -> bool {
+/// `true` when `host` is a valid dotted-quad IPv4 address.
+fn is_ipv4(host: &[u8]) -> bool {
     let (mut parts, mut digits, mut value) = (0u8, 0u8, 0u16);
-    for &c in host.as_bytes() {
+    for &c in host {
         if c == b'.' {
-            if digits == 0 {
+            if digits == 0 || parts == 3 {
                 return false;
             }
             parts += 1;
             (digits, value) = (0, 0);
+        } else if !c.is_ascii_digit() {
+            return false;
         } else {
             digits += 1;
             value = value * 10 + u16::from(c - b'0');
@@ -774,6 +790,94 @@ mod tests {
         assert_eq!(y.user(), None);
         assert_eq!(y.port(), None);
         assert!(matches!(u("sip:192.0.2.1").host_kind(), Host::Ipv4(_)));
+    }
+
+    #[test]
+    fn sip_spelling_and_userinfo_shortcuts_match_the_general_rules() {
+        // `sip:` takes a shortcut past the scheme rules; other spellings of the same scheme
+        // take the general path and must give the same components.
+        for text in [
+            "sip:alice@atlanta.example.com:5070;lr",
+            "SIP:alice@atlanta.example.com:5070;lr",
+            "Sip:alice@atlanta.example.com:5070;lr",
+        ] {
+            let x = u(text);
+            assert_eq!(x.scheme(), Scheme::Sip, "{text}");
+            assert_eq!(x.scheme_str(), &text[..3]);
+            assert_eq!(x.user(), Some("alice"), "{text}");
+            assert_eq!(x.host(), "atlanta.example.com", "{text}");
+            assert_eq!(x.port(), Some(5070), "{text}");
+            assert!(x.is_loose_route(), "{text}");
+        }
+        assert_eq!(u("sips:a@b").scheme(), Scheme::Sips);
+        assert_eq!(u("sipx:a@b").scheme(), Scheme::Other);
+        // The user part ends at the first `:`; a colon without `@` is the port.
+        let x = u("sip:a%20b:p%41ss@[2001:db8::1]:5061");
+        assert_eq!(x.user(), Some("a%20b"));
+        assert_eq!(x.user_unescaped().as_deref(), Some("a b"));
+        assert_eq!(x.password(), Some("p%41ss"));
+        assert_eq!(x.host(), "[2001:db8::1]");
+        assert_eq!(x.port(), Some(5061));
+        let y = u("sip:host.example:5060;user=phone");
+        assert_eq!((y.user(), y.password()), (None, None));
+        assert_eq!((y.host(), y.port()), ("host.example", Some(5060)));
+        let z = u("sip::pw@host");
+        assert_eq!((z.user(), z.password()), (Some(""), Some("pw")));
+        assert_eq!(
+            Uri::parse("sip:a:p;w@host"),
+            Err(UriError::Char { ch: ';', at: 7 })
+        );
+        assert_eq!(Uri::parse("sip:a:%zz@host"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:%4@host"), Err(UriError::Escape));
+        assert!(Uri::parse("sip:a:b:c").is_err());
+        // A host of digits and dots must be a dotted quad; a leading digit alone is a name.
+        assert!(matches!(
+            u("sip:192.0.2.10:5060").host_kind(),
+            Host::Ipv4(_)
+        ));
+        assert_eq!(u("sip:1a.example.com").host(), "1a.example.com");
+        assert_eq!(u("sip:1-2.example").host(), "1-2.example");
+        assert_eq!(u("sip:1.2.3.4a").host(), "1.2.3.4a");
+        let many = format!("sip:{}1", "1.".repeat(259));
+        for bad in [
+            "sip:1.2.3",
+            "sip:1.2.3.4.5",
+            "sip:1.2.3.256",
+            "sip:1..2.3",
+            "sip:1.2.3.4.",
+            &many,
+        ] {
+            assert_eq!(Uri::parse(bad), Err(UriError::Host), "{bad}");
+        }
+        // A URI that ends at its hostport has empty parameters placed there.
+        let bare = u("sip:a@h:5");
+        assert!(bare.params().is_empty() && bare.headers_str().is_none());
+        assert_eq!(
+            bare.with_param("lr", None).unwrap().as_str(),
+            "sip:a@h:5;lr"
+        );
+        assert_eq!(bare.without_params_and_headers().as_str(), "sip:a@h:5");
+        let (short, len) = Uri::parse_prefix("sip:a@h>;tag=1").unwrap();
+        assert_eq!(
+            (short.as_str(), len, short.params().as_str()),
+            ("sip:a@h", 7, "")
+        );
+        // Ports: up to five digits, at most 65535, whatever the length of a refused run.
+        assert_eq!(u("sip:h:0").port(), Some(0));
+        assert_eq!(u("sip:h:65535").port(), Some(65535));
+        assert_eq!(u("sip:h:00080;lr").port(), Some(80));
+        for bad in ["sip:h:65536", "sip:h:000080", "sip:h:4294967376", "sip:h:x"] {
+            assert_eq!(Uri::parse(bad), Err(UriError::Port), "{bad}");
+        }
+        // Escapes in parameters and headers are checked over the whole span at once.
+        assert_eq!(Uri::parse("sip:h;a=%zz"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a%4=1"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a=1?x=%4"), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;a;b?%="), Err(UriError::Escape));
+        assert_eq!(Uri::parse("sip:h;;a=%zz"), Err(UriError::EmptyParam));
+        let e = u("sip:h;a=%41;%62?x=%20&y=");
+        assert_eq!(e.param("a"), Some(Some("%41")));
+        assert_eq!(e.headers_str(), Some("x=%20&y="));
     }
 
     #[test]

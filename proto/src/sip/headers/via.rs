@@ -122,6 +122,7 @@ impl<'a> Via<'a> {
     }
 }
 
+#[inline]
 fn token_at(s: &str, i: usize) -> Result<(&str, usize), HeaderError> {
     let j = scan_token(s.as_bytes(), i);
     if j == i {
