@@ -129,7 +129,10 @@ fn level(samples: &[i16], hz: f64) -> f64 {
 fn assert_hears(samples: &[i16], theirs: f64, ours: f64, what: &str) {
     let (t, o) = (level(samples, theirs), level(samples, ours));
     assert!(t > -16.0, "{what}: the peer's {theirs} Hz at {t:.1} dBFS");
-    assert!(o < t - 25.0, "{what}: our own {ours} Hz at {o:.1} dBFS beside {t:.1}");
+    assert!(
+        o < t - 25.0,
+        "{what}: our own {ours} Hz at {o:.1} dBFS beside {t:.1}"
+    );
 }
 
 fn assert_silent(samples: &[i16], tones: [f64; 2], what: &str) {
@@ -160,7 +163,10 @@ fn tone_call(media: Media) {
     let stream = AudioStream::new(&alice.app).unwrap();
     let outgoing = Session::new(&account);
     outgoing
-        .connect("sip:bob@example.com", vec![stream.clone() as Arc<dyn MediaStream>])
+        .connect(
+            "sip:bob@example.com",
+            vec![stream.clone() as Arc<dyn MediaStream>],
+        )
         .unwrap();
     let id = bob
         .events
@@ -179,14 +185,19 @@ fn tone_call(media: Media) {
             .events
             .wait_for("AudioStreamICENegotiationDidSucceed", WAIT)
             .unwrap();
-        assert_eq!(ok.get("chosen_local_candidates").and_then(|v| v.as_array()).map(Vec::len), Some(2));
+        assert_eq!(
+            ok.get("chosen_local_candidates")
+                .and_then(|v| v.as_array())
+                .map(Vec::len),
+            Some(2)
+        );
     }
     let talk = alice.started.elapsed();
     std::thread::sleep(Duration::from_millis(1200));
     assert_eq!(stream.codec(), Some(media.codec));
     assert_eq!(stream.srtp_active(), media.srtp != SrtpEncryption::Disabled);
     assert_eq!(stream.ice_active(), media.ice);
-    assert_eq!(stream.remote_rtp_port_received().is_some(), true);
+    assert!(stream.remote_rtp_port_received().is_some());
 
     for digit in ['1', '#', '9'] {
         stream.send_dtmf(digit).unwrap();
@@ -237,17 +248,38 @@ fn tone_call(media: Media) {
     {
         let shift = if i == 0 { Duration::ZERO } else { offset };
         let window = |from: Duration, to: Duration| {
-            party.heard_between(&heard[i], from.saturating_sub(shift), to.saturating_sub(shift))
+            party.heard_between(
+                &heard[i],
+                from.saturating_sub(shift),
+                to.saturating_sub(shift),
+            )
         };
         let who = if i == 0 { "Alice" } else { "Bob" };
-        assert_hears(&window(talk + ms(400), talk + ms(1100)), theirs, ours, &format!("{who} talking, {what}"));
-        assert_silent(&window(held + ms(400), held + ms(900)), [theirs, ours], &format!("{who} on hold, {what}"));
-        assert_hears(&window(resumed + ms(500), resumed + ms(1100)), theirs, ours, &format!("{who} after unhold, {what}"));
+        assert_hears(
+            &window(talk + ms(400), talk + ms(1100)),
+            theirs,
+            ours,
+            &format!("{who} talking, {what}"),
+        );
+        assert_silent(
+            &window(held + ms(400), held + ms(900)),
+            [theirs, ours],
+            &format!("{who} on hold, {what}"),
+        );
+        assert_hears(
+            &window(resumed + ms(500), resumed + ms(1100)),
+            theirs,
+            ours,
+            &format!("{who} after unhold, {what}"),
+        );
     }
     let call = read_wav(&recording);
     assert!(call.len() > RATE as usize / 4, "the recording has audio");
     let tail = &call[call.len() / 4..];
-    assert!(level(tail, ALICE_HZ) > -22.0 && level(tail, BOB_HZ) > -22.0, "the recording holds both sides");
+    assert!(
+        level(tail, ALICE_HZ) > -22.0 && level(tail, BOB_HZ) > -22.0,
+        "the recording holds both sides"
+    );
 }
 
 #[test]

@@ -17,7 +17,9 @@ use super::stream::{stream_type_of, Initialization, InitializeDone, MediaStream,
 use super::MediaStreamFactory;
 use crate::audio::{AudioBridge, AudioDevice, AudioPort, Mixer, PortId, SlotIo, WaveRecorder};
 use crate::configuration::{AccountSettings, SrtpEncryption};
-use crate::media::{MediaEngine, MediaError, RtpAudio, RtpAudioConfig, RtpAudioEvent, RtpStatistics};
+use crate::media::{
+    MediaEngine, MediaError, RtpAudio, RtpAudioConfig, RtpAudioEvent, RtpStatistics,
+};
 use crate::notification::{NotificationCenter, SenderId};
 use crate::SipApplication;
 
@@ -133,7 +135,10 @@ impl AudioStream {
     /// The sender of this stream's notifications, the same as the session's
     /// `MediaStream*` ones for it.
     pub fn sender(&self) -> SenderId {
-        SenderId::new(format!("MediaStream:{:p}", std::ptr::from_ref(self).cast::<()>()))
+        SenderId::new(format!(
+            "MediaStream:{:p}",
+            std::ptr::from_ref(self).cast::<()>()
+        ))
     }
 
     /// The stream's own bridge: the device, and the stream while it is active.
@@ -739,7 +744,10 @@ mod tests {
 
     #[test]
     fn peer_names_keep_user_and_host_only() {
-        assert_eq!(peer_name("\"Bob\" <sip:bob@example.com;transport=tcp>"), "bob@example.com");
+        assert_eq!(
+            peer_name("\"Bob\" <sip:bob@example.com;transport=tcp>"),
+            "bob@example.com"
+        );
         assert_eq!(peer_name("sips:alice@[::1]:5061"), "alice@___1__5061");
         assert_eq!(peer_name("<sip:../../etc/passwd@x>"), ".._.._etc_passwd@x");
         assert_eq!(peer_name(""), "call");

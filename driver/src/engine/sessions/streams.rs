@@ -105,7 +105,11 @@ impl Engine {
                         .param("transport")
                         .flatten()
                         .is_some_and(|t| t.eq_ignore_ascii_case("tls"));
-                (connect.settings.clone(), local.ip(), tls.then_some(TransportKind::Tls))
+                (
+                    connect.settings.clone(),
+                    local.ip(),
+                    tls.then_some(TransportKind::Tls),
+                )
             }
             (_, Some(call)) => (
                 call.account.clone(),
