@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use sipsimple::audio::AudioBackend;
 use sipsimple::configuration::{AccountId, AccountSettings, SrtpEncryption};
 use sipsimple::notification::{Notification, Observer, SenderId};
-use sipsimple::session::{AudioStream, AudioStreamFactory, MediaStream};
+use sipsimple::session::{downcast_stream, AudioStream, AudioStreamFactory, MediaStream};
 use sipsimple::{Session, SipApplication, StartOptions};
 use sipsimple_audio::goertzel::tone_level;
 
@@ -420,11 +420,11 @@ fn pjsua2_calls_us_with_srtp_tones_and_dtmf() {
     let proposed = session.proposed_streams();
     assert_eq!(proposed.len(), 1, "one audio stream is proposed");
     assert_eq!(proposed[0].stream_type(), "audio");
-    // The proposed stream is a `dyn MediaStream`: its SRTP and codec show in what ua.py
-    // reports (RTP/SAVP, so no audio at all without SRTP on our side).
-    let stream = proposed[0].clone();
+    let stream: Arc<AudioStream> = downcast_stream(&proposed[0]).expect("an AudioStream");
     session.accept(proposed).unwrap();
     wait(&us.events, session.sender_id(), "SIPSessionDidStart");
+    assert!(stream.srtp_active(), "SRTP on our side");
+    assert_eq!(stream.codec(), Some(codec));
     let talk = us.now();
     std::thread::sleep(TALK.1 + Duration::from_millis(100));
     for key in "1#".chars() {
