@@ -10,8 +10,10 @@
 //! - decodes in order with the stream's [`Decoder`] (G.722's adaptive state needs every packet
 //!   in order), placing audio by timestamp, so packets may be 10, 20, 30 or 60 ms long whatever
 //!   the frame size;
-//! - conceals lost audio by repeating the last frame of real audio with a linear fade to zero
-//!   over [`FADE_FRAMES`] frames, then silence;
+//! - conceals lost audio with the codec's own concealment when it has one
+//!   ([`Decoder::conceal`], Opus) for up to [`CODEC_PLC_FRAMES`] frames, and otherwise by
+//!   repeating the last frame of real audio with a linear fade to zero over [`FADE_FRAMES`]
+//!   frames; then silence;
 //! - treats a packet with the marker bit, or a timestamp far from the playout point (a jump
 //!   larger than the largest delay), as the start of a new talkspurt: it plays once the delay has
 //!   passed since its arrival, so silence suppression does not count as loss and the buffer
@@ -34,6 +36,9 @@ use crate::codec::Decoder;
 
 /// Frames over which concealment fades the repeated audio to silence.
 pub const FADE_FRAMES: usize = 2;
+/// Frames of a loss concealed by the codec's own concealment, when it has one, before silence:
+/// 100 ms of 20 ms frames, past which a continued voice sounds more wrong than a gap.
+pub const CODEC_PLC_FRAMES: usize = 5;
 /// Packets whose transit the adaptive buffer remembers to estimate jitter.
 pub const TRANSIT_WINDOW: usize = 128;
 /// Margin added to the measured jitter spread by the adaptive buffer.
@@ -110,6 +115,8 @@ pub enum Insertion {
     Overflow,
     /// Dropped: the payload is larger than [`JitterConfig::max_payload`].
     TooLarge,
+    /// Dropped: the decoder cannot tell the payload's duration (a malformed Opus packet).
+    Malformed,
 }
 
 /// What one pulled frame is made of, in samples (they add up to the frame length).
@@ -134,7 +141,7 @@ pub struct JitterStats {
     pub late: u64,
     /// Packets dropped because the buffer was full.
     pub overflow: u64,
-    /// Packets dropped for an oversized payload, or that the decoder refused.
+    /// Packets dropped for an oversized or malformed payload, or that the decoder refused.
     pub rejected: u64,
     /// Samples concealed.
     pub concealed_samples: u64,
@@ -182,6 +189,8 @@ pub struct JitterBuffer {
     decoded: Vec<i16>,
     decoded_start: i64,
     decoded_len: usize,
+    /// Whether `decoded` holds the codec's concealment rather than received audio.
+    decoded_concealed: bool,
     /// The last frame of real audio, as a ring starting at `history_next`.
     history: Vec<i16>,
     history_next: usize,
@@ -220,7 +229,7 @@ impl JitterBuffer {
                 "sample rate not a multiple of the RTP clock",
             ));
         }
-        let max_samples = info.samples_in_payload(config.max_payload);
+        let max_samples = decoder.max_samples(config.max_payload);
         Ok(Self {
             samples_per_tick: i64::from(info.sample_rate / info.rtp_clock_rate),
             sample_rate: i64::from(info.sample_rate),
@@ -236,6 +245,7 @@ impl JitterBuffer {
             decoded: vec![0; max_samples],
             decoded_start: 0,
             decoded_len: 0,
+            decoded_concealed: false,
             history: vec![0; config.frame_samples],
             history_next: 0,
             conceal_run: 0,
@@ -286,6 +296,11 @@ impl JitterBuffer {
             self.stats.rejected += 1;
             return Insertion::TooLarge;
         }
+        let Ok(samples) = self.decoder.samples_in_payload(payload) else {
+            self.stats.rejected += 1;
+            return Insertion::Malformed;
+        };
+        let samples = samples as i64;
         let (seq, ticks) = match self.highest {
             None => (i64::from(sequence), i64::from(timestamp)),
             Some((hseq, hticks)) => (
@@ -294,7 +309,6 @@ impl JitterBuffer {
             ),
         };
         let start = ticks * self.samples_per_tick;
-        let samples = self.decoder.info().samples_in_payload(payload.len()) as i64;
         let jump_limit = (self.max_delay_us() * 2).max(1_000_000) * self.sample_rate / 1_000_000;
         let far = self.state == State::Playing && (start - self.position).abs() > jump_limit;
         let Err(index) = self.packets.binary_search_by_key(&seq, |p| p.seq) else {
@@ -396,13 +410,22 @@ impl JitterBuffer {
                         let offset = (self.position - self.decoded_start) as usize;
                         let n = rest.len().min(self.decoded_len - offset);
                         rest[..n].copy_from_slice(&self.decoded[offset..offset + n]);
-                        self.remember(&rest[..n]);
+                        if self.decoded_concealed {
+                            self.conceal_run += n;
+                            pulled.concealed += n;
+                            self.stats.concealed_samples += n as u64;
+                        } else {
+                            self.remember(&rest[..n]);
+                            pulled.audio += n;
+                        }
                         self.position += n as i64;
-                        pulled.audio += n;
                         filled += n;
                         continue;
                     }
                     let Some(next) = self.packets.first() else {
+                        if self.codec_conceal(frame) {
+                            continue;
+                        }
                         let n = rest.len();
                         self.conceal_and_advance(rest, n, &mut pulled);
                         filled += n;
@@ -420,7 +443,11 @@ impl JitterBuffer {
                         self.decode_first();
                         continue;
                     }
-                    let n = rest.len().min((next.start - self.position) as usize);
+                    let gap = (next.start - self.position) as usize;
+                    if self.codec_conceal(gap) {
+                        continue;
+                    }
+                    let n = rest.len().min(gap);
                     self.conceal_and_advance(rest, n, &mut pulled);
                     filled += n;
                 }
@@ -438,6 +465,25 @@ impl JitterBuffer {
         self.position += n as i64;
         pulled.concealed += n;
         self.stats.concealed_samples += n as u64;
+    }
+
+    /// Has the codec conceal up to `gap` samples from the playout point into `decoded`, where
+    /// playout takes them as it takes decoded audio. False when the codec has no concealment,
+    /// the gap is shorter than its step, or the loss has lasted [`CODEC_PLC_FRAMES`] already.
+    fn codec_conceal(&mut self, gap: usize) -> bool {
+        let frame = self.config.frame_samples;
+        if self.conceal_run >= CODEC_PLC_FRAMES * frame {
+            return false;
+        }
+        let want = gap.min(frame).min(self.decoded.len());
+        let n = self.decoder.conceal(&mut self.decoded[..want]).min(want);
+        if n == 0 {
+            return false;
+        }
+        self.decoded_start = self.position;
+        self.decoded_len = n;
+        self.decoded_concealed = true;
+        true
     }
 
     /// Repeats the last frame of real audio with a fade to zero, then zeros.
@@ -481,6 +527,7 @@ impl JitterBuffer {
             Ok(n) => {
                 self.decoded_start = packet.start;
                 self.decoded_len = n;
+                self.decoded_concealed = false;
             }
             Err(_) => {
                 // A payload the codec cannot read is lost audio, concealed like any loss.

@@ -1,7 +1,8 @@
 //! The audio engine of sipsimple-rs: its signal-processing core.
 //!
-//! - [`codec`]: G.711 µ-law and A-law, G.722 and L16 behind the [`codec::Encoder`] and
-//!   [`codec::Decoder`] traits, with the [`codec::CodecInfo`] that SDP needs.
+//! - [`codec`]: G.711 µ-law and A-law, G.722, L16 and, with the `opus` feature (system
+//!   libopus), Opus behind the [`codec::Encoder`] and [`codec::Decoder`] traits, with the
+//!   [`codec::CodecInfo`] that SDP needs.
 //! - [`tone`]: sine, DTMF and call-progress tone generators.
 //! - [`goertzel`]: single-frequency power measurement and a DTMF detector.
 //! - [`resample`]: streaming polyphase resampling between 8, 16, 32, 44.1 and 48 kHz.

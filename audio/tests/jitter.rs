@@ -5,10 +5,10 @@
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use sipsimple_audio::codec::{Codec, CodecKind, L16Rate};
+use sipsimple_audio::codec::{Codec, CodecError, CodecInfo, CodecKind, Decoder, L16Rate};
 use sipsimple_audio::goertzel::tone_level;
 use sipsimple_audio::jitter::{
-    Insertion, JitterBuffer, JitterConfig, JitterError, Playout, Pulled,
+    Insertion, JitterBuffer, JitterConfig, JitterError, Playout, Pulled, CODEC_PLC_FRAMES,
 };
 use sipsimple_audio::tone::SineGenerator;
 
@@ -542,4 +542,82 @@ proptest! {
             prop_assert!(buffer.len() <= 16);
         }
     }
+}
+
+/// L16 at 8 kHz with a concealment of its own that writes [`PLC_VALUE`] in 80-sample steps.
+#[derive(Debug)]
+struct L16WithPlc(Box<dyn Decoder + Send>);
+
+const PLC_VALUE: i16 = 1234;
+
+impl Decoder for L16WithPlc {
+    fn info(&self) -> CodecInfo {
+        self.0.info()
+    }
+
+    fn decode(&mut self, payload: &[u8], out: &mut [i16]) -> Result<usize, CodecError> {
+        self.0.decode(payload, out)
+    }
+
+    fn conceal(&mut self, out: &mut [i16]) -> usize {
+        let n = out.len() / 80 * 80;
+        out[..n].fill(PLC_VALUE);
+        n
+    }
+
+    fn reset(&mut self) {}
+}
+
+#[test]
+fn a_codec_with_its_own_concealment_conceals_for_a_bounded_time() {
+    let t0 = Instant::now();
+    let mut buffer = JitterBuffer::new(
+        Box::new(L16WithPlc(CodecKind::L16(L16Rate::Hz8000).decoder())),
+        JitterConfig::for_rate(8000),
+        Playout::Fixed(MS20),
+    )
+    .unwrap();
+    // Packets 0–2 arrive, 3–12 are lost, 13 onwards arrive.
+    let mut packets = stream(t0, 0, 0, 20, |_| Duration::ZERO);
+    packets.retain(|p| !(3..13).contains(&p.0));
+    let run = play(&mut buffer, &packets, t0, 21);
+    for k in 4..=(3 + CODEC_PLC_FRAMES) {
+        assert_eq!(run.pulled[k].concealed, FRAME, "frame {k}");
+        assert!(run.frames[k].iter().all(|&s| s == PLC_VALUE), "frame {k}");
+    }
+    // Past the codec's share, silence rather than a repetition of the concealment.
+    for k in (4 + CODEC_PLC_FRAMES)..=13 {
+        assert_eq!(run.pulled[k].concealed, FRAME, "frame {k}");
+        assert!(run.frames[k].iter().all(|&s| s == 0), "frame {k}");
+    }
+    assert_eq!(run.pulled[14].audio, FRAME);
+    assert_eq!(run.frames[14][0], value_of(13));
+    assert_eq!(buffer.stats().concealed_samples, 10 * FRAME as u64);
+}
+
+#[test]
+fn a_codec_concealment_shorter_than_its_step_falls_back_to_repetition() {
+    // A 50-sample gap (less than the codec's 80-sample step) after a 110-sample packet is
+    // filled by the buffer's own faded repetition.
+    let t0 = Instant::now();
+    let mut buffer = JitterBuffer::new(
+        Box::new(L16WithPlc(CodecKind::L16(L16Rate::Hz8000).decoder())),
+        JitterConfig::for_rate(8000),
+        Playout::Fixed(MS20),
+    )
+    .unwrap();
+    buffer.push(0, 0, true, &payload(300, 160), t0);
+    buffer.push(1, 160, false, &payload(500, 110), t0 + MS20);
+    buffer.push(2, 320, false, &payload(700, 160), t0 + MS20 * 2);
+    let mut frame = [0i16; FRAME];
+    let pulled = buffer.pull(t0 + MS20, &mut frame).unwrap();
+    assert_eq!(pulled.audio, FRAME);
+    let pulled = buffer.pull(t0 + MS20 * 2, &mut frame).unwrap();
+    assert_eq!((pulled.audio, pulled.concealed), (110, 50));
+    // The repetition of packet 0's tail, faded.
+    assert!(
+        frame[110..].iter().all(|&s| s > 200 && s <= 300),
+        "{:?}",
+        &frame[110..]
+    );
 }

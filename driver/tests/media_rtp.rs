@@ -301,6 +301,59 @@ fn g722_srtp_mandatory_ice() {
     call("G722", SrtpEncryption::Mandatory, true);
 }
 
+/// Opus alone: the offer carries `opus/48000/2` with the mono `a=fmtp` of RFC 7587 §7, both
+/// sides send 20 ms packets stamped on the 48 kHz clock (960 ticks, else the jitter buffer
+/// would drop or conceal), and each hears the other's tone at its level.
+#[cfg(feature = "opus")]
+#[test]
+fn opus_plain() {
+    let engine = MediaEngine::new().unwrap();
+    let opus_side = || {
+        let (tx, rx) = mpsc::sync_channel(256);
+        let mut config = RtpAudioConfig::new(
+            localhost(),
+            Arc::new(move |event| {
+                let _ = tx.try_send(event);
+            }),
+        );
+        config.port_range = PortRange::new(42000, 43999);
+        config.codecs = vec!["opus".to_owned()];
+        config.srtp = SrtpEncryption::Optional;
+        Side {
+            audio: RtpAudio::new(&engine, config).unwrap(),
+            events: rx,
+        }
+    };
+    let (a, b) = (opus_side(), opus_side());
+    let offer = exchange(&a, &b).unwrap().offer.to_string();
+    let rtpmap = offer
+        .lines()
+        .find(|l| l.starts_with("a=rtpmap:") && l.ends_with(" opus/48000/2"))
+        .unwrap_or_else(|| panic!("no opus rtpmap in {offer}"));
+    let pt = &rtpmap["a=rtpmap:".len()..rtpmap.len() - " opus/48000/2".len()];
+    assert!(
+        offer.contains(&format!("a=fmtp:{pt} stereo=0; sprop-stereo=0")),
+        "{offer}"
+    );
+    assert_eq!(a.audio.codec(), Some("opus"));
+    assert_eq!(b.audio.codec(), Some("opus"));
+    assert_eq!(a.audio.sample_rate(), Some(48000));
+    let heard = run_clock(&a.audio, &b.audio, 75, |_| true);
+    assert_hears(tail(&heard.a, 48000, 500), 48000, TONE_B, TONE_A);
+    assert_hears(tail(&heard.b, 48000, 500), 48000, TONE_A, TONE_B);
+    for s in [&a, &b] {
+        let stats = s.audio.statistics();
+        assert!(stats.packets_sent >= 70, "{stats:?}");
+        assert!(stats.packets_received >= 70, "{stats:?}");
+        assert_eq!(stats.dropped.malformed, 0, "{stats:?}");
+        let j = stats.jitter_buffer;
+        assert_eq!(j.rejected, 0, "{j:?}");
+        assert!(j.late <= 2 && j.frames_dropped <= 2, "{j:?}");
+    }
+    a.audio.stop();
+    b.audio.stop();
+}
+
 #[test]
 fn steady_stream_plays_every_packet() {
     // A peer on the same clock delivers each packet just before our frame: the jitter

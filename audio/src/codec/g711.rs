@@ -14,6 +14,8 @@ pub(super) const PCMU_INFO: CodecInfo = CodecInfo {
     sample_rate: 8000,
     rtp_clock_rate: 8000,
     channels: 1,
+    rtpmap_channels: 1,
+    fmtp: None,
     static_payload_type: Some(0),
     default_ptime_ms: 20,
     min_ptime_ms: 10,

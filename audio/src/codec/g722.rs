@@ -19,6 +19,8 @@ pub(super) const G722_INFO: CodecInfo = CodecInfo {
     sample_rate: 16000,
     rtp_clock_rate: 8000,
     channels: 1,
+    rtpmap_channels: 1,
+    fmtp: None,
     static_payload_type: Some(9),
     default_ptime_ms: 20,
     min_ptime_ms: 10,

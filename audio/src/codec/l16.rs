@@ -8,6 +8,8 @@ pub(super) const fn info(rate: L16Rate) -> CodecInfo {
         sample_rate: rate.hz(),
         rtp_clock_rate: rate.hz(),
         channels: 1,
+        rtpmap_channels: 1,
+        fmtp: None,
         // Payload type 11 is L16 mono at 44.1 kHz only; every rate here needs a dynamic one.
         static_payload_type: None,
         default_ptime_ms: 20,

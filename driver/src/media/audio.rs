@@ -462,8 +462,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The codec a settings name stands for: `PCMU`, `PCMA`, `G722`, `L16` (16 kHz) or
-/// `L16/<rate>` for 8, 16 and 32 kHz.
+/// The codec a settings name stands for: `PCMU`, `PCMA`, `G722`, `L16` (16 kHz),
+/// `L16/<rate>` for 8, 16 and 32 kHz, and `opus` when the crate feature `opus` is on. The
+/// settings accept `opus` either way (it is one of the known codec names); without the
+/// feature it is skipped here like the other names we do not implement.
 fn codec_from_name(name: &str) -> Option<CodecKind> {
     let (base, rate) = match name.split_once('/') {
         Some((base, rate)) => (base, Some(rate.parse::<u32>().ok()?)),
@@ -473,6 +475,8 @@ fn codec_from_name(name: &str) -> Option<CodecKind> {
         "PCMU" => Some(CodecKind::Pcmu),
         "PCMA" => Some(CodecKind::Pcma),
         "G722" => Some(CodecKind::G722),
+        #[cfg(feature = "opus")]
+        "OPUS" if rate.is_none() => Some(CodecKind::Opus),
         // 20 ms of L16 at 48 kHz (1920 bytes) does not fit one Ethernet frame.
         "L16" => L16Rate::from_hz(rate.unwrap_or(16000))
             .filter(|r| *r != L16Rate::Hz48000)
@@ -481,10 +485,15 @@ fn codec_from_name(name: &str) -> Option<CodecKind> {
     }
 }
 
-/// The SDP form of a codec.
+/// The SDP form of a codec: `a=rtpmap`, and `a=fmtp` for Opus.
 fn sdp_codec(kind: CodecKind) -> Codec {
     let info = kind.info();
-    Codec::new(info.encoding_name, info.rtp_clock_rate)
+    let codec = Codec::new(info.encoding_name, info.rtp_clock_rate)
+        .with_channels(u32::from(info.rtpmap_channels));
+    match info.fmtp {
+        Some(fmtp) => codec.with_fmtp(fmtp),
+        None => codec,
+    }
 }
 
 /// Now as a 64-bit NTP timestamp (RFC 3550 §4).
@@ -1885,7 +1894,17 @@ mod tests {
         );
         assert_eq!(codec_from_name("L16/11025"), None);
         assert_eq!(codec_from_name("L16/48000"), None);
+        #[cfg(not(feature = "opus"))]
         assert_eq!(codec_from_name("opus"), None);
+        #[cfg(feature = "opus")]
+        {
+            assert_eq!(codec_from_name("opus"), Some(CodecKind::Opus));
+            assert_eq!(codec_from_name("OPUS/48000"), None);
+            let sdp = sdp_codec(CodecKind::Opus);
+            assert!(sdp.same_format(&Codec::opus()));
+            assert_eq!(sdp.fmtp.as_deref(), Some("stereo=0; sprop-stereo=0"));
+        }
+        assert_eq!(sdp_codec(CodecKind::Pcmu).channels, 1);
         assert_eq!(codec_from_name("G729a"), None);
     }
 
