@@ -16,9 +16,11 @@ use sipsimple_audio::goertzel::tone_level;
 
 mod support;
 
+use support::write_sine;
+
 const WAIT: Duration = Duration::from_secs(15);
 /// The audio engine's rate in the CLI's configurations.
-const RATE: u32 = 16_000;
+const RATE: u32 = support::AUDIO_RATE;
 
 /// An application in the test with account `user`, not registering.
 fn app(user: &str) -> (SipApplication, Observer) {
@@ -326,22 +328,6 @@ fn typed_transfer_moves_the_peer_to_another_party() {
     to_carol.end().unwrap();
     bob.stop_and_wait();
     carol.stop_and_wait();
-}
-
-/// One second of a sine at `hz`, a whole number of periods so that it loops without a click.
-fn write_sine(path: &Path, hz: f64) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for n in 0..RATE {
-        let x = (2.0 * std::f64::consts::PI * hz * f64::from(n) / f64::from(RATE)).sin();
-        w.write_sample((x * 10_000.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
 }
 
 /// A free UDP port on loopback, and a wait until a process has bound it.

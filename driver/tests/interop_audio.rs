@@ -23,9 +23,11 @@ use sipsimple_audio::goertzel::tone_level;
 
 mod support;
 
+use support::{read_wav, write_sine};
+
 const WAIT: Duration = Duration::from_secs(20);
 /// The engine's rate (`audio.sample_rate`), also the rate of our microphone and speaker files.
-const RATE: u32 = 16_000;
+const RATE: u32 = support::AUDIO_RATE;
 const OUR_HZ: f64 = 440.0;
 /// Where our speaker is measured, after the call started: past the peers' digits (sent at
 /// once or a second in; a peer sends no audio while it sends a digit) and before ours.
@@ -126,28 +128,6 @@ impl Us {
         let at = |d: Duration| ((d.as_secs_f64() * f64::from(RATE)) as usize).min(samples.len());
         samples[at(from)..at(to)].to_vec()
     }
-}
-
-fn write_sine(path: &Path, hz: f64) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: RATE,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    // One second, a whole number of periods of both tones, loops without a click.
-    for n in 0..RATE {
-        let x = (2.0 * std::f64::consts::PI * hz * f64::from(n) / f64::from(RATE)).sin();
-        w.write_sample((x * 10_000.0) as i16).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
-fn read_wav(path: &Path) -> Vec<i16> {
-    let mut r = hound::WavReader::open(path).unwrap();
-    assert_eq!(r.spec().sample_rate, RATE);
-    r.samples::<i16>().map(Result::unwrap).collect()
 }
 
 /// The level of `hz` in `samples`, in dBFS of a full-scale sine: the mean power over 0.1 s

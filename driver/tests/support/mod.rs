@@ -116,3 +116,19 @@ pub(crate) fn settings_storage(settings: serde_json::Value) -> sipsimple::storag
     };
     sipsimple::storage::MemoryStorage::with_document(sipsimple::storage::Document::from_map(map))
 }
+
+/// The audio tests' engine rate (`audio.sample_rate`).
+pub(crate) const AUDIO_RATE: u32 = 16_000;
+
+/// One second of a sine at `hz` and -10.3 dBFS (10,000 of 32,767) at [`AUDIO_RATE`]: a whole
+/// number of periods of every tone the tests use, so that it loops without a click.
+pub(crate) fn write_sine(path: &std::path::Path, hz: f64) {
+    sipsimple_audio::wave::write_tone(path, hz, -10.3, AUDIO_RATE, Duration::from_secs(1)).unwrap();
+}
+
+/// The samples of a mono WAV file at [`AUDIO_RATE`], such as a speaker file or a recording.
+pub(crate) fn read_wav(path: &std::path::Path) -> Vec<i16> {
+    let (samples, rate) = sipsimple_audio::wave::read_mono(path).unwrap();
+    assert_eq!(rate, AUDIO_RATE, "{}", path.display());
+    samples
+}
