@@ -738,7 +738,10 @@ impl Engine {
                             .iter()
                             .map(|m| stream_type_of(m.media_type()))
                             .collect();
-                        let proposed = self.shared.streams.streams_for(sdp.media());
+                        // A stream made from one m-line also needs the offer's session-level
+                        // ICE credentials.
+                        let media = sipsimple_proto::sdp::negotiation::media_with_session_ice(&sdp);
+                        let proposed = self.shared.streams.streams_for(&media);
                         call.remote_offer = Some(sdp);
                         self.shared.update_session(id, |s| {
                             s.proposed_types = types.clone();

@@ -90,7 +90,9 @@ pub use self::negotiated::{
     AcceptedStream, NegotiatedCodec, NegotiatedStream, NegotiatedStreams, RejectedStream,
 };
 pub use self::reoffer::Reoffer;
-use crate::sdp::{Attribute, ConnectionData, Direction, Fmtp, MediaDescription, Origin, Session};
+use crate::sdp::{
+    Attribute, Attributes, ConnectionData, Direction, Fmtp, MediaDescription, Origin, Session,
+};
 
 /// Builds an offer (RFC 3264 §5) with the given origin (session id and version chosen by the
 /// caller) and one `m=` line per stream, in order.
@@ -209,7 +211,7 @@ pub fn answer(
             formats: matched.formats,
             local_direction: direction,
             remote_direction,
-            remote_attributes: offered.attributes().clone(),
+            remote_attributes: with_session_ice(offered.attributes(), offer.attributes()),
         })));
         media.push((answered, Some(&local.connection)));
     }
@@ -333,7 +335,7 @@ pub fn process_answer(
             formats: answered.formats().to_vec(),
             local_direction: offered_direction,
             remote_direction: remote_direction(answered, answer, connection),
-            remote_attributes: answered.attributes().clone(),
+            remote_attributes: with_session_ice(answered.attributes(), answer.attributes()),
         })));
     }
     Ok(NegotiatedStreams {
@@ -572,3 +574,42 @@ fn origin_connection(origin: &Origin) -> ConnectionData {
 
 #[cfg(test)]
 mod tests;
+
+/// The ICE attributes that may stand at session level (RFC 8839 §5.3–5.6): a media
+/// description without its own takes the session's.
+const SESSION_ICE: [&str; 4] = ["ice-ufrag", "ice-pwd", "ice-lite", "ice-options"];
+
+/// A media description's attributes with the session-level ICE credentials, lite flag and
+/// options it does not override, so that a stream finds them all in one place.
+fn with_session_ice(media: &Attributes, session: &Attributes) -> Attributes {
+    let mut merged = media.clone();
+    for name in SESSION_ICE {
+        if !media.iter().any(|a| a.name() == name) {
+            for a in session.iter().filter(|a| a.name() == name) {
+                merged.push(a.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// The media descriptions of `session`, each with the session-level ICE attributes it does
+/// not override: what a stream made from one `m=` line of an offer needs to answer it.
+#[must_use]
+pub fn media_with_session_ice(session: &Session) -> Vec<MediaDescription> {
+    session
+        .media()
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            for name in SESSION_ICE {
+                if !m.attributes().iter().any(|a| a.name() == name) {
+                    for a in session.attributes().iter().filter(|a| a.name() == name) {
+                        m.push_attribute(a.clone());
+                    }
+                }
+            }
+            m
+        })
+        .collect()
+}

@@ -1167,3 +1167,37 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn session_level_ice_credentials_reach_each_stream() {
+    let offer = Session::parse(
+        b"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n\
+a=ice-ufrag:sessufrag\r\na=ice-pwd:sessionpasswordsessionpass\r\na=ice-lite\r\n\
+m=audio 5000 RTP/AVP 0\r\na=candidate:1 1 UDP 2130706431 192.0.2.1 5000 typ host\r\n\
+m=audio 5002 RTP/AVP 0\r\na=ice-ufrag:mediaufrag\r\na=ice-pwd:mediapasswordmediapassword\r\n",
+    )
+    .unwrap();
+    let media = super::media_with_session_ice(&offer);
+    assert_eq!(media[0].attributes().ice_ufrag(), Some("sessufrag"));
+    assert!(media[0].attributes().ice_lite());
+    // A media-level value overrides the session's, which is then not added.
+    assert_eq!(media[1].attributes().ice_ufrag(), Some("mediaufrag"));
+    assert_eq!(
+        media[1]
+            .attributes()
+            .iter()
+            .filter(|a| a.name() == "ice-ufrag")
+            .count(),
+        1
+    );
+    let local = LocalStream::audio("192.0.2.9".parse().unwrap(), 6000, [Codec::pcmu()]);
+    let (_, negotiated) = answer(
+        &offer,
+        &Origin::new("-", 2, 2, "192.0.2.9".parse().unwrap()),
+        &[local],
+    )
+    .unwrap();
+    let accepted = negotiated.accepted(0).unwrap();
+    assert_eq!(accepted.remote_attributes.ice_ufrag(), Some("sessufrag"));
+    assert!(accepted.remote_attributes.ice_lite());
+}
