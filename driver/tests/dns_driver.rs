@@ -784,3 +784,98 @@ fn manager_without_resolv_conf_uses_the_fallback() {
     assert!(started.elapsed() < Duration::from_millis(300));
     assert!(observer.try_recv().is_ok());
 }
+
+/// An audio stream with ICE and no STUN server configured asks DNS for the `_stun._udp`
+/// servers of its account's domain, and gathers from the one found before the offer goes
+/// out: the server sees a Binding request from the stream's RTP socket.
+#[test]
+fn an_audio_stream_finds_its_stun_server_through_srv() {
+    use sipsimple::configuration::{AccountId, AccountSettings};
+    use sipsimple::session::{AudioStream, MediaStream};
+    use sipsimple::{Session, SipApplication, StartOptions};
+
+    // A STUN server on loopback that answers every Binding request and notes its source.
+    let stun = UdpSocket::bind("127.0.0.1:0").unwrap();
+    stun.set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let stun_port = stun.local_addr().unwrap().port();
+    let sources = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let (sources, stop) = (sources.clone(), stop.clone());
+        thread::spawn(move || {
+            let mut buf = [0u8; 1500];
+            while !stop.load(Ordering::SeqCst) {
+                let Ok((n, from)) = stun.recv_from(&mut buf) else {
+                    continue;
+                };
+                let Ok(request) = sipsimple::proto::stun::Message::parse(&buf[..n]) else {
+                    continue;
+                };
+                sources.lock().unwrap().push(from);
+                let mut reply = Vec::new();
+                if sipsimple::proto::stun::success_response(&mut reply, &request, from, None)
+                    .is_ok()
+                {
+                    let _ = stun.send_to(&reply, from);
+                }
+            }
+        });
+    }
+    let server = FakeServer::start(Zone::new(&[
+        (
+            "_stun._udp.example.com",
+            Rd::Srv(0, 0, stun_port, "stun.example.com"),
+        ),
+        ("stun.example.com", Rd::A(Ipv4Addr::LOCALHOST)),
+    ]));
+
+    let app = SipApplication::new();
+    let events = app.notification_center().observe(None, None);
+    let mut options = StartOptions::loopback();
+    options.nameservers = Some(vec![server.addr]);
+    app.start_with(sipsimple::storage::MemoryStorage::new(), options)
+        .unwrap();
+    events.wait_for("SIPApplicationDidStart", LIFETIME).unwrap();
+    let mut settings = AccountSettings::new(AccountId::new("alice@example.com").unwrap());
+    settings.enabled = true;
+    settings.sip.register = false;
+    settings.sip.outbound_proxy = Some("sip:127.0.0.1:9".to_owned());
+    settings.nat_traversal.use_ice = true;
+    app.account_manager().add_account(settings).unwrap();
+    let account = app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+
+    let stream = AudioStream::new(&app).unwrap();
+    let session = Session::new(&account);
+    session
+        .connect(
+            "sip:bob@example.com",
+            vec![stream.clone() as Arc<dyn MediaStream>],
+        )
+        .unwrap();
+    let started = Instant::now();
+    events
+        .wait_for("MediaStreamDidInitialize", LIFETIME)
+        .unwrap();
+    // Gathering ended with the server's answer, not its 5 s time limit.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(server
+        .log()
+        .contains(&"udp SRV _stun._udp.example.com".to_owned()));
+    let rtp = stream.local_rtp_port().unwrap();
+    assert!(
+        sources.lock().unwrap().iter().any(|s| s.port() == rtp),
+        "no Binding request from the RTP port {rtp}: {:?}",
+        sources.lock().unwrap()
+    );
+    let _ = session.end();
+    stop.store(true, Ordering::SeqCst);
+    app.stop_and_wait();
+}
