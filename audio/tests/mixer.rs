@@ -1,15 +1,15 @@
 //! The conference bridge routes tones where its connection matrix says, at the right
 //! frequency and level, across sample rates, with gains, saturation, removal and bounds; and
 //! its per-frame calls allocate nothing.
-#![allow(unsafe_code)] // The counting allocator below is the only unsafe code, and only in this test.
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 
 use proptest::prelude::*;
 use sipsimple_audio::goertzel::{tone_level, SILENCE_DBFS};
 use sipsimple_audio::mixer::{AudioMixer, MixerError, SlotId, MAX_GAIN, MAX_SLOTS};
 use sipsimple_audio::tone::SineGenerator;
+
+mod counting;
+
+use counting::allocations_in;
 
 /// Frames run before measuring, so the resamplers' delays have passed.
 const SETTLE_FRAMES: usize = 5;
@@ -18,54 +18,6 @@ const MEASURED_FRAMES: usize = 5;
 
 /// A tone below this level counts as absent.
 const ABSENT_DBFS: f64 = -70.0;
-
-/// Counts the allocations of the threads that asked for it, so the other tests of this binary,
-/// running in parallel, do not disturb the count.
-struct Counting;
-
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation() {
-    // `try_with`: the allocator may run while a thread's locals are being torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: as for `dealloc`, and `new_size` is the caller's valid size.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The allocations this thread makes while running `f`.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.with(Cell::get)
-}
 
 /// One slot of a scenario: what it plays (if anything) and what it heard in the measured frames.
 struct Party {

@@ -5,10 +5,7 @@
 //! the thread that asked for it: libtest's main thread may set up its channel to the test
 //! thread while the test counts (it did, 4 allocations, when the machine was loaded), so a
 //! global count was flaky.
-#![allow(unsafe_code)] // The allocator wrapper below is the only unsafe code, and only in this test.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use sipsimple_audio::codec::{Codec, CodecKind, L16Rate};
@@ -17,51 +14,9 @@ use sipsimple_audio::jitter::{JitterBuffer, JitterConfig, Playout};
 use sipsimple_audio::resample::Resampler;
 use sipsimple_audio::tone::{CadencedTone, DtmfDigit, DualTone};
 
-struct Counting;
+mod counting;
 
-thread_local! {
-    static COUNTING: Cell<bool> = const { Cell::new(false) };
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-fn note_allocation() {
-    // `try_with`: the allocator may run while a thread's locals are being torn down.
-    if COUNTING.try_with(Cell::get).unwrap_or(false) {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        note_allocation();
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System.alloc` with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        note_allocation();
-        // SAFETY: as for `dealloc`, and `new_size` is the caller's valid size.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-/// The allocations this thread makes while running `f`.
-fn allocations_in(f: impl FnOnce()) -> usize {
-    ALLOCATIONS.with(|n| n.set(0));
-    COUNTING.with(|c| c.set(true));
-    f();
-    COUNTING.with(|c| c.set(false));
-    ALLOCATIONS.with(Cell::get)
-}
+use counting::allocations_in;
 
 #[test]
 fn frame_paths_do_not_allocate() {

@@ -101,6 +101,34 @@ fn route(from: &Party, to: &Party, user: &str) {
     account.save(&settings).unwrap();
 }
 
+/// Alice's audio call to `uri` at `callee`, answered with the stream the offer proposes, once
+/// both sides report it started: her session and stream, and the callee's session.
+fn call(alice: &Party, callee: &Party, uri: &str) -> (Session, Arc<AudioStream>, Session) {
+    let account = alice
+        .app
+        .account_manager()
+        .get_account("alice@example.com")
+        .unwrap();
+    let stream = AudioStream::new(&alice.app).unwrap();
+    let outgoing = Session::new(&account);
+    outgoing
+        .connect(uri, vec![stream.clone() as Arc<dyn MediaStream>])
+        .unwrap();
+    let id = callee
+        .events
+        .wait_for("SIPSessionNewIncoming", WAIT)
+        .unwrap()
+        .get_u64("session")
+        .unwrap();
+    let incoming = callee.app.session_manager().get(id).unwrap();
+    let proposed = incoming.proposed_streams();
+    assert_eq!(proposed.len(), 1, "the callee is offered one audio stream");
+    incoming.accept(proposed).unwrap();
+    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    callee.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    (outgoing, stream, incoming)
+}
+
 /// The level of `hz` in `samples`, in dBFS of a full-scale sine.
 fn level(samples: &[i16], hz: f64) -> f64 {
     tone_level(samples, RATE, hz)
@@ -137,31 +165,7 @@ fn tone_call(media: Media) {
         .notification_center()
         .observe(Some("AudioStreamGotDTMF"), None);
 
-    let account = alice
-        .app
-        .account_manager()
-        .get_account("alice@example.com")
-        .unwrap();
-    let stream = AudioStream::new(&alice.app).unwrap();
-    let outgoing = Session::new(&account);
-    outgoing
-        .connect(
-            "sip:bob@example.com",
-            vec![stream.clone() as Arc<dyn MediaStream>],
-        )
-        .unwrap();
-    let id = bob
-        .events
-        .wait_for("SIPSessionNewIncoming", WAIT)
-        .unwrap()
-        .get_u64("session")
-        .unwrap();
-    let incoming = bob.app.session_manager().get(id).unwrap();
-    let proposed = incoming.proposed_streams();
-    assert_eq!(proposed.len(), 1, "Bob is offered one audio stream");
-    incoming.accept(proposed).unwrap();
-    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
-    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let (outgoing, stream, _incoming) = call(&alice, &bob, "sip:bob@example.com");
     if media.ice {
         let ok = alice
             .events
@@ -340,32 +344,11 @@ fn three_party_conference_mixes_both_remote_tones_into_each_leg() {
     let alice = party(dir.path(), "alice", ALICE_HZ, media);
     let bob = party(dir.path(), "bob", BOB_HZ, media);
     let carol = party(dir.path(), "carol", CAROL_HZ, media);
-    let account = alice
-        .app
-        .account_manager()
-        .get_account("alice@example.com")
-        .unwrap();
     let conference = sipsimple::audio::AudioConference::new(&alice.app).unwrap();
     let mut calls = Vec::new();
     for (callee, user) in [(&bob, "bob"), (&carol, "carol")] {
-        let stream = AudioStream::new(&alice.app).unwrap();
-        let session = Session::new(&account);
         let address = callee.app.local_address(TransportKind::Udp).unwrap();
-        session
-            .connect(
-                &format!("sip:{user}@{address}"),
-                vec![stream.clone() as Arc<dyn MediaStream>],
-            )
-            .unwrap();
-        let id = callee
-            .events
-            .wait_for("SIPSessionNewIncoming", WAIT)
-            .unwrap()
-            .get_u64("session")
-            .unwrap();
-        let incoming = callee.app.session_manager().get(id).unwrap();
-        incoming.accept(incoming.proposed_streams()).unwrap();
-        alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+        let (session, stream, _) = call(&alice, callee, &format!("sip:{user}@{address}"));
         conference.add(&stream).unwrap();
         calls.push((session, stream));
     }
@@ -456,29 +439,7 @@ fn wave_players_and_recorders_bridged_with_the_streams() {
     let alice = party(dir.path(), "alice", ALICE_HZ, media);
     let bob = party(dir.path(), "bob", BOB_HZ, media);
     route(&alice, &bob, "alice");
-    let account = alice
-        .app
-        .account_manager()
-        .get_account("alice@example.com")
-        .unwrap();
-    let stream = AudioStream::new(&alice.app).unwrap();
-    let session = Session::new(&account);
-    session
-        .connect(
-            "sip:bob@example.com",
-            vec![stream.clone() as Arc<dyn MediaStream>],
-        )
-        .unwrap();
-    let id = bob
-        .events
-        .wait_for("SIPSessionNewIncoming", WAIT)
-        .unwrap()
-        .get_u64("session")
-        .unwrap();
-    let incoming = bob.app.session_manager().get(id).unwrap();
-    incoming.accept(incoming.proposed_streams()).unwrap();
-    alice.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
-    bob.events.wait_for("SIPSessionDidStart", WAIT).unwrap();
+    let (session, stream, incoming) = call(&alice, &bob, "sip:bob@example.com");
     let bob_stream: Arc<AudioStream> = downcast_stream(&incoming.streams()[0]).unwrap();
 
     // Each side plays its own tone file into its stream and records the stream alone.
